@@ -1,0 +1,314 @@
+"""The durable inbound pipeline and outbound delivery (DESIGN.md, "The inbound path")."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from channels_app.adapters import get_adapter
+from channels_app.models import ChannelEndpoint, InboundEvent
+from channels_app.types import DeliveryError, InboundMessage, OutboundMessage
+from conversations import services as conversation_services
+from conversations.models import Message
+from omnidesk.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+MAX_DELIVERY_ATTEMPTS = 8
+# A message stuck in "sending" this long belonged to a worker that died mid-send.
+SENDING_STALE_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    event: InboundEvent
+    created: bool
+
+
+def accept_inbound(
+    *, endpoint: ChannelEndpoint, messages: list[InboundMessage], raw: dict[str, Any] | None = None
+) -> list[Accepted]:
+    """Store each message as an `InboundEvent` and enqueue processing after commit.
+
+    Idempotent: a provider id already stored for this endpoint is not stored again
+    nor re-enqueued. Nothing here calls a provider or does the domain work, so a
+    webhook answers in milliseconds.
+    """
+    results: list[Accepted] = []
+    with transaction.atomic():
+        for message in messages:
+            event, created = InboundEvent.objects.get_or_create(
+                endpoint=endpoint,
+                provider_id=message.provider_id,
+                defaults={"kind": message.kind, "raw": raw or {}, "message": message.to_json()},
+            )
+            results.append(Accepted(event=event, created=created))
+        new_ids = [result.event.pk for result in results if result.created]
+        if new_ids:
+            # robust: a broker outage must not fail the request; the sweep re-enqueues.
+            transaction.on_commit(lambda: _enqueue_processing(new_ids), robust=True)
+    return results
+
+
+def _enqueue_processing(event_ids: list[int]) -> None:
+    from channels_app.tasks import process_inbound_event
+
+    for event_id in event_ids:
+        process_inbound_event.delay(event_id)
+
+
+# Handlers per event kind; adapters that deliver other kinds (status callbacks,
+# call records) register theirs here.
+EventHandler = Callable[[InboundEvent], Any]
+EVENT_HANDLERS: dict[str, EventHandler] = {}
+
+
+def _handle_message(event: InboundEvent) -> Message:
+    return conversation_services.receive_message(
+        endpoint=event.endpoint,
+        inbound=InboundMessage.from_json(event.message),
+        inbound_event=event,
+        received_at=event.received_at,
+    )
+
+
+EVENT_HANDLERS["message"] = _handle_message
+EVENT_HANDLERS["call"] = _handle_message
+
+_INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+
+
+def process_inbound_event(*, event_id: int) -> InboundEvent | None:
+    """Turn a stored event into domain changes, exactly once.
+
+    The event row is locked for the whole transaction, so two workers given the same
+    event serialise and the second sees it processed. Bad data marks the event failed
+    with the error (re-processable by an admin); infrastructure errors propagate so the
+    task retries and the event stays pending.
+    """
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .filter(pk=event_id)
+            .first()
+        )
+        if event is None or event.status != InboundEvent.Status.PENDING:
+            return event
+        event.attempts += 1
+        handler = EVENT_HANDLERS.get(event.kind)
+        try:
+            if handler is None:
+                raise ApplicationError(f"No handler for inbound event kind '{event.kind}'.")
+            with transaction.atomic():
+                handler(event)
+        except _INFRASTRUCTURE_ERRORS:
+            raise
+        except (ApplicationError, DatabaseError, ValueError, TypeError, KeyError) as exc:
+            event.status = InboundEvent.Status.FAILED
+            event.error = _describe(exc)
+            logger.warning(
+                "inbound event failed",
+                extra={
+                    "endpoint": event.endpoint.key,
+                    "provider_id": event.provider_id,
+                    "error": event.error,
+                },
+            )
+        else:
+            event.status = InboundEvent.Status.PROCESSED
+            event.error = ""
+        event.processed_at = timezone.now()
+        event.save(update_fields=["status", "attempts", "error", "processed_at"])
+    return event
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ApplicationError):
+        details = "; ".join(
+            f"{field}: {', '.join(map(str, errors))}" for field, errors in exc.fields.items()
+        )
+        return f"{exc.message} {details}".strip()
+    return f"{type(exc).__name__}: {exc}"
+
+
+def reprocess_events(*, event_ids: list[int]) -> int:
+    """Put failed events back in the queue (after a fix), returns how many."""
+    with transaction.atomic():
+        ids = list(
+            InboundEvent.objects.filter(
+                pk__in=event_ids, status=InboundEvent.Status.FAILED
+            ).values_list("pk", flat=True)
+        )
+        InboundEvent.objects.filter(pk__in=ids).update(status=InboundEvent.Status.PENDING, error="")
+        transaction.on_commit(lambda: _enqueue_processing(ids), robust=True)
+    return len(ids)
+
+
+# --- Outbound -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str
+    retry_in: float | None = None
+
+
+def retry_backoff_seconds(attempt: int) -> float:
+    """30 s, 60 s, 2 min ... capped at one hour (under the broker's visibility timeout)."""
+    return float(min(30 * 2 ** max(attempt - 1, 0), 3600))
+
+
+def deliver_message(*, message_id: int) -> DeliveryOutcome:
+    """Send one queued outbound message through its channel's adapter.
+
+    The message is claimed (queued -> sending) with a conditional UPDATE, so two workers
+    given the same message never both send it. Temporary errors leave it queued with a
+    retry time; permanent ones (or too many attempts) mark it failed with the reason.
+    """
+    claimed = Message.objects.filter(
+        pk=message_id,
+        direction=Message.Direction.OUTBOUND,
+        delivery_status=Message.DeliveryStatus.QUEUED,
+    ).update(delivery_status=Message.DeliveryStatus.SENDING, next_attempt_at=None)
+    if not claimed:
+        return DeliveryOutcome(status="skipped")
+    message = Message.objects.select_related("endpoint", "conversation__customer").get(
+        pk=message_id
+    )
+    message.delivery_attempts += 1
+    message.save(update_fields=["delivery_attempts"])
+    adapter = get_adapter(message.endpoint.kind)
+    if adapter is None:
+        conversation_services.mark_message_failed(
+            message=message,
+            error=f"No adapter for the {message.endpoint.get_kind_display()} channel is installed.",
+        )
+        return DeliveryOutcome(status="failed")
+    try:
+        result = adapter.send(build_outbound(message), message.endpoint)
+    except DeliveryError as exc:
+        return _delivery_failed(message, str(exc), permanent=exc.permanent)
+    except NotImplementedError:
+        return _delivery_failed(message, "This channel cannot send replies yet.", permanent=True)
+    except (
+        Exception
+    ) as exc:  # an adapter bug or an unexpected network error: retry, keep the reason
+        logger.exception("adapter send crashed", extra={"message_id": message.pk})
+        return _delivery_failed(message, f"{type(exc).__name__}: {exc}", permanent=False)
+    conversation_services.mark_message_sent(
+        message=message,
+        provider_message_id=result.provider_message_id,
+        email_message_id=result.email_message_id,
+    )
+    return DeliveryOutcome(status="sent")
+
+
+def _delivery_failed(message: Message, error: str, *, permanent: bool) -> DeliveryOutcome:
+    if permanent or message.delivery_attempts >= MAX_DELIVERY_ATTEMPTS:
+        conversation_services.mark_message_failed(message=message, error=error)
+        return DeliveryOutcome(status="failed")
+    delay = retry_backoff_seconds(message.delivery_attempts)
+    conversation_services.schedule_delivery_retry(
+        message=message, error=error, retry_at=timezone.now() + timedelta(seconds=delay)
+    )
+    return DeliveryOutcome(status="queued", retry_in=delay)
+
+
+def build_outbound(message: Message) -> OutboundMessage:
+    return OutboundMessage(
+        message_id=message.pk,
+        idempotency_key=f"omnidesk-message-{message.pk}",
+        to=message.metadata.get("to", ""),
+        text=message.text,
+        subject=message.subject,
+        html=message.html,
+        sender_name=message.sender_name,
+        in_reply_to=message.email_in_reply_to,
+        references=tuple(message.email_references.split()),
+        attachments=tuple(
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "path": a.file.name,
+                "url": a.remote_url,
+            }
+            for a in message.attachments.all()
+        ),
+        metadata={"conversation_id": message.conversation_id},
+    )
+
+
+# --- The sweep: nothing accepted is ever stranded ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    inbound_events: int
+    outbound_messages: int
+
+
+def sweep_stranded_work(*, limit: int = 1000) -> SweepResult:
+    """Re-enqueue work whose enqueue may have been lost between commit and broker.
+
+    Inbound events pending longer than the threshold; outbound messages queued longer
+    than the threshold whose retry time (if any) has passed; messages stuck in
+    `sending` after a worker crash go back to queued. Processing is idempotent, so an
+    event enqueued twice is still processed once.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.OMNIDESK_STRANDED_AFTER_SECONDS)
+    event_ids = list(
+        InboundEvent.objects.filter(status=InboundEvent.Status.PENDING, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    Message.objects.filter(
+        delivery_status=Message.DeliveryStatus.SENDING,
+        direction=Message.Direction.OUTBOUND,
+        created_at__lt=now - SENDING_STALE_AFTER,
+    ).update(delivery_status=Message.DeliveryStatus.QUEUED)
+    message_ids = list(
+        Message.objects.filter(
+            delivery_status=Message.DeliveryStatus.QUEUED,
+            direction=Message.Direction.OUTBOUND,
+        )
+        .filter(
+            Q(next_attempt_at__isnull=True, created_at__lt=cutoff) | Q(next_attempt_at__lte=now)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    _enqueue_processing(event_ids)
+    for message_id in message_ids:
+        conversation_services._enqueue_delivery(message_id)
+    if event_ids or message_ids:
+        logger.info(
+            "sweep re-enqueued work", extra={"events": len(event_ids), "messages": len(message_ids)}
+        )
+    return SweepResult(inbound_events=len(event_ids), outbound_messages=len(message_ids))
+
+
+def validate_identities(identities: dict[str, str], *, field_prefix: str = "") -> None:
+    """Raise an ApplicationError naming each invalid identity field (e.g. `from.email`)."""
+    from customers.services import normalize_claims
+
+    names = {"external": "external_id"}
+    try:
+        normalize_claims(identities)
+    except ApplicationError as exc:
+        raise ApplicationError(
+            exc.message,
+            fields={
+                f"{field_prefix}{names.get(kind, kind)}": errors
+                for kind, errors in exc.fields.items()
+            },
+        )

@@ -1,0 +1,110 @@
+"""Conversations REST API: list with filters, detail, messages (reply or note)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from conversations import selectors, services
+from conversations.models import Message
+from conversations.serializers import (
+    ConversationSerializer,
+    MessageSerializer,
+    PostMessageSerializer,
+)
+from omnidesk.errors import ApplicationError
+
+CONVERSATION_FILTERS = [
+    OpenApiParameter("status", str, enum=["open", "pending", "snoozed", "resolved"]),
+    OpenApiParameter("assignee", str, description="User id, 'me' or 'none'"),
+    OpenApiParameter("team", int),
+    OpenApiParameter("channel", str, description="Conversations with a message on this channel"),
+    OpenApiParameter("q", str, description="Search subject, customer name and identities"),
+]
+
+
+class ConversationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ConversationSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        conversations = selectors.visible_conversations(user=self.request.user)
+        conversations = selectors.filter_conversations(
+            conversations,
+            status=params.get("status"),
+            assignee=params.get("assignee"),
+            team=params.get("team"),
+            channel=params.get("channel"),
+            q=params.get("q", "").strip(),
+            current_user=self.request.user,
+        )
+        return (
+            conversations.select_related("customer", "endpoint", "assignee")
+            .prefetch_related("tags")
+            .order_by("-last_message_at", "-id")
+        )
+
+    @extend_schema(parameters=CONVERSATION_FILTERS)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
+        return Response(ConversationSerializer(conversation).data)
+
+
+class ConversationMessagesView(generics.ListAPIView):
+    """GET: the conversation's messages and notes, oldest first. POST: a reply or a private note."""
+
+    serializer_class = MessageSerializer
+
+    def get_queryset(self):
+        conversation = selectors.access_conversation(
+            user=self.request.user, conversation_id=self.kwargs["pk"]
+        )
+        return (
+            Message.objects.filter(conversation=conversation)
+            .select_related("author", "endpoint")
+            .prefetch_related("attachments")
+            .order_by("created_at", "id")
+        )
+
+    @extend_schema(request=PostMessageSerializer, responses={201: MessageSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
+        body = PostMessageSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if data["private"]:
+            message = services.add_note(
+                conversation=conversation, author=request.user, text=data["text"]
+            )
+        else:
+            endpoint = None
+            if data.get("endpoint"):
+                endpoint = next(
+                    (
+                        e
+                        for e in services.reply_endpoint_choices(conversation)
+                        if e.key == data["endpoint"]
+                    ),
+                    None,
+                )
+                if endpoint is None:
+                    raise ApplicationError(
+                        "The customer cannot be reached on that endpoint.",
+                        fields={"endpoint": ["Not a channel this customer has an identity for."]},
+                    )
+            message = services.send_reply(
+                conversation=conversation,
+                author=request.user,
+                text=data["text"],
+                endpoint=endpoint,
+                subject=data.get("subject", ""),
+            )
+        message.refresh_from_db()
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

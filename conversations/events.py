@@ -1,0 +1,51 @@
+"""Real-time event types and their builders. Payloads carry ids and small facts only;
+clients fetch the fragment they need, so an event never leaks more than its recipients
+may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.models import Conversation, Message
+
+MESSAGE_CREATED = "message.created"
+MESSAGE_UPDATED = "message.updated"
+CONVERSATION_CREATED = "conversation.created"
+CONVERSATION_UPDATED = "conversation.updated"
+TYPING = "conversation.typing"
+
+
+def message_created_event(message: Message) -> dict[str, Any]:
+    return {
+        "type": MESSAGE_CREATED,
+        "conversation_id": message.conversation_id,
+        "message_id": message.pk,
+        "kind": message.kind,
+        "channel": message.channel,
+    }
+
+
+def message_updated_event(message: Message) -> dict[str, Any]:
+    return {
+        "type": MESSAGE_UPDATED,
+        "conversation_id": message.conversation_id,
+        "message_id": message.pk,
+        "delivery_status": message.delivery_status,
+    }
+
+
+def conversation_created_event(conversation: Conversation) -> dict[str, Any]:
+    return {"type": CONVERSATION_CREATED, **_conversation_facts(conversation)}
+
+
+def conversation_updated_event(conversation: Conversation) -> dict[str, Any]:
+    return {"type": CONVERSATION_UPDATED, **_conversation_facts(conversation)}
+
+
+def _conversation_facts(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.pk,
+        "status": conversation.status,
+        "assignee_id": conversation.assignee_id,
+        "team_id": conversation.team_id,
+    }

@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+    color = models.CharField(max_length=16, blank=True, default="#6b7280")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+
+    class Priority(models.IntegerChoices):
+        LOW = 0, "Low"
+        NORMAL = 1, "Normal"
+        HIGH = 2, "High"
+        URGENT = 3, "Urgent"
+
+    # Statuses a new message joins (DESIGN.md, "One conversation continues across channels").
+    CONTINUABLE_STATUSES = (Status.OPEN, Status.PENDING, Status.SNOOZED)
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="conversations"
+    )
+    endpoint = models.ForeignKey(
+        "channels_app.ChannelEndpoint",
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        help_text="The inbox the conversation started in; decides which teams see it.",
+    )
+    team = models.ForeignKey(
+        "routing.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    last_channel = models.CharField(
+        max_length=16, help_text="Channel of the latest inbound message."
+    )
+    last_message_at = models.DateTimeField()
+    last_message_preview = models.CharField(max_length=200, blank=True)
+    waiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="Oldest unanswered customer message."
+    )
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer", "status", "-last_message_at"]),
+            models.Index(fields=["status", "-last_message_at", "-id"]),
+            models.Index(fields=["assignee", "status", "-last_message_at"]),
+            models.Index(fields=["team", "status", "-last_message_at"]),
+            models.Index(fields=["endpoint", "status", "-last_message_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject or self.last_message_preview[:40]}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", "Inbound"
+        OUTBOUND = "out", "Outbound"
+        INTERNAL = "internal", "Internal"
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        NOTE = "note", "Private note"
+        BOT = "bot", "Bot"
+        SYSTEM = "system", "System"
+        CALL = "call", "Call"
+
+    class DeliveryStatus(models.TextChoices):
+        RECEIVED = "received", "Received"
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
+        FAILED = "failed", "Failed"
+        NOT_APPLICABLE = "n/a", "Not applicable"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    endpoint = models.ForeignKey(
+        "channels_app.ChannelEndpoint",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    channel = models.CharField(max_length=16, blank=True, help_text="Endpoint kind, kept as sent.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sender_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="Sanitised HTML (email).")
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    inbound_event = models.OneToOneField(
+        "channels_app.InboundEvent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_message",
+    )
+    delivery_status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.NOT_APPLICABLE
+    )
+    delivery_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    email_message_id = models.CharField(max_length=998, blank=True)
+    email_in_reply_to = models.CharField(max_length=998, blank=True)
+    email_references = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # Inbound messages take the time the provider's delivery was accepted, so the
+    # timeline keeps arrival order however the workers interleave.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"]),
+            models.Index(
+                fields=["email_message_id"],
+                condition=~models.Q(email_message_id=""),
+                name="message_email_id_idx",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(delivery_status="queued"),
+                name="message_queued_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "direction", "provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="message_unique_provider_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} message #{self.pk}"
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == self.Kind.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.conversation_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500, blank=True)
+    remote_url = models.URLField(max_length=1000, blank=True)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveIntegerField(default=0)
+    content_id = models.CharField(max_length=255, blank=True, help_text="For inline email images.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ConversationEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        ASSIGNED = "assigned", "Assigned"
+        UNASSIGNED = "unassigned", "Unassigned"
+        TEAM_CHANGED = "team_changed", "Team changed"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        REOPENED = "reopened", "Reopened"
+        PRIORITY_CHANGED = "priority_changed", "Priority changed"
+        TAGS_CHANGED = "tags_changed", "Tags changed"
+        CHANNEL_SWITCHED = "channel_switched", "Channel switched"
+        MERGED = "merged", "Customer merged"
+        CUSTOMER_UPDATED = "customer_updated", "Customer updated"
+        RULE_FIRED = "rule_fired", "Routing rule fired"
+        SLA = "sla", "SLA"
+        DELIVERY_FAILED = "delivery_failed", "Delivery failed"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.conversation_id}"
+
+
+class CannedResponse(models.Model):
+    shortcut = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    team = models.ForeignKey("routing.Team", null=True, blank=True, on_delete=models.CASCADE)
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from conversations.models import Attachment, Conversation, Message
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "remote_url"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    endpoint = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "conversation",
+            "direction",
+            "kind",
+            "channel",
+            "endpoint",
+            "author",
+            "sender_name",
+            "subject",
+            "text",
+            "html",
+            "delivery_status",
+            "delivery_error",
+            "attachments",
+            "created_at",
+            "sent_at",
+        ]
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee_id = serializers.IntegerField(read_only=True)
+    endpoint = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "customer",
+            "customer_name",
+            "endpoint",
+            "team",
+            "assignee",
+            "assignee_id",
+            "subject",
+            "status",
+            "priority",
+            "tags",
+            "last_channel",
+            "last_message_at",
+            "last_message_preview",
+            "waiting_since",
+            "first_response_at",
+            "resolved_at",
+            "snoozed_until",
+            "first_response_due_at",
+            "next_response_due_at",
+            "resolution_due_at",
+            "created_at",
+        ]
+
+
+class PostMessageSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=False, trim_whitespace=False)
+    private = serializers.BooleanField(default=False, help_text="A private note, never sent.")
+    endpoint = serializers.CharField(
+        required=False,
+        help_text="Key of the endpoint to reply on; defaults to the latest inbound channel.",
+    )
+    subject = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,656 @@
+"""Writes on conversations: inbound messages, replies, notes, delivery, merges."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import events
+from conversations.models import Attachment, Conversation, ConversationEvent, Message
+from conversations.selectors import agent_groups_for_conversation, default_reply_message
+from customers.identities import CHANNEL_IDENTITY_KIND, RESOLUTION_ORDER
+from customers.models import Customer, Identity
+from customers.services import merge_customer_records, normalize_claims, resolve_customer
+from omnidesk.errors import ApplicationError
+from omnidesk.realtime import publish_on_commit
+
+if TYPE_CHECKING:
+    from channels_app.models import ChannelEndpoint, InboundEvent
+    from channels_app.types import InboundMessage
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_LENGTH = 200
+
+
+def _preview(text: str) -> str:
+    return " ".join(text.split())[:PREVIEW_LENGTH]
+
+
+def validate_text(text: str, *, field: str = "text", required: bool = True) -> str:
+    if required and not (text or "").strip():
+        raise ApplicationError("The message is empty.", fields={field: ["This field is required."]})
+    if len((text or "").encode()) > settings.OMNIDESK_MAX_TEXT_BYTES:
+        raise ApplicationError(
+            "The message is too long.",
+            fields={field: [f"At most {settings.OMNIDESK_MAX_TEXT_BYTES} bytes."]},
+            status_code=413,
+        )
+    return text
+
+
+def receive_message(
+    *,
+    endpoint: ChannelEndpoint,
+    inbound: InboundMessage,
+    inbound_event: InboundEvent | None = None,
+    received_at: datetime | None = None,
+) -> Message:
+    """Put one inbound message on its customer's timeline, in the right conversation.
+
+    Idempotent on (endpoint, provider id). Routing runs for a new or unassigned
+    conversation; realtime events go out after commit.
+    """
+    claims = normalize_claims(inbound.identities)
+    received_at = received_at or timezone.now()
+    with transaction.atomic():
+        if inbound.provider_id:
+            existing = Message.objects.filter(
+                endpoint=endpoint,
+                direction=Message.Direction.INBOUND,
+                provider_message_id=inbound.provider_id,
+            ).first()
+            if existing is not None:
+                return existing
+        resolution = resolve_customer(
+            claims=claims, name=inbound.sender_name, attributes=inbound.attributes
+        )
+        # One conversation choice per customer at a time: two messages from the same
+        # customer processed at once must not open two conversations.
+        customer = Customer.objects.select_for_update().get(pk=resolution.customer.pk)
+        conversation, opened = find_or_open_conversation(
+            customer=customer, endpoint=endpoint, inbound=inbound, now=received_at
+        )
+        from_kind = next(
+            (c.kind for c in claims if c.kind == CHANNEL_IDENTITY_KIND.get(endpoint.kind)), None
+        )
+        message = Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.INBOUND,
+            kind=Message.Kind.CALL if inbound.kind == "call" else Message.Kind.CUSTOMER,
+            endpoint=endpoint,
+            channel=endpoint.kind,
+            sender_name=inbound.sender_name[:200],
+            subject=inbound.subject[:300],
+            text=inbound.text,
+            html=inbound.html,
+            provider_message_id=inbound.provider_id,
+            inbound_event=inbound_event,
+            delivery_status=Message.DeliveryStatus.RECEIVED,
+            email_message_id=inbound.email_message_id,
+            email_in_reply_to=inbound.email_in_reply_to,
+            email_references=" ".join(inbound.email_references),
+            metadata={
+                **inbound.metadata,
+                "from": {c.kind: c.value for c in claims},
+                **({"reply_to_kind": from_kind} if from_kind else {}),
+            },
+            created_at=received_at,
+        )
+        _store_inbound_attachments(message, inbound)
+        _apply_inbound_to_conversation(conversation, message, opened=opened)
+        if opened or conversation.assignee_id is None:
+            from routing.services import route
+
+            route(conversation=conversation)
+        publish_on_commit(
+            events.message_created_event(message), agent_groups_for_conversation(conversation)
+        )
+        publish_on_commit(
+            (events.conversation_created_event if opened else events.conversation_updated_event)(
+                conversation
+            ),
+            agent_groups_for_conversation(conversation),
+        )
+    return message
+
+
+def find_or_open_conversation(
+    *, customer: Customer, endpoint: ChannelEndpoint, inbound: InboundMessage, now: datetime
+) -> tuple[Conversation, bool]:
+    """The conversation a new message from `customer` belongs to, and whether it is new.
+
+    1. An email reply joins its thread (Message-ID / In-Reply-To / References), reopening it.
+    2. Otherwise the customer's open, pending or snoozed conversation active within the
+       continuity window, whatever channel it was on.
+    3. Otherwise a new conversation in the endpoint's inbox.
+    Precondition: the customer row is locked.
+    """
+    thread_ids = [i for i in (inbound.email_in_reply_to, *inbound.email_references) if i]
+    if thread_ids:
+        parent = (
+            Message.objects.filter(email_message_id__in=thread_ids, conversation__customer=customer)
+            .select_related("conversation")
+            .order_by("-created_at")
+            .first()
+        )
+        if parent is not None:
+            conversation = Conversation.objects.select_for_update().get(pk=parent.conversation_id)
+            if conversation.status == Conversation.Status.RESOLVED:
+                _reopen(conversation, at=now)
+            return conversation, False
+
+    window_start = now - timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(
+            customer=customer,
+            status__in=Conversation.CONTINUABLE_STATUSES,
+            last_message_at__gte=window_start,
+        )
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+    if conversation is not None:
+        return conversation, False
+
+    conversation = Conversation.objects.create(
+        customer=customer,
+        endpoint=endpoint,
+        team=endpoint.teams.order_by("id").first(),
+        subject=inbound.subject[:300],
+        last_channel=endpoint.kind,
+        last_message_at=now,
+        created_at=now,
+    )
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.CREATED,
+        data={"channel": endpoint.kind},
+        created_at=now,
+    )
+    return conversation, True
+
+
+def _reopen(
+    conversation: Conversation, actor: AbstractBaseUser | None = None, at: datetime | None = None
+) -> None:
+    conversation.status = Conversation.Status.OPEN
+    conversation.resolved_at = None
+    conversation.snoozed_until = None
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.REOPENED,
+        actor=actor,
+        created_at=at or timezone.now(),
+    )
+
+
+def _apply_inbound_to_conversation(
+    conversation: Conversation, message: Message, *, opened: bool
+) -> None:
+    if not opened and conversation.last_channel and conversation.last_channel != message.channel:
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.CHANNEL_SWITCHED,
+            data={"from": conversation.last_channel, "to": message.channel},
+            created_at=message.created_at,
+        )
+    if conversation.status in (Conversation.Status.PENDING, Conversation.Status.SNOOZED):
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.STATUS_CHANGED,
+            data={
+                "from": conversation.status,
+                "to": Conversation.Status.OPEN,
+                "reason": "customer replied",
+            },
+            created_at=message.created_at,
+        )
+        conversation.status = Conversation.Status.OPEN
+        conversation.snoozed_until = None
+    conversation.last_channel = message.channel
+    conversation.last_message_at = max(conversation.last_message_at, message.created_at)
+    conversation.last_message_preview = _preview(message.text or message.subject)
+    if conversation.waiting_since is None:
+        conversation.waiting_since = message.created_at
+    if not conversation.subject and message.subject:
+        conversation.subject = message.subject
+    conversation.save()
+
+
+def _store_inbound_attachments(message: Message, inbound: InboundMessage) -> None:
+    for item in inbound.attachments:
+        attachment = Attachment(
+            message=message,
+            filename=item.filename[:255] or "attachment",
+            content_type=item.content_type or "application/octet-stream",
+            content_id=item.content_id,
+            remote_url=item.url,
+        )
+        if item.content_b64:
+            try:
+                content = base64.b64decode(item.content_b64)
+            except (binascii.Error, ValueError):
+                logger.warning("undecodable attachment skipped", extra={"message_id": message.pk})
+                continue
+            attachment.size = len(content)
+            attachment.file.save(attachment.filename, ContentFile(content), save=False)
+        attachment.save()
+
+
+def reply_endpoint_choices(conversation: Conversation) -> list[ChannelEndpoint]:
+    """Endpoints a reply can go out on: those whose channel reaches an identity the
+    customer has. Candidates are the endpoints the customer has written to and the
+    conversation's own inbox."""
+    from channels_app.models import ChannelEndpoint
+
+    identity_kinds = set(conversation.customer.identities.values_list("kind", flat=True))
+    endpoint_ids = set(
+        Message.objects.filter(
+            conversation__customer_id=conversation.customer_id,
+            direction=Message.Direction.INBOUND,
+            endpoint__isnull=False,
+        )
+        .values_list("endpoint_id", flat=True)
+        .distinct()
+    )
+    endpoint_ids.add(conversation.endpoint_id)
+    endpoints = ChannelEndpoint.objects.filter(pk__in=endpoint_ids, is_active=True).order_by("id")
+    return [
+        endpoint
+        for endpoint in endpoints
+        if CHANNEL_IDENTITY_KIND.get(endpoint.kind) is None
+        or CHANNEL_IDENTITY_KIND[endpoint.kind] in identity_kinds
+    ]
+
+
+def recipient_for(*, customer: Customer, endpoint: ChannelEndpoint) -> str:
+    """The identity value a reply on `endpoint` goes to, or ApplicationError."""
+    wanted = CHANNEL_IDENTITY_KIND.get(endpoint.kind)
+    kinds = [wanted] if wanted else list(RESOLUTION_ORDER)
+    latest_inbound = (
+        Message.objects.filter(
+            conversation__customer=customer,
+            direction=Message.Direction.INBOUND,
+            channel=endpoint.kind,
+        )
+        .order_by("-created_at")
+        .values_list("metadata", flat=True)
+        .first()
+    )
+    if latest_inbound:
+        for kind in kinds:
+            value = (latest_inbound.get("from") or {}).get(kind)
+            if (
+                value
+                and Identity.objects.filter(customer=customer, kind=kind, value=value).exists()
+            ):
+                return value
+    for kind in kinds:
+        identity = (
+            Identity.objects.filter(customer=customer, kind=kind)
+            .order_by("-verified", "id")
+            .first()
+        )
+        if identity is not None:
+            return identity.value
+    channel_name = endpoint.get_kind_display()
+    raise ApplicationError(
+        f"The customer has no {wanted or 'known'} identity to reply to on {channel_name}.",
+        fields={"endpoint": ["Pick a channel the customer can be reached on."]},
+    )
+
+
+def send_reply(
+    *,
+    conversation: Conversation,
+    author: AbstractBaseUser,
+    text: str,
+    endpoint: ChannelEndpoint | None = None,
+    subject: str = "",
+) -> Message:
+    """Store an agent's reply as queued and deliver it after commit.
+
+    Defaults to the channel of the conversation's latest inbound message.
+    Precondition: access to the conversation has been checked.
+    """
+    validate_text(text)
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("customer")
+            .get(pk=conversation.pk)
+        )
+        latest_inbound = default_reply_message(conversation)
+        if endpoint is None:
+            endpoint = latest_inbound.endpoint if latest_inbound else conversation.endpoint
+        if not endpoint.is_active:
+            raise ApplicationError(
+                "This channel is disconnected.", fields={"endpoint": ["inactive"]}
+            )
+        recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
+        now = timezone.now()
+        thread = _email_thread_for_reply(conversation) if endpoint.kind == "email" else ("", "")
+        message = Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.OUTBOUND,
+            kind=Message.Kind.AGENT,
+            endpoint=endpoint,
+            channel=endpoint.kind,
+            author=author,
+            sender_name=author.get_full_name() or author.get_username(),
+            subject=subject or _reply_subject(conversation),
+            text=text,
+            delivery_status=Message.DeliveryStatus.QUEUED,
+            email_in_reply_to=thread[0],
+            email_references=thread[1],
+            metadata={"to": recipient},
+            created_at=now,
+        )
+        if conversation.first_response_at is None:
+            conversation.first_response_at = now
+        conversation.waiting_since = None
+        conversation.last_message_at = now
+        conversation.last_message_preview = _preview(text)
+        if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED):
+            _reopen(conversation, actor=author)
+        conversation.save()
+        publish_on_commit(
+            events.message_created_event(message), agent_groups_for_conversation(conversation)
+        )
+        publish_on_commit(
+            events.conversation_updated_event(conversation),
+            agent_groups_for_conversation(conversation),
+        )
+        transaction.on_commit(lambda: _enqueue_delivery(message.pk), robust=True)
+    return message
+
+
+def _enqueue_delivery(message_id: int) -> None:
+    from channels_app.tasks import deliver_message
+
+    deliver_message.delay(message_id)
+
+
+def _reply_subject(conversation: Conversation) -> str:
+    if not conversation.subject:
+        return ""
+    return (
+        conversation.subject
+        if conversation.subject.lower().startswith("re:")
+        else f"Re: {conversation.subject}"
+    )
+
+
+def _email_thread_for_reply(conversation: Conversation) -> tuple[str, str]:
+    """(In-Reply-To, References) so the customer's mail client threads our reply."""
+    last_email = (
+        conversation.messages.exclude(email_message_id="")
+        .order_by("-created_at")
+        .values("email_message_id", "email_references")
+        .first()
+    )
+    if not last_email:
+        return "", ""
+    references = " ".join(
+        filter(None, [last_email["email_references"], last_email["email_message_id"]])
+    )
+    return last_email["email_message_id"], references
+
+
+def add_note(*, conversation: Conversation, author: AbstractBaseUser, text: str) -> Message:
+    """A private note: on the timeline for agents, never sent to the customer."""
+    validate_text(text)
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.INTERNAL,
+            kind=Message.Kind.NOTE,
+            author=author,
+            sender_name=author.get_full_name() or author.get_username(),
+            text=text,
+        )
+        publish_on_commit(
+            events.message_created_event(message), agent_groups_for_conversation(conversation)
+        )
+    return message
+
+
+# --- Delivery state, driven by channels_app's delivery task and status callbacks -------
+
+
+def mark_message_sent(
+    *, message: Message, provider_message_id: str, email_message_id: str = ""
+) -> None:
+    message.delivery_status = Message.DeliveryStatus.SENT
+    message.provider_message_id = provider_message_id[:255]
+    if email_message_id:
+        message.email_message_id = email_message_id
+    message.delivery_error = ""
+    message.sent_at = timezone.now()
+    message.next_attempt_at = None
+    message.save(
+        update_fields=[
+            "delivery_status",
+            "provider_message_id",
+            "email_message_id",
+            "delivery_error",
+            "sent_at",
+            "next_attempt_at",
+        ]
+    )
+    _publish_delivery(message)
+
+
+def mark_message_failed(*, message: Message, error: str) -> None:
+    message.delivery_status = Message.DeliveryStatus.FAILED
+    message.delivery_error = error[:2000]
+    message.next_attempt_at = None
+    message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
+    ConversationEvent.objects.create(
+        conversation_id=message.conversation_id,
+        kind=ConversationEvent.Kind.DELIVERY_FAILED,
+        data={"message_id": message.pk, "error": error[:500]},
+    )
+    _publish_delivery(message)
+
+
+def schedule_delivery_retry(*, message: Message, error: str, retry_at: datetime) -> None:
+    message.delivery_status = Message.DeliveryStatus.QUEUED
+    message.delivery_error = error[:2000]
+    message.next_attempt_at = retry_at
+    message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
+    _publish_delivery(message)
+
+
+def retry_delivery(*, message: Message) -> Message:
+    """An agent's retry of a failed message."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.delivery_status != Message.DeliveryStatus.FAILED:
+            raise ApplicationError("Only a failed message can be retried.")
+        message.delivery_status = Message.DeliveryStatus.QUEUED
+        message.delivery_error = ""
+        message.delivery_attempts = 0
+        message.save(update_fields=["delivery_status", "delivery_error", "delivery_attempts"])
+        _publish_delivery(message)
+        transaction.on_commit(lambda: _enqueue_delivery(message.pk), robust=True)
+    return message
+
+
+_STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
+
+
+def update_delivery_status(
+    *, endpoint: ChannelEndpoint, provider_message_id: str, status: str, error: str = ""
+) -> Message | None:
+    """Apply a provider's status callback. Statuses only move forward (callbacks arrive
+    out of order); a failure always applies."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(
+                endpoint=endpoint,
+                direction=Message.Direction.OUTBOUND,
+                provider_message_id=provider_message_id,
+            )
+            .first()
+        )
+        if message is None:
+            return None
+        if status == Message.DeliveryStatus.FAILED:
+            mark_message_failed(message=message, error=error or "The provider reported a failure.")
+            return message
+        if _STATUS_RANK.get(status, -1) > _STATUS_RANK.get(message.delivery_status, -1):
+            message.delivery_status = status
+            message.save(update_fields=["delivery_status"])
+            _publish_delivery(message)
+    return message
+
+
+def _publish_delivery(message: Message) -> None:
+    conversation = Conversation.objects.select_related("endpoint").get(pk=message.conversation_id)
+    publish_on_commit(
+        events.message_updated_event(message), agent_groups_for_conversation(conversation)
+    )
+
+
+# --- Customer merge ---------------------------------------------------------------------
+
+
+def merge_customers(
+    *, source: Customer, target: Customer, actor: AbstractBaseUser | None
+) -> Customer:
+    """Merge `source` into `target`: identities, external records, conversations (with
+    their messages) move; `source` redirects to `target`; every moved conversation gets
+    a `merged` event."""
+    with transaction.atomic():
+        locked = {
+            c.pk: c
+            for c in Customer.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        source, target = locked[source.pk], locked[target.pk]
+        if source.merged_into_id:
+            raise ApplicationError("This customer was already merged.", status_code=409)
+        merge_customer_records(source=source, target=target)
+        moved_ids = set(
+            Conversation.objects.select_for_update()
+            .filter(customer=source)
+            .values_list("pk", flat=True)
+        )
+        Conversation.objects.filter(pk__in=moved_ids).update(customer=target)
+        for conversation in Conversation.objects.filter(customer=target).select_related("endpoint"):
+            ConversationEvent.objects.create(
+                conversation=conversation,
+                kind=ConversationEvent.Kind.MERGED,
+                actor=actor,
+                data={
+                    "source_customer": source.pk,
+                    "target_customer": target.pk,
+                    "moved": conversation.pk in moved_ids,
+                },
+            )
+            publish_on_commit(
+                events.conversation_updated_event(conversation),
+                agent_groups_for_conversation(conversation),
+            )
+    return target
+
+
+# --- Agent actions ---------------------------------------------------------------------
+
+
+def change_status(
+    *,
+    conversation: Conversation,
+    status: str,
+    actor: AbstractBaseUser | None,
+    snoozed_until: datetime | None = None,
+    at: datetime | None = None,
+) -> Conversation:
+    if status not in Conversation.Status.values:
+        raise ApplicationError(
+            "Unknown status.",
+            fields={"status": [f"One of {', '.join(Conversation.Status.values)}."]},
+        )
+    if status == Conversation.Status.SNOOZED and snoozed_until is None:
+        raise ApplicationError(
+            "Snoozing needs a time.", fields={"snoozed_until": ["This field is required."]}
+        )
+    now = at or timezone.now()
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        previous = conversation.status
+        if previous == status and status != Conversation.Status.SNOOZED:
+            return conversation
+        conversation.status = status
+        conversation.snoozed_until = (
+            snoozed_until if status == Conversation.Status.SNOOZED else None
+        )
+        conversation.resolved_at = now if status == Conversation.Status.RESOLVED else None
+        conversation.save()
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.STATUS_CHANGED,
+            actor=actor,
+            data={
+                "from": previous,
+                "to": status,
+                **({"snoozed_until": snoozed_until.isoformat()} if snoozed_until else {}),
+            },
+            created_at=now,
+        )
+        publish_on_commit(
+            events.conversation_updated_event(conversation),
+            agent_groups_for_conversation(conversation),
+        )
+    return conversation
+
+
+def assign_conversation(
+    *, conversation: Conversation, agent: AbstractBaseUser | None, actor: AbstractBaseUser | None
+) -> Conversation:
+    """Assign to `agent` (None unassigns). Precondition: access already checked for actor."""
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        previous_id = conversation.assignee_id
+        new_id = agent.pk if agent else None
+        if previous_id == new_id:
+            return conversation
+        # Groups of the previous assignee must hear it left them.
+        groups = set(agent_groups_for_conversation(conversation))
+        conversation.assignee = agent
+        conversation.save(update_fields=["assignee", "updated_at"])
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.ASSIGNED if agent else ConversationEvent.Kind.UNASSIGNED,
+            actor=actor,
+            data={
+                "from": previous_id,
+                "to": new_id,
+                "to_name": agent.get_username() if agent else None,
+            },
+        )
+        groups |= set(agent_groups_for_conversation(conversation))
+        publish_on_commit(events.conversation_updated_event(conversation), groups)
+    return conversation

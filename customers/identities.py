@@ -1,0 +1,108 @@
+"""Normalising identity values. Pure functions, no database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+EMAIL = "email"
+PHONE = "phone"
+MESSENGER = "messenger"
+INSTAGRAM = "instagram"
+TELEGRAM = "telegram"
+WEBCHAT = "webchat"
+EXTERNAL = "external"
+
+IDENTITY_KINDS = (EMAIL, PHONE, MESSENGER, INSTAGRAM, TELEGRAM, WEBCHAT, EXTERNAL)
+
+# Which kind of identity a channel reaches a customer by. A phone number is shared by
+# SMS, voice and WhatsApp; the generic API channel reaches whoever the integration knows.
+CHANNEL_IDENTITY_KIND: dict[str, str | None] = {
+    "email": EMAIL,
+    "webform": EMAIL,
+    "sms": PHONE,
+    "whatsapp": PHONE,
+    "messenger": MESSENGER,
+    "instagram": INSTAGRAM,
+    "telegram": TELEGRAM,
+    "webchat": WEBCHAT,
+    "api": None,
+}
+
+# When identities given together belong to different customers, the first kind in this
+# order wins (DESIGN.md contracts, the generic API channel).
+RESOLUTION_ORDER = (EXTERNAL, EMAIL, PHONE, MESSENGER, INSTAGRAM, TELEGRAM, WEBCHAT)
+
+_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$")
+
+
+class InvalidIdentity(ValueError):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True)
+class IdentityClaim:
+    kind: str
+    value: str
+
+
+def normalize_email(value: str) -> str:
+    """Lower-case the address and encode an international domain as IDNA (punycode)."""
+    candidate = (value or "").strip()
+    local, sep, domain = candidate.rpartition("@")
+    if not sep or not local or not domain or len(candidate) > 320:
+        raise InvalidIdentity(EMAIL, f"'{value}' is not an email address.")
+    if not _EMAIL_LOCAL.match(local) or local.startswith(".") or ".." in local:
+        raise InvalidIdentity(EMAIL, f"'{value}' is not an email address.")
+    try:
+        ascii_domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise InvalidIdentity(EMAIL, f"'{value}' has an invalid domain.")
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(labels):
+        raise InvalidIdentity(EMAIL, f"'{value}' has an invalid domain.")
+    return f"{local.lower()}@{ascii_domain}"
+
+
+def normalize_phone(value: str, default_region: str = "US") -> str:
+    """Return the number in E.164, reading national numbers in `default_region`."""
+    raw = (value or "").strip()
+    if raw.startswith("whatsapp:"):
+        raw = raw.removeprefix("whatsapp:")
+    if raw.isdigit() and len(raw) > 10:
+        # Providers such as WhatsApp send international numbers without the plus.
+        raw = f"+{raw}"
+    try:
+        parsed = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException:
+        raise InvalidIdentity(PHONE, f"'{value}' is not a phone number.")
+    if not phonenumbers.is_possible_number(parsed) or not phonenumbers.is_valid_number(parsed):
+        raise InvalidIdentity(PHONE, f"'{value}' is not a valid phone number.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_opaque(kind: str, value: str) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned or len(cleaned) > 320:
+        raise InvalidIdentity(kind, f"'{value}' is not a valid {kind} id.")
+    return cleaned
+
+
+def normalize_identity(kind: str, value: str, default_region: str = "US") -> IdentityClaim:
+    if kind == EMAIL:
+        return IdentityClaim(EMAIL, normalize_email(value))
+    if kind == PHONE:
+        return IdentityClaim(PHONE, normalize_phone(value, default_region))
+    if kind in IDENTITY_KINDS:
+        return IdentityClaim(kind, normalize_opaque(kind, value))
+    raise InvalidIdentity(kind, f"Unknown identity kind '{kind}'.")
+
+
+def in_resolution_order(claims: list[IdentityClaim]) -> list[IdentityClaim]:
+    unique = list(dict.fromkeys(claims))
+    return sorted(unique, key=lambda claim: RESOLUTION_ORDER.index(claim.kind))

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Customer(models.Model):
+    """The one shared record of a person, whatever channel they use.
+
+    A merged customer keeps its row with `merged_into` set, so old links redirect.
+    """
+
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name or f"Customer #{self.pk}"
+
+
+class Identity(models.Model):
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        MESSENGER = "messenger", "Messenger PSID"
+        INSTAGRAM = "instagram", "Instagram ID"
+        TELEGRAM = "telegram", "Telegram chat"
+        WEBCHAT = "webchat", "Web chat visitor"
+        EXTERNAL = "external", "External ID"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(max_length=320, help_text="Normalised: lower-case email, E.164 phone.")
+    verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "identities"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class ExternalRecord(models.Model):
+    """Context pushed by other systems (orders, accounts) shown beside a conversation."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="external_records"
+    )
+    source = models.CharField(max_length=64, help_text="The system it comes from, e.g. shopify.")
+    kind = models.CharField(max_length=64, help_text="e.g. order, account, subscription.")
+    external_id = models.CharField(max_length=200)
+    title = models.CharField(max_length=300, blank=True)
+    url = models.URLField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "external_id"], name="external_record_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.external_id}"
+
+
+class MergeSuggestion(models.Model):
+    """Identities given together that belong to two customers: an agent decides."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        MERGED = "merged", "Merged"
+        DISMISSED = "dismissed", "Dismissed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=300)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "other"],
+                condition=models.Q(status="open"),
+                name="merge_suggestion_unique_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ~ {self.other_id}: {self.reason}"

@@ -1,0 +1,214 @@
+"""Writes on the shared customer record: resolving identities, merging records."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from customers.identities import IdentityClaim, in_resolution_order, normalize_identity
+from customers.models import Customer, ExternalRecord, Identity, MergeSuggestion
+from omnidesk.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+_RESOLVE_ATTEMPTS = 4
+
+
+@dataclass
+class Resolution:
+    customer: Customer
+    created: bool = False
+    conflicting: list[Customer] = field(default_factory=list)
+
+
+def follow_merges(customer: Customer) -> Customer:
+    """The live customer a (possibly merged-away) record redirects to."""
+    seen = set()
+    while customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = customer.merged_into
+    return customer
+
+
+def normalize_claims(raw: dict[str, str]) -> list[IdentityClaim]:
+    """Normalise `{kind: value}` pairs, raising one error that names every bad field."""
+    claims, errors = [], {}
+    for kind, value in raw.items():
+        if value in (None, ""):
+            continue
+        try:
+            claims.append(
+                normalize_identity(kind, str(value), settings.OMNIDESK_DEFAULT_PHONE_REGION)
+            )
+        except ValueError as exc:
+            errors[kind] = [getattr(exc, "message", str(exc))]
+    if errors:
+        raise ApplicationError("Invalid sender identity.", fields=errors)
+    return claims
+
+
+def resolve_customer(
+    *, claims: list[IdentityClaim], name: str = "", attributes: dict | None = None
+) -> Resolution:
+    """Find or create the one customer these identities belong to.
+
+    Every claimed identity not yet known is attached to that customer. When the
+    identities already belong to different customers nothing is merged: the customer
+    of the first identity in resolution order wins and a merge suggestion is kept.
+
+    Safe under concurrency: two workers resolving the same new identity race on the
+    unique (kind, value) constraint; the loser's savepoint rolls back and it retries,
+    then finds the winner's customer.
+    """
+    if not claims:
+        raise ApplicationError(
+            "At least one sender identity is required.", fields={"from": ["required"]}
+        )
+    ordered = in_resolution_order(claims)
+    for attempt in range(_RESOLVE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _resolve_once(ordered, name=name, attributes=attributes or {})
+        except IntegrityError:
+            if attempt == _RESOLVE_ATTEMPTS - 1:
+                raise
+            logger.info("identity race lost, retrying resolution", extra={"attempt": attempt})
+    raise AssertionError("unreachable")
+
+
+def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -> Resolution:
+    known = _known_identities(claims)
+    owners: list[Customer] = []
+    for claim in claims:
+        identity = known.get(claim)
+        if identity is not None:
+            owner = follow_merges(identity.customer)
+            if owner not in owners:
+                owners.append(owner)
+
+    if owners:
+        customer, created = owners[0], False
+        if name and not customer.name:
+            customer.name = name
+            customer.save(update_fields=["name", "updated_at"])
+    else:
+        customer, created = Customer.objects.create(name=name), True
+
+    if attributes:
+        merged = {**customer.attributes, **attributes}
+        if merged != customer.attributes:
+            customer.attributes = merged
+            customer.save(update_fields=["attributes", "updated_at"])
+
+    for claim in claims:
+        identity = known.get(claim)
+        if identity is None:
+            Identity.objects.create(customer=customer, kind=claim.kind, value=claim.value)
+        elif identity.customer_id != customer.pk and identity.customer.merged_into_id:
+            # A stale identity of a merged-away record: it belongs to the survivor.
+            Identity.objects.filter(pk=identity.pk).update(customer=customer)
+
+    for other in owners[1:]:
+        suggest_merge(
+            customer=customer,
+            other=other,
+            reason="Identities given together belong to different customers.",
+        )
+    return Resolution(customer=customer, created=created, conflicting=owners[1:])
+
+
+def _known_identities(claims: list[IdentityClaim]) -> dict[IdentityClaim, Identity]:
+    by_kind: dict[str, list[str]] = {}
+    for claim in claims:
+        by_kind.setdefault(claim.kind, []).append(claim.value)
+    found: dict[IdentityClaim, Identity] = {}
+    for kind, values in by_kind.items():
+        for identity in Identity.objects.select_related("customer").filter(
+            kind=kind, value__in=values
+        ):
+            found[IdentityClaim(identity.kind, identity.value)] = identity
+    return found
+
+
+def suggest_merge(*, customer: Customer, other: Customer, reason: str) -> MergeSuggestion:
+    first, second = sorted([customer, other], key=lambda c: c.pk)
+    with transaction.atomic():
+        suggestion, _ = MergeSuggestion.objects.get_or_create(
+            customer=first,
+            other=second,
+            status=MergeSuggestion.Status.OPEN,
+            defaults={"reason": reason},
+        )
+    return suggestion
+
+
+def merge_customer_records(*, source: Customer, target: Customer) -> None:
+    """Move identities and external records of `source` to `target` and redirect it.
+
+    Conversations are moved by `conversations.services.merge_customers`, which calls this.
+    Precondition: both rows are locked by the caller's transaction.
+    """
+    if source.pk == target.pk:
+        raise ApplicationError("A customer cannot be merged into itself.")
+    if target.merged_into_id:
+        raise ApplicationError("The target customer was itself merged away.")
+    Identity.objects.filter(customer=source).update(customer=target)
+    for record in ExternalRecord.objects.filter(customer=source):
+        record.customer = target
+        record.save(update_fields=["customer", "updated_at"])
+    target.attributes = {**source.attributes, **target.attributes}
+    target.tags = sorted(set(target.tags) | set(source.tags))
+    if not target.name:
+        target.name = source.name
+    if not target.language:
+        target.language = source.language
+    target.save()
+    source.merged_into = target
+    source.save(update_fields=["merged_into", "updated_at"])
+    Customer.objects.filter(merged_into=source).update(merged_into=target)
+    MergeSuggestion.objects.filter(
+        status=MergeSuggestion.Status.OPEN,
+        customer__in=[source, target],
+        other__in=[source, target],
+    ).update(status=MergeSuggestion.Status.MERGED)
+
+
+def update_customer(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    language: str | None = None,
+    attributes: dict | None = None,
+    tags: list[str] | None = None,
+) -> Customer:
+    if name is not None:
+        customer.name = name.strip()[:200]
+    if language is not None:
+        customer.language = language.strip()[:16]
+    if attributes is not None:
+        customer.attributes = attributes
+    if tags is not None:
+        customer.tags = sorted({t.strip() for t in tags if t.strip()})
+    customer.save()
+    return customer
+
+
+def add_identity(*, customer: Customer, kind: str, value: str, verified: bool = False) -> Identity:
+    claim = normalize_claims({kind: value})[0]
+    existing = Identity.objects.filter(kind=claim.kind, value=claim.value).first()
+    if existing and existing.customer_id != customer.pk:
+        raise ApplicationError(
+            "This identity belongs to another customer; merge the customers instead.",
+            fields={
+                "value": [f"{claim.kind} {claim.value} belongs to customer {existing.customer_id}"]
+            },
+            status_code=409,
+        )
+    if existing:
+        return existing
+    return Identity.objects.create(
+        customer=customer, kind=claim.kind, value=claim.value, verified=verified
+    )

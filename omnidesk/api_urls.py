@@ -1,0 +1,21 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from channels_app.api import EndpointViewSet, InboundView
+from conversations.api import ConversationMessagesView, ConversationViewSet
+from customers.api import CustomerViewSet
+
+router = DefaultRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("endpoints", EndpointViewSet, basename="endpoint")
+
+urlpatterns = [
+    path("inbound/", InboundView.as_view(), name="api-inbound"),
+    path(
+        "conversations/<str:pk>/messages/",
+        ConversationMessagesView.as_view(),
+        name="api-conversation-messages",
+    ),
+    path("", include(router.urls)),
+]

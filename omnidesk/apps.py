@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OmnideskConfig(AppConfig):
+    name = "omnidesk"
+    verbose_name = "Omnidesk"

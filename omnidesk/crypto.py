@@ -1,0 +1,53 @@
+"""Encryption at rest for provider credentials (Fernet, key from settings)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from django.db import models
+
+
+def _fernet() -> Fernet:
+    secret = settings.OMNIDESK_ENCRYPTION_KEY or settings.SECRET_KEY
+    key = base64.urlsafe_b64encode(
+        hashlib.sha256(f"omnidesk-credentials:{secret}".encode()).digest()
+    )
+    return Fernet(key)
+
+
+def encrypt_json(value: dict[str, Any]) -> str:
+    return _fernet().encrypt(json.dumps(value, sort_keys=True).encode()).decode()
+
+
+def decrypt_json(token: str) -> dict[str, Any]:
+    try:
+        return json.loads(_fernet().decrypt(token.encode()))
+    except InvalidToken as exc:
+        raise ValueError("credentials cannot be decrypted with the configured key") from exc
+
+
+class EncryptedJSONField(models.TextField):
+    """A dict stored as a Fernet token; the database never sees plain secrets."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict | None:
+        if value is None or value == "":
+            return {}
+        return decrypt_json(value)
+
+    def to_python(self, value: Any) -> dict:
+        if isinstance(value, dict):
+            return value
+        if not value:
+            return {}
+        try:
+            return json.loads(value)
+        except (TypeError, ValueError):
+            return decrypt_json(value)
+
+    def get_prep_value(self, value: Any) -> str:
+        return encrypt_json(value or {})

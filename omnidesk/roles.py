@@ -1,0 +1,31 @@
+"""Who may see what: roles and team membership, read once per request."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+AGENT = "agent"
+SUPERVISOR = "supervisor"
+ADMIN = "admin"
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> str | None:
+    if not user or not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return ADMIN
+    profile = getattr(user, "agent_profile", None)
+    return profile.role if profile else AGENT
+
+
+def sees_everything(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Supervisors and admins see every inbox; agents only their teams'."""
+    return role_of(user) in (SUPERVISOR, ADMIN)
+
+
+def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return role_of(user) == ADMIN
+
+
+def team_ids_of(user: AbstractBaseUser) -> list[int]:
+    return list(user.teams.values_list("id", flat=True))

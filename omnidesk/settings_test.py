@@ -1,0 +1,17 @@
+"""Settings for the test suite: real PostgreSQL and Redis on loopback by default."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omnidesk")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("OMNIDESK_REDIS_PREFIX", f"omnidesk-test-{os.getpid()}")
+# Tasks run inline unless a test starts a real worker (tests/test_celery_worker.py).
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+os.environ.setdefault(
+    "MEDIA_ROOT", os.path.join(tempfile.gettempdir(), f"omnidesk-test-media-{os.getpid()}")
+)
+
+from omnidesk.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

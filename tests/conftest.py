@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from channels_app.models import ChannelEndpoint
+from channels_app.types import InboundMessage
+from omnidesk import realtime
+from routing.models import AgentProfile
+from tests.factories import EndpointFactory, TeamFactory, make_agent
+
+
+@pytest.fixture
+def api_endpoint(db) -> ChannelEndpoint:
+    return EndpointFactory(kind=ChannelEndpoint.Kind.API, name="Shop integration")
+
+
+@pytest.fixture
+def support_team(db, api_endpoint):
+    return TeamFactory(name="Support", endpoints=[api_endpoint])
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_agent(role=AgentProfile.Role.ADMIN, username="admin")
+
+
+@pytest.fixture
+def agent(db, support_team):
+    return make_agent(username="alice", teams=[support_team])
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def admin_api(admin_user) -> APIClient:
+    return api_client_for(admin_user)
+
+
+def inbound(provider_id: str, text: str = "Hello", **identities: str) -> InboundMessage:
+    return InboundMessage(
+        provider_id=provider_id, identities=identities, text=text, sender_name="Dana Scully"
+    )
+
+
+class CapturedEvents:
+    def __init__(self) -> None:
+        self.sent: list[tuple[dict[str, Any], list[str]]] = []
+
+    def of_type(self, event_type: str) -> list[tuple[dict[str, Any], list[str]]]:
+        return [(event, groups) for event, groups in self.sent if event["type"] == event_type]
+
+
+@pytest.fixture
+def capture_events(monkeypatch) -> Iterator[CapturedEvents]:
+    """Records what would be published and to whom, when the transaction commits."""
+    captured = CapturedEvents()
+    original = realtime._send
+
+    def record(event: dict[str, Any], groups: list[str]) -> None:
+        captured.sent.append((event, groups))
+        original(event, groups)
+
+    monkeypatch.setattr(realtime, "_send", record)
+    yield captured
+
+
+@contextmanager
+def no_op() -> Iterator[None]:
+    yield
