@@ -25,6 +25,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py rundesk 127.0.0.1:8000
 
 test: $(VENV)/.installed-dev
+	scripts/ensure-system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
