@@ -222,6 +222,8 @@ STORAGES = {
 OMNIDESK_CONTINUITY_WINDOW_DAYS = int(os.environ.get("OMNIDESK_CONTINUITY_WINDOW_DAYS", "7"))
 OMNIDESK_DEFAULT_PHONE_REGION = os.environ.get("OMNIDESK_DEFAULT_PHONE_REGION", "US")
 OMNIDESK_MAX_TEXT_BYTES = int(os.environ.get("OMNIDESK_MAX_TEXT_BYTES", str(256 * 1024)))
+# A bare 1-5 reply on a messaging channel answers a CSAT survey sent this recently.
+OMNIDESK_CSAT_REPLY_WINDOW_HOURS = int(os.environ.get("OMNIDESK_CSAT_REPLY_WINDOW_HOURS", "72"))
 # Inbound events still pending after this long are re-enqueued by the sweep.
 OMNIDESK_STRANDED_AFTER_SECONDS = int(os.environ.get("OMNIDESK_STRANDED_AFTER_SECONDS", "60"))
 # Key for credentials encrypted at rest; derived from SECRET_KEY when unset.

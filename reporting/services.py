@@ -1,0 +1,348 @@
+"""Writes of the reporting app: CSAT surveys and their answers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from conversations import events
+from conversations.models import Conversation, ConversationEvent, Message
+from conversations.selectors import agent_groups_for_conversation, default_reply_message
+from omnidesk.errors import ApplicationError
+from omnidesk.realtime import publish_on_commit
+from reporting.models import CsatResponse, CsatSurvey
+
+if TYPE_CHECKING:
+    from channels_app.models import ChannelEndpoint, InboundEvent
+    from channels_app.types import InboundMessage
+    from customers.models import Customer
+
+logger = logging.getLogger(__name__)
+
+# The timeline event kind for an answered survey. ConversationEvent.kind is a plain
+# CharField, so a new value needs no migration in conversations.
+CSAT_EVENT_KIND = "csat"
+
+# Channels whose customers answer by replying with a bare number; the others get a link.
+KEYWORD_CHANNELS = frozenset({"sms", "whatsapp", "messenger", "instagram", "telegram"})
+
+MAX_COMMENT_LENGTH = 5000
+_BARE_SCORE = re.compile(r"^\s*([1-5])\s*[.!]?\s*$")
+
+
+def csat_enabled(endpoint: ChannelEndpoint | None) -> bool:
+    """The per-endpoint switch, `config["csat_enabled"]`; on unless set to false."""
+    if endpoint is None:
+        return False
+    return bool((endpoint.config or {}).get("csat_enabled", True))
+
+
+def survey_url(survey: CsatSurvey) -> str:
+    return settings.OMNIDESK_PUBLIC_URL + reverse("csat-survey", args=[survey.token])
+
+
+def reply_window() -> timedelta:
+    return timedelta(hours=settings.OMNIDESK_CSAT_REPLY_WINDOW_HOURS)
+
+
+# --- Sending a survey -------------------------------------------------------------------
+
+
+def on_conversation_resolved(*, conversation: Conversation) -> CsatSurvey | None:
+    """Send the survey for the conversation's latest resolution, at most once.
+
+    Called after the resolving transaction commits. Does nothing when the conversation
+    was reopened in the meantime, when the endpoint it ended on has CSAT turned off,
+    or when the customer cannot be reached on that channel.
+    """
+    from conversations.services import recipient_for
+
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("customer", "endpoint")
+            .get(pk=conversation.pk)
+        )
+        if conversation.status != Conversation.Status.RESOLVED or conversation.resolved_at is None:
+            return None
+        resolution_number = conversation.events.filter(
+            kind=ConversationEvent.Kind.STATUS_CHANGED, data__to=Conversation.Status.RESOLVED
+        ).count()
+        if (
+            resolution_number == 0
+            or conversation.csat_surveys.filter(resolution_number=resolution_number).exists()
+        ):
+            return None
+        latest_inbound = default_reply_message(conversation)
+        endpoint = latest_inbound.endpoint if latest_inbound else conversation.endpoint
+        if not csat_enabled(endpoint) or not endpoint.is_active:
+            return None
+        try:
+            recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
+        except ApplicationError:
+            logger.info(
+                "csat survey not sent: customer unreachable",
+                extra={"conversation_id": conversation.pk, "endpoint_key": endpoint.key},
+            )
+            return None
+        method = (
+            CsatSurvey.Method.KEYWORD
+            if endpoint.kind in KEYWORD_CHANNELS
+            else CsatSurvey.Method.LINK
+        )
+        now = timezone.now()
+        survey = CsatSurvey.objects.create(
+            conversation=conversation,
+            resolution_number=resolution_number,
+            resolved_at=conversation.resolved_at,
+            channel=endpoint.kind,
+            endpoint=endpoint,
+            method=method,
+            team_id=conversation.team_id,
+            agent_id=conversation.assignee_id,
+            sent_at=now,
+        )
+        if method == CsatSurvey.Method.KEYWORD:
+            text = (
+                "How did we do? Reply with a number from 1 (very poor) to 5 (excellent) "
+                "to rate this conversation."
+            )
+        else:
+            text = f"How did we do? Rate this conversation from 1 to 5: {survey_url(survey)}"
+        in_reply_to, references = (
+            _email_thread(conversation) if endpoint.kind == "email" else ("", "")
+        )
+        message = Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.OUTBOUND,
+            kind=Message.Kind.BOT,
+            endpoint=endpoint,
+            channel=endpoint.kind,
+            sender_name="Satisfaction survey",
+            subject=_survey_subject(conversation),
+            text=text,
+            delivery_status=Message.DeliveryStatus.QUEUED,
+            email_in_reply_to=in_reply_to,
+            email_references=references,
+            metadata={"to": recipient, "csat_survey": survey.pk, "csat_method": method},
+            created_at=now,
+        )
+        survey.message = message
+        survey.save(update_fields=["message"])
+        publish_on_commit(
+            events.message_created_event(message), agent_groups_for_conversation(conversation)
+        )
+        transaction.on_commit(lambda: _enqueue_delivery(message.pk), robust=True)
+    return survey
+
+
+def _enqueue_delivery(message_id: int) -> None:
+    from channels_app.tasks import deliver_message
+
+    deliver_message.delay(message_id)
+
+
+def _survey_subject(conversation: Conversation) -> str:
+    subject = conversation.subject
+    if not subject:
+        return "How did we do?"
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"[:300]
+
+
+def _email_thread(conversation: Conversation) -> tuple[str, str]:
+    """(In-Reply-To, References), so the survey lands in the customer's email thread."""
+    last_email = (
+        conversation.messages.exclude(email_message_id="")
+        .order_by("-created_at", "-id")
+        .values("email_message_id", "email_references")
+        .first()
+    )
+    if not last_email:
+        return "", ""
+    references = " ".join(
+        filter(None, [last_email["email_references"], last_email["email_message_id"]])
+    )
+    return last_email["email_message_id"], references
+
+
+# --- Recording an answer ----------------------------------------------------------------
+
+
+def _validate_answer(score: object, comment: str) -> tuple[int, str]:
+    if isinstance(score, bool):
+        score = None
+    try:
+        value = int(score)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1 or value > 5 or (isinstance(score, float) and not score.is_integer()):
+        raise ApplicationError(
+            "The score must be a whole number from 1 to 5.",
+            fields={"score": ["A whole number from 1 to 5."]},
+        )
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise ApplicationError(
+            "The comment is too long.",
+            fields={"comment": [f"At most {MAX_COMMENT_LENGTH} characters."]},
+        )
+    return value, comment
+
+
+def record_survey_answer(
+    *,
+    survey: CsatSurvey,
+    score: int,
+    comment: str = "",
+    channel: str,
+    at: datetime | None = None,
+) -> CsatResponse:
+    """Store the one answer to `survey` and put it on the conversation's timeline.
+
+    A second answer to the same survey is refused (409); the unique survey column backs
+    that up when two answers race.
+    """
+    score, comment = _validate_answer(score, comment)
+    now = at or timezone.now()
+    try:
+        with transaction.atomic():
+            survey = (
+                CsatSurvey.objects.select_for_update()
+                .select_related("conversation__endpoint")
+                .get(pk=survey.pk)
+            )
+            if CsatResponse.objects.filter(survey=survey).exists():
+                raise ApplicationError("This survey was already answered.", status_code=409)
+            conversation = survey.conversation
+            response = CsatResponse.objects.create(
+                survey=survey,
+                conversation=conversation,
+                customer_id=conversation.customer_id,
+                score=score,
+                comment=comment,
+                channel=channel,
+                created_at=now,
+            )
+            ConversationEvent.objects.create(
+                conversation=conversation,
+                kind=CSAT_EVENT_KIND,
+                data={
+                    "survey": survey.pk,
+                    "score": score,
+                    "comment": comment[:500],
+                    "channel": channel,
+                    "resolution_number": survey.resolution_number,
+                },
+                created_at=now,
+            )
+            publish_on_commit(
+                events.conversation_updated_event(conversation),
+                agent_groups_for_conversation(conversation),
+            )
+    except IntegrityError as exc:
+        raise ApplicationError("This survey was already answered.", status_code=409) from exc
+    return response
+
+
+def record_csat_response(
+    *, conversation: Conversation, score: int, comment: str = "", channel: str
+) -> CsatResponse:
+    """Answer the survey of the conversation's latest resolution (e.g. from the widget).
+
+    Raises ApplicationError when no survey was sent for it (CSAT off for the endpoint,
+    or not resolved yet) or when it was already answered.
+    """
+    survey = (
+        CsatSurvey.objects.filter(conversation_id=conversation.pk)
+        .order_by("-resolution_number")
+        .first()
+    )
+    if survey is None:
+        raise ApplicationError(
+            "There is no satisfaction survey for this conversation.", status_code=404
+        )
+    return record_survey_answer(survey=survey, score=score, comment=comment, channel=channel)
+
+
+def record_csat_response_by_token(*, token: str, score: int, comment: str = "") -> CsatResponse:
+    """The public survey page's answer: the token is the only credential."""
+    survey = CsatSurvey.objects.filter(token=token).first()
+    if survey is None:
+        raise ApplicationError("This survey link is not valid.", status_code=404)
+    return record_survey_answer(survey=survey, score=score, comment=comment, channel=survey.channel)
+
+
+# --- Keyword replies on messaging channels ----------------------------------------------
+
+
+def bare_score(text: str) -> int | None:
+    """1..5 when the text is only that digit (a trailing '.' or '!' allowed), else None."""
+    match = _BARE_SCORE.match(text or "")
+    return int(match.group(1)) if match else None
+
+
+def receive_csat_keyword_reply(
+    *,
+    customer: Customer,
+    endpoint: ChannelEndpoint,
+    inbound: InboundMessage,
+    inbound_event: InboundEvent | None,
+    received_at: datetime,
+    sender_identities: dict[str, str] | None = None,
+) -> Message | None:
+    """Take a bare 1-5 reply as the answer to the customer's open keyword survey.
+
+    Returns the stored message (put on the surveyed conversation, which stays resolved)
+    or None when the message is not such an answer and follows the normal path.
+    Precondition: inside receive_message's transaction with the customer row locked.
+    """
+    score = bare_score(inbound.text)
+    if score is None or inbound.attachments:
+        return None
+    survey = (
+        CsatSurvey.objects.select_for_update(of=("self",))
+        .filter(
+            conversation__customer=customer,
+            conversation__status=Conversation.Status.RESOLVED,
+            method=CsatSurvey.Method.KEYWORD,
+            channel=endpoint.kind,
+            sent_at__gte=received_at - reply_window(),
+            response__isnull=True,
+        )
+        .select_related("conversation")
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+    if survey is None:
+        return None
+    conversation = survey.conversation
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.INBOUND,
+        kind=Message.Kind.CUSTOMER,
+        endpoint=endpoint,
+        channel=endpoint.kind,
+        sender_name=inbound.sender_name[:200],
+        text=inbound.text,
+        provider_message_id=inbound.provider_id,
+        inbound_event=inbound_event,
+        delivery_status=Message.DeliveryStatus.RECEIVED,
+        metadata={
+            **inbound.metadata,
+            "from": dict(sender_identities or {}),
+            "csat_survey": survey.pk,
+        },
+        created_at=received_at,
+    )
+    record_survey_answer(survey=survey, score=score, channel=endpoint.kind, at=received_at)
+    publish_on_commit(
+        events.message_created_event(message), agent_groups_for_conversation(conversation)
+    )
+    return message
