@@ -1,0 +1,151 @@
+"""A live ASGI server (HTTP and websockets) and Debian's Chromium for browser tests.
+
+`live_server_asgi` serves `omnidesk.asgi:application` (static files included) with
+uvicorn in a background thread of the test process, so it uses the test database
+and the Redis channel layer of the test settings. Tests that use it must commit their
+data: request `live_server_asgi` (it pulls in `transactional_db`) and build data in
+the test body. Celery tasks run eagerly inside the server thread.
+
+Reusable by every browser test:
+    def test_x(live_server_asgi, browser):
+        page = new_page(browser)
+        login(page, live_server_asgi, "alice")
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+PASSWORD = "pw"  # tests.factories.UserFactory's default password
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def _asgi_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from omnidesk.asgi import application
+
+    port = _free_port()
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="asgi-live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the ASGI live server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(host="127.0.0.1", port=port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        _close_server_connections(django_db_blocker)
+
+
+def _close_server_connections(django_db_blocker) -> None:
+    """End the server threads' idle database sessions so the test database can be dropped."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture
+def live_server_asgi(_asgi_server, transactional_db) -> LiveServer:
+    """The running server, for a test whose data is committed (transaction=True)."""
+    return _asgi_server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in the test thread; Django would then
+    # refuse ORM calls made by the test body itself.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def new_page(browser, *, width: int = 1366, height: int = 860, **context_options):
+    """A page in a fresh context (its own cookies: one agent per context)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+def login(page, server: LiveServer, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{server.url}/accounts/login/?next=/inbox/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/inbox/**")
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
