@@ -174,6 +174,11 @@ def deliver_message(*, message_id: int) -> DeliveryOutcome:
     given the same message never both send it. Temporary errors leave it queued with a
     retry time; permanent ones (or too many attempts) mark it failed with the reason.
     """
+    endpoint_kind = (
+        Message.objects.filter(pk=message_id).values_list("endpoint__kind", flat=True).first()
+    )
+    # Looked up before the claim, so a broken adapter module leaves the message queued.
+    adapter = get_adapter(endpoint_kind) if endpoint_kind else None
     claimed = Message.objects.filter(
         pk=message_id,
         direction=Message.Direction.OUTBOUND,
@@ -186,7 +191,6 @@ def deliver_message(*, message_id: int) -> DeliveryOutcome:
     )
     message.delivery_attempts += 1
     message.save(update_fields=["delivery_attempts"])
-    adapter = get_adapter(message.endpoint.kind)
     if adapter is None:
         conversation_services.mark_message_failed(
             message=message,
