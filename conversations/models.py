@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils import timezone
 
@@ -167,6 +169,11 @@ class Message(models.Model):
                 condition=models.Q(delivery_status="queued"),
                 name="message_queued_idx",
             ),
+            # Inbox search; queries must build the very same expression
+            # (conversations.selectors.MESSAGE_SEARCH_VECTOR) for PostgreSQL to use it.
+            GinIndex(
+                SearchVector("subject", "text", config="simple"), name="message_search_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -247,3 +254,21 @@ class CannedResponse(models.Model):
 
     def __str__(self) -> str:
         return f"/{self.shortcut}"
+
+
+class ReadMarker(models.Model):
+    """When an agent last looked at a conversation: what is newer is unread for them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="read_markers"
+    )
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="read_marker_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read #{self.conversation_id} at {self.read_at}"

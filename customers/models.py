@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 
 
@@ -21,7 +23,12 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["name"]), models.Index(fields=["-created_at"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["-created_at"]),
+            # Inbox search by name (conversations.selectors.CUSTOMER_SEARCH_VECTOR).
+            GinIndex(SearchVector("name", config="simple"), name="customer_name_search_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name or f"Customer #{self.pk}"
@@ -45,6 +52,12 @@ class Identity(models.Model):
 
     class Meta:
         verbose_name_plural = "identities"
+        # Prefix search on identity values (an email or a phone number being typed).
+        indexes = [
+            models.Index(
+                fields=["value"], name="identity_value_prefix_idx", opclasses=["varchar_pattern_ops"]
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")
         ]
