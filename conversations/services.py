@@ -77,6 +77,19 @@ def receive_message(
         # One conversation choice per customer at a time: two messages from the same
         # customer processed at once must not open two conversations.
         customer = Customer.objects.select_for_update().get(pk=resolution.customer.pk)
+        # A bare "1".."5" answering an open CSAT survey stays on the surveyed conversation.
+        from reporting.services import receive_csat_keyword_reply
+
+        csat_reply = receive_csat_keyword_reply(
+            customer=customer,
+            endpoint=endpoint,
+            inbound=inbound,
+            inbound_event=inbound_event,
+            received_at=received_at,
+            sender_identities={c.kind: c.value for c in claims},
+        )
+        if csat_reply is not None:
+            return csat_reply
         conversation, opened = find_or_open_conversation(
             customer=customer, endpoint=endpoint, inbound=inbound, now=received_at
         )
@@ -620,7 +633,15 @@ def change_status(
             events.conversation_updated_event(conversation),
             agent_groups_for_conversation(conversation),
         )
+        if status == Conversation.Status.RESOLVED:
+            transaction.on_commit(lambda: _send_csat_survey(conversation), robust=True)
     return conversation
+
+
+def _send_csat_survey(conversation: Conversation) -> None:
+    from reporting.services import on_conversation_resolved
+
+    on_conversation_resolved(conversation=conversation)
 
 
 def assign_conversation(

@@ -17,6 +17,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("inbox/", include("conversations.urls")),
+    path("reports/", include("reporting.urls")),
+    path("csat/", include("reporting.public_urls")),
+    path("hooks/", include("channels_app.urls")),
 ]
 
 if settings.DEBUG:
