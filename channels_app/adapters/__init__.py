@@ -18,4 +18,11 @@ def get_adapter(kind: str) -> Adapter | None:
 
 
 def _load_builtin_adapters() -> None:
-    from channels_app.adapters import api  # noqa: F401
+    from channels_app.adapters import (  # noqa: F401
+        api,
+        email,
+        meta,
+        telegram,
+        twilio,
+        webform,
+    )

@@ -1,21 +1,33 @@
-"""The adapter contract: verify, parse, send, status (DESIGN.md, "The inbound path")."""
+"""The adapter contract: verify, parse, send, status (DESIGN.md, "The inbound path").
+
+Optional hooks, with safe defaults: `handshake` (a provider's GET verification),
+`respond` (what the webhook answers, e.g. TwiML), `check_reply_allowed` (channel
+policy such as WhatsApp's 24-hour window) and `cors_headers` (browser-facing forms).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from channels_app.types import DeliveryStatus, InboundMessage, OutboundMessage, SendResult
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint
+    from conversations.models import Conversation
+
+
+class UnparseablePayload(ValueError):
+    """The request is authentic but the adapter cannot understand it."""
 
 
 class Adapter:
     """Translates between one provider and our dataclasses. Never writes to the database."""
 
     kind: ClassVar[str]
+    # The URL prefix under /hooks/ this adapter's endpoints receive webhooks on.
+    provider: ClassVar[str] = ""
 
     def verify(self, request: HttpRequest, endpoint: ChannelEndpoint) -> bool:
         """True when the request is authentically from the provider."""
@@ -29,3 +41,29 @@ class Adapter:
 
     def status(self, request: HttpRequest, endpoint: ChannelEndpoint) -> list[DeliveryStatus]:
         return []
+
+    def handshake(self, request: HttpRequest, endpoint: ChannelEndpoint) -> HttpResponse:
+        """Answer a GET on the webhook URL (subscription checks)."""
+        return HttpResponse(status=405)
+
+    def respond(
+        self, request: HttpRequest, endpoint: ChannelEndpoint, messages: list[InboundMessage]
+    ) -> HttpResponse:
+        """The webhook's answer once the request is stored."""
+        return HttpResponse("ok", content_type="text/plain")
+
+    def check_reply_allowed(
+        self,
+        *,
+        conversation: Conversation,
+        endpoint: ChannelEndpoint,
+        template: dict[str, Any] | None = None,
+    ) -> None:
+        """Raise ApplicationError when the channel's policy forbids this reply now."""
+
+    def throttle(self, request: HttpRequest, endpoint: ChannelEndpoint) -> HttpResponse | None:
+        """A response that refuses the request before parsing (rate limits), or None."""
+        return None
+
+    def cors_headers(self, request: HttpRequest, endpoint: ChannelEndpoint) -> dict[str, str]:
+        return {}

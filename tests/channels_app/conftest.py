@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.channels_app.fake_providers import FakeProvider
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def fixture_text(provider: str, name: str) -> str:
+    return (FIXTURES / provider / name).read_text()
+
+
+def fixture_json(provider: str, name: str) -> dict:
+    return json.loads(fixture_text(provider, name))
+
+
+@pytest.fixture
+def fake_provider(settings) -> Iterator[FakeProvider]:
+    provider = FakeProvider().start()
+    settings.OMNIDESK_PROVIDER_URLS = {
+        "twilio": provider.url,
+        "meta": f"{provider.url}/v21.0",
+        "telegram": provider.url,
+    }
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture(autouse=True)
+def public_url(settings) -> str:
+    settings.OMNIDESK_PUBLIC_URL = "https://desk.example.com"
+    return settings.OMNIDESK_PUBLIC_URL
+
+
+TWILIO_CREDENTIALS = {
+    "account_sid": "AC0123456789abcdef0123456789abcdef",
+    "auth_token": "12345678901234567890123456789012",
+    "phone_number": "+14155550100",
+}
+
+
+@pytest.fixture
+def twilio_endpoint(db):
+    from channels_app.models import ChannelEndpoint
+    from tests.factories import EndpointFactory, TeamFactory
+
+    endpoint = EndpointFactory(
+        kind=ChannelEndpoint.Kind.SMS, name="Support line", credentials=dict(TWILIO_CREDENTIALS)
+    )
+    TeamFactory(name="Phone", endpoints=[endpoint])
+    return endpoint
+
+
+def post_twilio(client, endpoint, route: str, params: dict, *, auth_token: str | None = None):
+    """POST form fields as Twilio does, signed with Twilio's RequestValidator."""
+    from urllib.parse import urlencode
+
+    from django.conf import settings
+    from twilio.request_validator import RequestValidator
+
+    path = f"/hooks/twilio/{endpoint.key}/{route}"
+    token = auth_token or endpoint.credentials["auth_token"]
+    signature = RequestValidator(token).compute_signature(
+        settings.OMNIDESK_PUBLIC_URL + path, params
+    )
+    return client.post(
+        path,
+        data=urlencode(params),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=signature,
+    )
