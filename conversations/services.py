@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,10 @@ def receive_message(
     """
     claims = normalize_claims(inbound.identities)
     received_at = received_at or timezone.now()
-    with transaction.atomic():
-        if inbound.provider_id:
+    # No savepoint when called inside a transaction (the processing task has one).
+    with transaction.atomic(savepoint=False):
+        # A stored event is processed once under its row lock; direct callers need this check.
+        if inbound.provider_id and inbound_event is None:
             existing = Message.objects.filter(
                 endpoint=endpoint,
                 direction=Message.Direction.INBOUND,
@@ -125,16 +128,29 @@ def receive_message(
             from routing.services import route
 
             route(conversation=conversation)
-        publish_on_commit(
-            events.message_created_event(message), agent_groups_for_conversation(conversation)
-        )
+        groups = agent_groups_for_conversation(conversation)
+        publish_on_commit(events.message_created_event(message), groups)
         publish_on_commit(
             (events.conversation_created_event if opened else events.conversation_updated_event)(
                 conversation
             ),
-            agent_groups_for_conversation(conversation),
+            groups,
         )
     return message
+
+
+_SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
+
+
+def subject_token(conversation_id: int) -> str:
+    """The token outbound email subjects carry, so a reply with stripped headers still
+    finds its conversation."""
+    return f"[#{conversation_id}]"
+
+
+def conversation_id_from_subject(subject: str) -> int | None:
+    match = _SUBJECT_TOKEN.search(subject or "")
+    return int(match.group(1)) if match else None
 
 
 def find_or_open_conversation(
@@ -143,9 +159,11 @@ def find_or_open_conversation(
     """The conversation a new message from `customer` belongs to, and whether it is new.
 
     1. An email reply joins its thread (Message-ID / In-Reply-To / References), reopening it.
-    2. Otherwise the customer's open, pending or snoozed conversation active within the
+    2. Otherwise a conversation token in the subject (`[#123]`, see `subject_token`) names
+       one of this customer's conversations, reopening it.
+    3. Otherwise the customer's open, pending or snoozed conversation active within the
        continuity window, whatever channel it was on.
-    3. Otherwise a new conversation in the endpoint's inbox.
+    4. Otherwise a new conversation in the endpoint's inbox.
     Precondition: the customer row is locked.
     """
     thread_ids = [i for i in (inbound.email_in_reply_to, *inbound.email_references) if i]
@@ -162,9 +180,24 @@ def find_or_open_conversation(
                 _reopen(conversation, at=now)
             return conversation, False
 
+    token_id = conversation_id_from_subject(inbound.subject)
+    if token_id is not None:
+        # Only the customer's own conversations: a token typed into a subject must not
+        # let a stranger post into someone else's thread.
+        conversation = (
+            Conversation.objects.select_for_update()
+            .filter(pk=token_id, customer=customer)
+            .first()
+        )
+        if conversation is not None:
+            if conversation.status == Conversation.Status.RESOLVED:
+                _reopen(conversation, at=now)
+            return conversation, False
+
     window_start = now - timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("endpoint")
         .filter(
             customer=customer,
             status__in=Conversation.CONTINUABLE_STATUSES,
@@ -331,10 +364,13 @@ def send_reply(
     text: str,
     endpoint: ChannelEndpoint | None = None,
     subject: str = "",
+    template: dict | None = None,
 ) -> Message:
     """Store an agent's reply as queued and deliver it after commit.
 
-    Defaults to the channel of the conversation's latest inbound message.
+    Defaults to the channel of the conversation's latest inbound message. The channel's
+    policy may refuse it (WhatsApp's 24-hour window); `template` names an approved
+    provider template to send instead of free text (`text` is then its preview).
     Precondition: access to the conversation has been checked.
     """
     validate_text(text)
@@ -351,6 +387,7 @@ def send_reply(
             raise ApplicationError(
                 "This channel is disconnected.", fields={"endpoint": ["inactive"]}
             )
+        _check_reply_allowed(conversation=conversation, endpoint=endpoint, template=template)
         recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
         now = timezone.now()
         thread = _email_thread_for_reply(conversation) if endpoint.kind == "email" else ("", "")
@@ -367,7 +404,7 @@ def send_reply(
             delivery_status=Message.DeliveryStatus.QUEUED,
             email_in_reply_to=thread[0],
             email_references=thread[1],
-            metadata={"to": recipient},
+            metadata={"to": recipient, **({"template": template} if template else {})},
             created_at=now,
         )
         if conversation.first_response_at is None:
@@ -387,6 +424,17 @@ def send_reply(
         )
         transaction.on_commit(lambda: _enqueue_delivery(message.pk), robust=True)
     return message
+
+
+def _check_reply_allowed(
+    *, conversation: Conversation, endpoint: ChannelEndpoint, template: dict | None
+) -> None:
+    # Lazy: channels_app depends on conversations, not the other way round.
+    from channels_app.adapters import get_adapter
+
+    adapter = get_adapter(endpoint.kind)
+    if adapter is not None:
+        adapter.check_reply_allowed(conversation=conversation, endpoint=endpoint, template=template)
 
 
 def _enqueue_delivery(message_id: int) -> None:

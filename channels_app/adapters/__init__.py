@@ -26,3 +26,4 @@ def _load_builtin_adapters() -> None:
         twilio,
         webform,
     )
+    from channels_app.widget import adapter as _webchat  # noqa: F401

@@ -41,7 +41,8 @@ def _error_text(response: requests.Response) -> str:
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
-            return str(error.get("message") or error)[:300]
+            code = f" (code {error['code']})" if error.get("code") is not None else ""
+            return f"{error.get('message') or error}{code}"[:300]
         for key in ("message", "description", "error"):
             if body.get(key):
                 return str(body[key])[:300]

@@ -76,3 +76,36 @@ def post_twilio(client, endpoint, route: str, params: dict, *, auth_token: str |
         content_type="application/x-www-form-urlencoded",
         HTTP_X_TWILIO_SIGNATURE=signature,
     )
+
+
+META_CREDENTIALS = {
+    "app_secret": "3f0c1e5a9b7d4c2e8f6a1b3c5d7e9f01",
+    "verify_token": "omnidesk-verify-7c1d",
+    "access_token": "EAAGm0PX4ZCpsBAtestTOKEN",
+}
+
+
+def meta_endpoint(kind: str, **credentials: str):
+    from tests.factories import EndpointFactory, TeamFactory
+
+    endpoint = EndpointFactory(
+        kind=kind, name=f"{kind} inbox", credentials={**META_CREDENTIALS, **credentials}
+    )
+    TeamFactory(endpoints=[endpoint])
+    return endpoint
+
+
+def post_meta(client, endpoint, body: dict | bytes, *, app_secret: str | None = None):
+    """POST a Graph webhook body signed with X-Hub-Signature-256 as Meta does."""
+    import hashlib
+    import hmac
+
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    secret = app_secret or endpoint.credentials["app_secret"]
+    signature = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return client.post(
+        f"/hooks/meta/{endpoint.key}/",
+        data=raw,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=f"sha256={signature}",
+    )
