@@ -224,7 +224,9 @@ class RuleAction(models.Model):
 
     rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -357,9 +359,7 @@ class EscalationRule(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    notify_supervisors = models.BooleanField(
-        default=True, help_text="In the app and by email."
-    )
+    notify_supervisors = models.BooleanField(default=True, help_text="In the app and by email.")
 
     class Meta:
         ordering = ["id"]
@@ -399,6 +399,9 @@ class SlaClock(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"SLA clock of #{self.conversation_id}"
+
 
 class EscalationFire(models.Model):
     """One warning or breach of one target in one cycle; the unique constraint is what
@@ -421,6 +424,9 @@ class EscalationFire(models.Model):
                 name="escalation_fire_once",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.kind} on #{self.conversation_id}"
 
 
 class AgentChannelCapacity(models.Model):

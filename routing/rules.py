@@ -167,9 +167,7 @@ def validate_condition(condition: Condition) -> dict[str, str]:
         return {"field": "Pick what the condition looks at."}
     if condition.operator not in allowed:
         names = ", ".join(f"“{OPERATOR_LABELS[op]}”" for op in allowed)
-        return {
-            "operator": f"{FIELD_LABELS[condition.field]} can only be compared with {names}."
-        }
+        return {"operator": f"{FIELD_LABELS[condition.field]} can only be compared with {names}."}
     value = condition.value.strip()
     if condition.field == CUSTOMER_ATTRIBUTE and not condition.key.strip():
         return {"key": "Name the customer attribute to look at, e.g. plan."}
@@ -192,9 +190,8 @@ def validate_condition(condition: Condition) -> dict[str, str]:
         return {"value": "Priority is one of low, normal, high, urgent (or 0 to 3)."}
     if condition.field == BUSINESS_HOURS and value.lower() not in (INSIDE, OUTSIDE):
         return {"value": "Enter “inside” or “outside”."}
-    if condition.field == REPEAT_CONTACT:
-        if not value.isdigit() or int(value) < 1:
-            return {"value": "Enter a whole number of days, 1 or more."}
+    if condition.field == REPEAT_CONTACT and (not value.isdigit() or int(value) < 1):
+        return {"value": "Enter a whole number of days, 1 or more."}
     return {}
 
 
@@ -312,7 +309,7 @@ def _check_attribute(condition: Condition, facts: Facts) -> tuple[bool, str]:
     if key not in facts.customer_attributes or facts.customer_attributes[key] in (None, ""):
         return condition.operator == IS_NOT, "the customer has no such attribute"
     raw = facts.customer_attributes[key]
-    actual = str(raw).lower() if not isinstance(raw, bool) else str(raw).lower()
+    actual = str(raw).lower()
     said = f"it is {_quote(str(raw))}"
     if condition.operator == EXISTS:
         return True, said
@@ -335,9 +332,14 @@ def _check_tag(condition: Condition, facts: Facts) -> tuple[bool, str]:
 def _check_language(condition: Condition, facts: Facts) -> tuple[bool, str]:
     # "pt" matches "pt-BR": a rule for a language covers its regional variants.
     actual = facts.language.lower().replace("_", "-")
-    inside = any(actual == want or actual.startswith(f"{want}-") for want in _values(condition.value))
+    inside = any(
+        actual == want or actual.startswith(f"{want}-") for want in _values(condition.value)
+    )
     matched = inside if condition.operator == IS else not inside
-    return matched, f"the customer's language is {_quote(facts.language) if actual else 'not known'}"
+    return (
+        matched,
+        f"the customer's language is {_quote(facts.language) if actual else 'not known'}",
+    )
 
 
 def _check_priority(condition: Condition, facts: Facts) -> tuple[bool, str]:

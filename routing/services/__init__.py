@@ -1,19 +1,66 @@
-"""Routing: the one entry point conversations call (`route`)."""
+"""Routing writes. `route` is the one function the conversations app calls when a
+message arrives; `apply_sla` and `status_changed` are its hooks for SLA clocks and the
+team queue."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
 from conversations.models import Conversation
+from routing.selectors import LOAD_STATUSES
+from routing.services.assignment import (
+    RouteOutcome,
+    assign_from_team,
+    assign_waiting,
+    mark_offline_if_still_disconnected,
+    presence_disconnected,
+    route,
+    schedule_queue_drain,
+    send_auto_reply,
+    set_presence,
+)
+from routing.services.audit import record_change
+from routing.services.sla import apply_sla, scan_escalations
+
+__all__ = [
+    "RouteOutcome",
+    "apply_sla",
+    "assign_from_team",
+    "assign_waiting",
+    "mark_offline_if_still_disconnected",
+    "presence_disconnected",
+    "record_change",
+    "route",
+    "scan_escalations",
+    "schedule_queue_drain",
+    "send_auto_reply",
+    "set_presence",
+    "status_changed",
+]
 
 
-def route(*, conversation: Conversation) -> None:
-    """Decide team and assignee of a new or unassigned conversation.
+def status_changed(
+    *,
+    conversation: Conversation,
+    previous: str,
+    now: datetime | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> None:
+    """After a status change: move the SLA clocks (pending, snoozed and resolved pause
+    them) and, when the assignee's load went down, offer the freed capacity to the
+    waiting queues of their teams after commit.
 
-    Precondition: called inside the transaction that created or reopened it, with the
-    conversation row locked. The foundation puts the conversation in the team that owns
-    its inbox; rules and assignment strategies build on this.
+    Precondition: inside the transaction of the change, with the conversation locked.
     """
-    if conversation.team_id is None:
-        team = conversation.endpoint.teams.order_by("id").first()
-        if team is not None:
-            conversation.team = team
-            conversation.save(update_fields=["team", "updated_at"])
+    apply_sla(conversation=conversation, now=now or timezone.now())
+    freed = previous in LOAD_STATUSES and conversation.status not in LOAD_STATUSES
+    if freed and conversation.assignee_id:
+        from routing.models import Team
+
+        team_ids = list(
+            Team.objects.filter(members__id=conversation.assignee_id).values_list("id", flat=True)
+        )
+        schedule_queue_drain(team_ids=team_ids)

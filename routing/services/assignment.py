@@ -1,0 +1,343 @@
+"""Routing rules in action, assignment strategies, the team queue and presence."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import events
+from conversations.models import Conversation, ConversationEvent, Message, Tag
+from conversations.selectors import (
+    SUPERVISORS_GROUP,
+    agent_groups_for_conversation,
+    default_reply_message,
+)
+from omnidesk.errors import ApplicationError
+from omnidesk.realtime import publish_on_commit
+from routing import rules as rule_logic
+from routing import selectors, strategies
+from routing.models import AgentProfile, RuleAction, SlaClock, Team
+
+logger = logging.getLogger(__name__)
+
+PRESENCE_CHANGED = "agent.presence"
+QUEUE_CHANGED = "routing.queue"
+
+
+@dataclass
+class RouteOutcome:
+    fired: list[str] = field(default_factory=list)
+    team_id: int | None = None
+    assignee_id: int | None = None
+    handed_to_bot: bool = False
+    auto_replies: int = 0
+
+
+def route(*, conversation: Conversation, opened: bool = False, now: datetime | None = None):
+    """Run the rules on a new or reopened conversation, then assign it by its team's
+    strategy when it has no assignee.
+
+    Precondition: inside the transaction that stored the customer's message, with the
+    conversation row locked. Rules run once per (re)opening; an unassigned conversation
+    that gets another message only retries the assignment.
+    """
+    now = now or timezone.now()
+    outcome = RouteOutcome()
+    clock, _ = SlaClock.objects.get_or_create(conversation=conversation)
+    conversation.sla_clock = clock
+    reopened = clock.last_status == Conversation.Status.RESOLVED and (
+        conversation.status == Conversation.Status.OPEN
+    )
+    if opened or reopened or clock.routed_at is None:
+        _run_rules(conversation, now=now, outcome=outcome)
+        clock.routed_at = now
+        clock.save(update_fields=["routed_at"])
+    if conversation.team_id is None:
+        team = selectors.default_team(conversation)
+        if team is not None:
+            _set_team(conversation, team, reason="owns the inbox")
+    if conversation.assignee_id is None and conversation.team_id is not None:
+        assign_from_team(conversation=conversation, team_id=conversation.team_id)
+    outcome.team_id, outcome.assignee_id = conversation.team_id, conversation.assignee_id
+    return outcome
+
+
+def _run_rules(conversation: Conversation, *, now: datetime, outcome: RouteOutcome) -> None:
+    rules = selectors.active_rules()
+    if not rules:
+        return
+    facts = selectors.conversation_facts(conversation=conversation, now=now, rules=rules)
+    for compiled in rules:
+        result = rule_logic.evaluate(compiled.rule, facts)
+        if not result.matched:
+            continue
+        done, stop = [], False
+        for action in compiled.actions:
+            done.append(_apply_action(conversation, action, outcome))
+            stop = stop or action.kind == RuleAction.Kind.STOP
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.RULE_FIRED,
+            data={
+                "rule_id": compiled.id,
+                "rule": compiled.name,
+                "actions": done,
+                "reasons": [c.reason for c in result.conditions],
+            },
+            created_at=now,
+        )
+        outcome.fired.append(compiled.name)
+        if conversation.priority != facts.priority:
+            # Later rules see the priority earlier rules set.
+            facts = rule_logic.Facts(**{**facts.__dict__, "priority": conversation.priority})
+        if stop:
+            break
+
+
+def _apply_action(conversation: Conversation, action, outcome: RouteOutcome) -> str:
+    kind = action.kind
+    if kind == RuleAction.Kind.ASSIGN_TEAM:
+        team = Team.objects.filter(pk=action.team_id).first()
+        if team is None:
+            return "assign to team: the team no longer exists"
+        _set_team(conversation, team, reason="routing rule")
+        return f"assigned to team {team.name}"
+    if kind == RuleAction.Kind.ASSIGN_AGENT:
+        agent = get_user_model().objects.filter(pk=action.agent_id, is_active=True).first()
+        if agent is None:
+            return "assign to agent: the agent no longer exists or is inactive"
+        # A supervisor's explicit rule ("VIPs go to Carol") wins over capacity.
+        _assign(conversation, agent)
+        return f"assigned to {agent.get_username()}"
+    if kind == RuleAction.Kind.SET_PRIORITY and action.priority is not None:
+        if conversation.priority != action.priority:
+            previous = conversation.priority
+            conversation.priority = action.priority
+            conversation.save(update_fields=["priority", "updated_at"])
+            ConversationEvent.objects.create(
+                conversation=conversation,
+                kind=ConversationEvent.Kind.PRIORITY_CHANGED,
+                data={"from": previous, "to": action.priority, "by": "routing rule"},
+            )
+        return f"priority set to {Conversation.Priority(action.priority).label.lower()}"
+    if kind == RuleAction.Kind.ADD_TAGS:
+        tags = [Tag.objects.get_or_create(name=name[:64])[0] for name in action.tags]
+        conversation.tags.add(*tags)
+        return f"tagged {', '.join(action.tags)}"
+    if kind == RuleAction.Kind.AUTO_REPLY:
+        sent = send_auto_reply(conversation=conversation, text=action.reply_text)
+        outcome.auto_replies += 1 if sent else 0
+        return "auto-reply sent" if sent else "auto-reply not sent: no channel to reply on"
+    if kind == RuleAction.Kind.HAND_TO_BOT:
+        outcome.handed_to_bot = True
+        return "handed to the bot"
+    if kind == RuleAction.Kind.STOP:
+        return "stopped processing further rules"
+    return kind
+
+
+def _set_team(conversation: Conversation, team: Team, *, reason: str) -> None:
+    if conversation.team_id == team.pk:
+        return
+    previous = conversation.team_id
+    conversation.team = team
+    # An assignee outside the new team would keep a conversation their team never sees.
+    if conversation.assignee_id and not team.members.filter(pk=conversation.assignee_id).exists():
+        _assign(conversation, None)
+    conversation.save(update_fields=["team", "updated_at"])
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.TEAM_CHANGED,
+        data={"from": previous, "to": team.pk, "to_name": team.name, "reason": reason},
+    )
+    publish_on_commit(
+        events.conversation_updated_event(conversation), agent_groups_for_conversation(conversation)
+    )
+
+
+def _assign(conversation: Conversation, agent: AbstractBaseUser | None) -> None:
+    """Assign through the conversations service (its event and realtime fan-out), then
+    mirror the result on the caller's instance, which the caller keeps using."""
+    from conversations.services import assign_conversation
+
+    conversation.save()
+    updated = assign_conversation(conversation=conversation, agent=agent, actor=None)
+    conversation.assignee = updated.assignee
+    conversation.updated_at = updated.updated_at
+
+
+def assign_from_team(*, conversation: Conversation, team_id: int) -> int | None:
+    """Give the conversation to an online member with free capacity, by the team's
+    strategy; otherwise it stays in the team queue. Returns the assignee's id.
+
+    Precondition: inside a transaction with the conversation row locked. Locks the team
+    row and then the online members' profiles in id order (the one lock order every
+    assigner uses), so concurrent assigners never exceed a capacity.
+    """
+    team = Team.objects.select_for_update().get(pk=team_id)
+    if team.assignment_strategy == Team.Strategy.MANUAL:
+        return None
+    candidates = selectors.load_candidates(
+        team_id=team.pk, channel=conversation.last_channel, lock=True
+    )
+    choice = strategies.choose(
+        strategy=team.assignment_strategy,
+        candidates=candidates,
+        last_assigned_id=team.last_assigned_agent_id,
+        wanted_skills=selectors.wanted_skills(conversation),
+        language=conversation.customer.language,
+    )
+    if choice.user_id is None:
+        publish_on_commit({"type": QUEUE_CHANGED, "team_id": team.pk}, [SUPERVISORS_GROUP])
+        return None
+    agent = get_user_model().objects.get(pk=choice.user_id)
+    _assign(conversation, agent)
+    team.last_assigned_agent_id = agent.pk
+    team.save(update_fields=["last_assigned_agent"])
+    return agent.pk
+
+
+def assign_waiting(*, team_id: int) -> int:
+    """Assign the team's queue (highest priority, then longest waiting, first) to agents
+    with free capacity. Returns how many were assigned. Runs in its own transaction:
+    call it after commit (see `schedule_queue_drain`)."""
+    assigned = 0
+    with transaction.atomic():
+        team = Team.objects.select_for_update().filter(pk=team_id).first()
+        if team is None or team.assignment_strategy == Team.Strategy.MANUAL:
+            return 0
+        probe = selectors.load_candidates(team_id=team.pk, channel="", lock=True)
+        room = sum(max(c.capacity - c.load, 0) for c in probe)
+        if room == 0:
+            return 0
+        # Rows another transaction holds are skipped: it is routing them right now.
+        waiting = list(
+            Conversation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(team_id=team.pk, assignee__isnull=True, status=Conversation.Status.OPEN)
+            .select_related("customer", "endpoint")
+            .order_by("-priority", "waiting_since", "created_at", "id")[: room * 2]
+        )
+        for conversation in waiting:
+            if assign_from_team(conversation=conversation, team_id=team.pk) is not None:
+                assigned += 1
+    return assigned
+
+
+def schedule_queue_drain(*, team_ids: list[int]) -> None:
+    """After commit, try to assign each team's waiting conversations (one task per team,
+    each in its own transaction, so lock order stays team -> profiles)."""
+    from routing.tasks import assign_waiting_conversations
+
+    for team_id in sorted(set(team_ids)):
+        transaction.on_commit(
+            lambda team_id=team_id: assign_waiting_conversations.delay(team_id), robust=True
+        )
+
+
+# --- Presence ---------------------------------------------------------------------------------
+
+
+def set_presence(*, user: AbstractBaseUser, presence: str, at: datetime | None = None) -> None:
+    """Set an agent's presence. Coming online assigns their teams' queues to them."""
+    if presence not in AgentProfile.Presence.values:
+        raise ApplicationError(
+            "Unknown presence.", fields={"presence": [", ".join(AgentProfile.Presence.values)]}
+        )
+    at = at or timezone.now()
+    with transaction.atomic():
+        profile, _ = AgentProfile.objects.select_for_update().get_or_create(user=user)
+        if profile.presence == presence:
+            profile.presence_changed_at = at
+            profile.save(update_fields=["presence_changed_at"])
+            return
+        profile.presence = presence
+        profile.presence_changed_at = at
+        profile.save(update_fields=["presence", "presence_changed_at"])
+        publish_on_commit(
+            {"type": PRESENCE_CHANGED, "user_id": user.pk, "presence": presence},
+            [SUPERVISORS_GROUP],
+        )
+        if presence == AgentProfile.Presence.ONLINE:
+            schedule_queue_drain(team_ids=list(user.teams.values_list("id", flat=True)))
+
+
+def presence_disconnected(*, user: AbstractBaseUser, grace_seconds: int | None = None) -> None:
+    """The agent's last socket closed: they go offline after a grace period unless they
+    reconnect (a reconnect calls `set_presence`, which moves `presence_changed_at`)."""
+    from django.conf import settings
+
+    from routing.tasks import mark_offline_after_grace
+
+    grace = (
+        grace_seconds
+        if grace_seconds is not None
+        else getattr(settings, "OMNIDESK_PRESENCE_GRACE_SECONDS", 60)
+    )
+    disconnected_at = timezone.now()
+    transaction.on_commit(
+        lambda: mark_offline_after_grace.apply_async(
+            args=[user.pk, disconnected_at.isoformat()], countdown=grace
+        ),
+        robust=True,
+    )
+
+
+def mark_offline_if_still_disconnected(*, user_id: int, disconnected_at: datetime) -> bool:
+    with transaction.atomic():
+        profile = AgentProfile.objects.select_for_update().filter(user_id=user_id).first()
+        if profile is None or profile.presence == AgentProfile.Presence.OFFLINE:
+            return False
+        if profile.presence_changed_at and profile.presence_changed_at > disconnected_at:
+            return False
+    set_presence(user=profile.user, presence=AgentProfile.Presence.OFFLINE)
+    return True
+
+
+# --- Auto-reply -------------------------------------------------------------------------------
+
+
+def send_auto_reply(*, conversation: Conversation, text: str) -> Message | None:
+    """A bot message on the channel the customer wrote on, delivered after commit like any
+    reply. It is not an agent's response: the first-response and next-response SLA
+    clocks keep running. Returns None when the customer cannot be reached there."""
+    from conversations.services import recipient_for
+
+    if not text.strip():
+        return None
+    latest = default_reply_message(conversation)
+    endpoint = latest.endpoint if latest else conversation.endpoint
+    if not endpoint.is_active:
+        return None
+    try:
+        recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
+    except ApplicationError:
+        return None
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        kind=Message.Kind.BOT,
+        endpoint=endpoint,
+        channel=endpoint.kind,
+        sender_name="Omnidesk",
+        subject=f"Re: {conversation.subject}" if conversation.subject else "",
+        text=text,
+        delivery_status=Message.DeliveryStatus.QUEUED,
+        metadata={"to": recipient, "auto_reply": True},
+    )
+    publish_on_commit(
+        events.message_created_event(message), agent_groups_for_conversation(conversation)
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(message.pk), robust=True)
+    return message
+
+
+def _enqueue_delivery(message_id: int) -> None:
+    from channels_app.tasks import deliver_message
+
+    deliver_message.delay(message_id)
