@@ -117,7 +117,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             "typing": self._typing,
             "contact": self._contact,
             "csat": self._csat,
-            "sync": self._sync,
+            "sync": self._resync,
         }.get(kind)
         if handler is None:
             await self._error("bad_frame", "Unknown frame type.")
@@ -227,7 +227,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             {"type": "csat_saved", "conversation_id": content.get("conversation_id")}
         )
 
-    async def _sync(self, content: dict[str, Any]) -> None:
+    async def _resync(self, content: dict[str, Any]) -> None:
         messages = await database_sync_to_async(selectors.visitor_messages)(
             visitor=self.visitor, after_id=_int_or_none(content.get("after"))
         )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("csat/", include("reporting.public_urls")),
     path("hooks/", include("channels_app.urls")),
+    path("widget/", include("channels_app.widget.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,5 +1,12 @@
 """Every websocket route, gathered from the apps that own them."""
 
+from django.urls import path
+
+from channels_app.consumers import WidgetConsumer
 from conversations.ws_urls import websocket_urlpatterns as inbox_patterns
 
 websocket_urlpatterns = [*inbox_patterns]
+
+# The widget runs on customers' sites, not ours: its routes are served without the
+# session/AllowedHosts stack; WidgetConsumer checks each endpoint's own allowed origins.
+widget_websocket_urlpatterns = [path("ws/widget/<slug:key>/", WidgetConsumer.as_asgi())]
