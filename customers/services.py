@@ -68,6 +68,10 @@ def resolve_customer(
             "At least one sender identity is required.", fields={"from": ["required"]}
         )
     ordered = in_resolution_order(claims)
+    known_customer = _single_known_owner(ordered)
+    if known_customer is not None and not (name and not known_customer.name) and not attributes:
+        # The common case, a returning customer: nothing to write, no savepoint needed.
+        return Resolution(customer=known_customer)
     for attempt in range(_RESOLVE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -118,6 +122,18 @@ def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -
             reason="Identities given together belong to different customers.",
         )
     return Resolution(customer=customer, created=created, conflicting=owners[1:])
+
+
+def _single_known_owner(claims: list[IdentityClaim]) -> Customer | None:
+    """The live customer owning every claimed identity, if there is exactly one."""
+    known = _known_identities(claims)
+    if len(known) != len(claims):
+        return None
+    owners = {identity.customer_id: identity.customer for identity in known.values()}
+    if len(owners) != 1:
+        return None
+    owner = next(iter(owners.values()))
+    return None if owner.merged_into_id else owner
 
 
 def _known_identities(claims: list[IdentityClaim]) -> dict[IdentityClaim, Identity]:

@@ -1,0 +1,132 @@
+"""Ingest benchmark: our full inbound pipeline against bare single-row INSERTs.
+
+    make bench                      # 20,000 messages
+    .venv/bin/python bench/ingest.py --messages 5000
+
+Each message goes through `accept_inbound` (its own transaction, as a webhook request
+would) and then the `process_inbound_event` task (run in this process, so the figure is
+the pipeline's own cost, not the broker's). The baseline, in the same run and on the same
+PostgreSQL, inserts the same number of rows with raw psycopg, one transaction each.
+The workload has many customers and many continuing conversations: each customer writes
+several messages, across the API, email and SMS endpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omnidesk_bench")
+os.environ["DJANGO_SETTINGS_MODULE"] = "omnidesk.settings"
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+os.environ.pop("REDIS_URL", None)  # no broker: tasks and realtime stay in-process
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--messages-per-customer", type=int, default=4)
+    args = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+
+    from channels_app.models import ChannelEndpoint
+    from channels_app.services import accept_inbound
+    from channels_app.tasks import process_inbound_event
+    from channels_app.types import InboundMessage
+    from conversations.models import Conversation, Message
+    from routing.models import Team
+
+    endpoints = [
+        ChannelEndpoint.objects.create(kind=kind, name=f"bench {kind}")
+        for kind in ("api", "email", "sms")
+    ]
+    team = Team.objects.create(name="Bench team")
+    team.endpoints.add(*endpoints)
+
+    def inbound_for(i: int) -> tuple[ChannelEndpoint, InboundMessage]:
+        customer = i // args.messages_per_customer
+        endpoint = endpoints[i % 3]
+        identities = {
+            "api": {"email": f"c{customer}@bench.example", "phone": f"+1415{5550000 + customer:07d}"[:12]},
+            "email": {"email": f"c{customer}@bench.example"},
+            "sms": {"phone": f"+1415{5550000 + customer:07d}"[:12]},
+        }[endpoint.kind]
+        return endpoint, InboundMessage(
+            provider_id=f"bench-{i}",
+            identities=identities,
+            sender_name=f"Customer {customer}",
+            text=f"Message {i} from customer {customer}: where is my order?",
+        )
+
+    # Customers write in interleaved order, as real traffic does.
+    order = sorted(range(args.messages), key=lambda i: (i % args.messages_per_customer, i))
+    workload = [inbound_for(i) for i in order]
+
+    started = time.perf_counter()
+    for endpoint, message in workload:
+        # accept_inbound enqueues processing on commit; with no broker the task runs inline.
+        accept_inbound(endpoint=endpoint, messages=[message], raw={"id": message.provider_id})
+    pipeline_seconds = time.perf_counter() - started
+    processed = Message.objects.count()
+    assert processed == args.messages, f"expected {args.messages} messages, found {processed}"
+    conversations = Conversation.objects.count()
+    _ = process_inbound_event  # the task the on-commit hook ran for every event
+
+    baseline_seconds = raw_inserts(os.environ["DATABASE_URL"], args.messages)
+
+    pipeline_rate = args.messages / pipeline_seconds
+    baseline_rate = args.messages / baseline_seconds
+    print(f"messages:               {args.messages:,} ({conversations:,} conversations)")
+    print(f"omnidesk pipeline:      {pipeline_rate:,.0f} messages/s  ({pipeline_seconds:.1f} s)")
+    print(f"raw single-row INSERTs: {baseline_rate:,.0f} rows/s      ({baseline_seconds:.1f} s)")
+    print(f"ratio (pipeline / raw): {pipeline_rate / baseline_rate:.2f}   (goal >= 0.30)")
+
+
+def raw_inserts(url: str, count: int) -> float:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw_message")
+        conn.execute(
+            "CREATE TABLE bench_raw_message (id bigserial PRIMARY KEY, provider_id text NOT NULL,"
+            " sender text NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+        )
+        started = time.perf_counter()
+        for i in range(count):
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO bench_raw_message (provider_id, sender, body) VALUES (%s, %s, %s)",
+                    [f"raw-{i}", f"c{i // 4}@bench.example", f"Message {i}: where is my order?"],
+                )
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_raw_message")
+    return elapsed
+
+
+if __name__ == "__main__":
+    main()
