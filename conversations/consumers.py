@@ -1,28 +1,53 @@
-"""The agent inbox's websocket: authenticated, in groups per agent, team and supervisors."""
+"""The agent inbox's websocket: authenticated, in groups per agent, team and supervisors,
+plus the group of the one conversation the agent has open (checked with
+`access_conversation`, so a forged id is refused)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conversations.selectors import SUPERVISORS_GROUP, agent_group, team_group
+from conversations import events
+from conversations.selectors import (
+    SUPERVISORS_GROUP,
+    access_conversation,
+    agent_group,
+    conversation_group,
+    team_group,
+)
+from omnidesk.errors import NotFoundError
+from omnidesk.realtime import apublish_rollback_unsafe, current_sequences
 from omnidesk.roles import sees_everything, team_ids_of
+
+logger = logging.getLogger(__name__)
+
+# Client actions that say "I am here" in a conversation; re-sent by the page as heartbeats.
+COLLISION_ACTIONS = {"typing": events.TYPING, "viewing": events.VIEWING}
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
-    groups: list[str]
+    user_groups: list[str]
+    watched_id: int | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
+        self.user = user
         self.user_groups = await database_sync_to_async(self._groups_for)(user)
+        self.display_name = user.get_full_name() or user.get_username()
         for group in self.user_groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        # Numbers read after joining: anything later reaches us; the page resyncs on hello.
+        sequences = await sync_to_async(current_sequences)(self.user_groups)
+        await self.send_json({"type": "hello", "user_id": user.pk, "seqs": sequences})
+        await database_sync_to_async(_set_presence)(user, "online")
 
     @staticmethod
     def _groups_for(user: Any) -> list[str]:
@@ -34,6 +59,94 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "user_groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if self.watched_id is not None:
+            await self._leave_watched()
+        if getattr(self, "user", None) is not None:
+            await database_sync_to_async(_set_presence)(self.user, "offline")
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        action = content.get("action")
+        if action == "watch":
+            await self._watch(content.get("conversation_id"))
+        elif action == "unwatch":
+            await self._leave_watched()
+        elif action in COLLISION_ACTIONS:
+            await self._collision(action, content.get("conversation_id"))
+
+    async def _watch(self, conversation_id: Any) -> None:
+        try:
+            conversation = await database_sync_to_async(access_conversation)(
+                user=self.user, conversation_id=conversation_id
+            )
+        except NotFoundError:
+            logger.info(
+                "refused watch of a conversation",
+                extra={"user_id": self.user.pk, "conversation_id": str(conversation_id)[:32]},
+            )
+            await self.send_json(
+                {"type": "error", "code": "not_found", "conversation_id": conversation_id}
+            )
+            return
+        if self.watched_id == conversation.pk:
+            return
+        if self.watched_id is not None:
+            await self._leave_watched()
+        group = conversation_group(conversation.pk)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.watched_id = conversation.pk
+        sequences = await sync_to_async(current_sequences)([group])
+        await self.send_json(
+            {"type": "watching", "conversation_id": conversation.pk, "seqs": sequences}
+        )
+        await self._collision("viewing", conversation.pk)
+
+    async def _leave_watched(self) -> None:
+        conversation_id, self.watched_id = self.watched_id, None
+        if conversation_id is None:
+            return
+        group = conversation_group(conversation_id)
+        await self.channel_layer.group_discard(group, self.channel_name)
+        await apublish_rollback_unsafe(
+            events.presence_event(events.LEFT, conversation_id, self.user.pk, self.display_name),
+            [group],
+        )
+
+    async def _collision(self, action: str, conversation_id: Any) -> None:
+        # Only about the conversation this socket was allowed to watch.
+        if self.watched_id is None or str(conversation_id) != str(self.watched_id):
+            await self.send_json(
+                {"type": "error", "code": "not_watching", "conversation_id": conversation_id}
+            )
+            return
+        await apublish_rollback_unsafe(
+            events.presence_event(
+                COLLISION_ACTIONS[action], self.watched_id, self.user.pk, self.display_name
+            ),
+            [conversation_group(self.watched_id)],
+        )
 
     async def omnidesk_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        event = message["event"]
+        if event.get("user_id") == self.user.pk and event["type"] in events.PRESENCE_TYPES:
+            return  # my own typing/viewing
+        payload = dict(event)
+        if "seq" in message:
+            payload["group"] = message["group"]
+            payload["seq"] = message["seq"]
+        await self.send_json(payload)
+
+
+def _set_presence(user: Any, presence: str) -> None:
+    """Tell routing the agent is (not) connected, when routing offers it."""
+    from routing import services as routing_services
+
+    set_presence = getattr(routing_services, "set_presence", None)
+    if set_presence is None:
+        return
+    try:
+        set_presence(user=user, presence=presence)
+    except Exception:
+        # Presence is advisory; a failure must not break the agent's socket.
+        logger.exception("set_presence failed", extra={"user_id": user.pk})

@@ -49,3 +49,13 @@ def _conversation_facts(conversation: Conversation) -> dict[str, Any]:
         "assignee_id": conversation.assignee_id,
         "team_id": conversation.team_id,
     }
+
+
+# Ephemeral collision indicators (sent with publish_rollback_unsafe, no sequence number).
+VIEWING = "conversation.viewing"
+LEFT = "conversation.left"
+PRESENCE_TYPES = frozenset({TYPING, VIEWING, LEFT})
+
+
+def presence_event(kind: str, conversation_id: int, user_id: int, name: str) -> dict[str, Any]:
+    return {"type": kind, "conversation_id": conversation_id, "user_id": user_id, "name": name}

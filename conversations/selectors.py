@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
-from conversations.models import Conversation, ConversationEvent, Message
-from customers.models import Customer
+from conversations.models import Conversation, ConversationEvent, Message, ReadMarker
+from customers.models import Customer, Identity
 from omnidesk.errors import NotFoundError
-from omnidesk.roles import sees_everything, team_ids_of
+from omnidesk.roles import sees_everything
+from routing.models import Team
 
 SUPERVISORS_GROUP = "inbox.supervisors"
 
@@ -31,15 +49,18 @@ def conversation_group(conversation_id: int) -> str:
 
 def visibility_filter(*, user: AbstractBaseUser) -> Q | None:
     """The conversations an agent may see: their teams' inboxes, their teams' queue and
-    anything assigned to them. None means everything (supervisors and admins)."""
+    anything assigned to them. None means everything (supervisors and admins).
+
+    Written with subqueries, not joins, so it never duplicates a row and PostgreSQL can
+    still walk the inbox's (status, last_message_at) index for the first page.
+    """
     if sees_everything(user):
         return None
-    team_ids = team_ids_of(user)
-    return (
-        Q(endpoint__teams__id__in=team_ids) | Q(team_id__in=team_ids) | Q(assignee_id=user.pk)
-        if team_ids
-        else Q(assignee_id=user.pk)
+    my_teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    my_endpoints = Team.endpoints.through.objects.filter(team_id__in=my_teams).values(
+        "channelendpoint_id"
     )
+    return Q(endpoint_id__in=my_endpoints) | Q(team_id__in=my_teams) | Q(assignee_id=user.pk)
 
 
 def visible_conversations(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
@@ -47,8 +68,7 @@ def visible_conversations(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
     condition = visibility_filter(user=user)
     if condition is None:
         return conversations
-    # A subquery rather than a join, so one conversation never appears twice.
-    return conversations.filter(pk__in=Conversation.objects.filter(condition).values("pk"))
+    return conversations.filter(condition)
 
 
 def access_conversation(
@@ -209,6 +229,7 @@ def timeline(
     messages = (
         Message.objects.filter(conversation_id__in=conversation_ids)
         .select_related("author")
+        .prefetch_related("attachments")
         .order_by("-created_at", "-id")[:limit]
     )
     events = (
@@ -220,3 +241,369 @@ def timeline(
     items += [TimelineItem(e.created_at, "event", e.conversation_id, e) for e in events]
     items.sort(key=lambda item: (item.at, item.kind != "event", item.item.pk))
     return items[-limit:]
+
+
+# --- The agent inbox -------------------------------------------------------------------
+
+INBOX_VIEWS = {
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "teams": "My teams",
+    "all": "All",
+}
+INBOX_PAGE_SIZE = 25
+# The same expressions as the GIN indexes of the migrations, or PostgreSQL ignores them.
+MESSAGE_SEARCH_VECTOR = SearchVector("subject", "text", config="simple")
+CUSTOMER_SEARCH_VECTOR = SearchVector("name", config="simple")
+_SEARCH_TOKEN = re.compile(r"[\w@.+-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    view: str = "mine"
+    status: str = Conversation.Status.OPEN
+    channel: str = ""
+    tag: str = ""
+    q: str = ""
+
+    def as_query(self, **overrides: str) -> str:
+        values = {
+            "view": self.view,
+            "status": self.status,
+            "channel": self.channel,
+            "tag": self.tag,
+            "q": self.q,
+        } | overrides
+        return urlencode({key: value for key, value in values.items() if value})
+
+
+def parse_inbox_filters(params: Mapping[str, str], *, user: AbstractBaseUser) -> InboxFilters:
+    """Inbox filters from a query string; unknown values fall back to the defaults.
+    The "All" view is for supervisors; agents asking for it get "My teams"."""
+    view = params.get("view") or "mine"
+    if view not in INBOX_VIEWS or (view == "all" and not sees_everything(user)):
+        view = "teams" if view == "all" else "mine"
+    status = params.get("status") or Conversation.Status.OPEN
+    if status not in Conversation.Status.values:
+        status = Conversation.Status.OPEN
+    return InboxFilters(
+        view=view,
+        status=status,
+        channel=(params.get("channel") or "")[:16],
+        tag=(params.get("tag") or "")[:64],
+        q=(params.get("q") or "").strip()[:200],
+    )
+
+
+def inbox_views_for(user: AbstractBaseUser) -> dict[str, str]:
+    if sees_everything(user):
+        return INBOX_VIEWS
+    return {key: label for key, label in INBOX_VIEWS.items() if key != "all"}
+
+
+def _my_teams_q(user: AbstractBaseUser) -> Q:
+    my_teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    my_endpoints = Team.endpoints.through.objects.filter(team_id__in=my_teams).values(
+        "channelendpoint_id"
+    )
+    return Q(team_id__in=my_teams) | Q(endpoint_id__in=my_endpoints)
+
+
+def _view_q(view: str, user: AbstractBaseUser) -> Q:
+    if view == "mine":
+        return Q(assignee_id=user.pk)
+    if view == "unassigned":
+        return Q(assignee__isnull=True)
+    if view == "teams":
+        return _my_teams_q(user)
+    return Q()
+
+
+def _unread_q() -> Q:
+    """Customer is waiting and something arrived since this agent last looked.
+    Needs the `my_read_at` annotation (see `_with_read_marker`)."""
+    return Q(waiting_since__isnull=False) & (
+        Q(my_read_at__isnull=True) | Q(last_message_at__gt=F("my_read_at"))
+    )
+
+
+def _with_read_marker(
+    conversations: QuerySet[Conversation], user: AbstractBaseUser
+) -> QuerySet[Conversation]:
+    return conversations.annotate(
+        my_read_at=Subquery(
+            ReadMarker.objects.filter(user_id=user.pk, conversation_id=OuterRef("pk")).values(
+                "read_at"
+            )[:1]
+        )
+    )
+
+
+def search_condition(q: str) -> Q:
+    """Full-text search over messages (subject and text), customer names and identity
+    values. On PostgreSQL each part is answered by an index (GIN or pattern btree); the
+    embedded SQLite default falls back to substring matching."""
+    tokens = _SEARCH_TOKEN.findall(q.lower())
+    if not tokens:
+        return Q(pk__in=[])
+    if connection.vendor != "postgresql":
+        return (
+            Q(pk__in=Message.objects.filter(text__icontains=q).values("conversation_id"))
+            | Q(customer__name__icontains=q)
+            | Q(
+                customer_id__in=Identity.objects.filter(value__startswith=q.lower()).values(
+                    "customer_id"
+                )
+            )
+        )
+    # Every word must match, the last one as a prefix (the agent may still be typing).
+    words = [re.sub(r"[^\w]", " ", token).split() for token in tokens]
+    flat = [word for group in words for word in group]
+    if not flat:
+        return Q(pk__in=[])
+    raw = " & ".join(f"'{word}'" for word in flat[:-1]) + (" & " if flat[:-1] else "")
+    raw += f"'{flat[-1]}':*"
+    query = SearchQuery(raw, search_type="raw", config="simple")
+    matching_messages = (
+        Message.objects.annotate(search=MESSAGE_SEARCH_VECTOR)
+        .filter(search=query)
+        .values("conversation_id")
+    )
+    matching_customers = (
+        Customer.objects.annotate(search=CUSTOMER_SEARCH_VECTOR).filter(search=query).values("pk")
+    )
+    identity_value = q.strip().lower()
+    matching_identities = Identity.objects.filter(value__startswith=identity_value).values(
+        "customer_id"
+    )
+    return (
+        Q(pk__in=matching_messages)
+        | Q(customer_id__in=matching_customers)
+        | Q(customer_id__in=matching_identities)
+    )
+
+
+def _filtered(
+    conversations: QuerySet[Conversation], filters: InboxFilters
+) -> QuerySet[Conversation]:
+    if filters.channel:
+        conversations = conversations.filter(
+            Q(last_channel=filters.channel)
+            | Exists(
+                Message.objects.filter(conversation_id=OuterRef("pk"), channel=filters.channel)
+            )
+        )
+    if filters.tag:
+        conversations = conversations.filter(
+            Exists(
+                Conversation.tags.through.objects.filter(
+                    conversation_id=OuterRef("pk"), tag__name=filters.tag
+                )
+            )
+        )
+    if filters.q:
+        conversations = conversations.filter(search_condition(filters.q))
+    return conversations
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    conversation: Conversation
+    channels: list[str]
+    unread: bool
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    next_cursor: str | None
+
+
+def encode_cursor(conversation: Conversation) -> str:
+    raw = f"{conversation.last_message_at.isoformat()}|{conversation.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        return datetime.fromisoformat(at), int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def inbox_page(
+    *,
+    agent: AbstractBaseUser,
+    filters: InboxFilters,
+    cursor: str | None = None,
+    limit: int = INBOX_PAGE_SIZE,
+) -> InboxPage:
+    """One page of the agent's conversation list, newest activity first.
+
+    Keyset pagination on (last_message_at, id): a page costs the same at row 100,000 as
+    at row 1. Two queries whatever the page size: the rows, and their channels.
+    """
+    conversations = visible_conversations(user=agent).filter(
+        _view_q(filters.view, agent), status=filters.status
+    )
+    conversations = _filtered(conversations, filters)
+    position = decode_cursor(cursor) if cursor else None
+    if position is not None:
+        at, pk = position
+        conversations = conversations.filter(
+            Q(last_message_at__lt=at) | Q(last_message_at=at, pk__lt=pk)
+        )
+    conversations = _with_read_marker(conversations, agent).annotate(
+        unread=ExpressionWrapper(_unread_q(), output_field=BooleanField())
+    )
+    page = list(
+        conversations.select_related("customer", "assignee", "team").order_by(
+            "-last_message_at", "-pk"
+        )[: limit + 1]
+    )
+    has_more = len(page) > limit
+    page = page[:limit]
+    channels: dict[int, list[str]] = {}
+    if page:
+        for conversation_id, channel in (
+            Message.objects.filter(conversation_id__in=[c.pk for c in page])
+            .exclude(channel="")
+            .values_list("conversation_id", "channel")
+            .distinct()
+        ):
+            channels.setdefault(conversation_id, []).append(channel)
+    rows = [
+        InboxRow(
+            conversation=c,
+            channels=sorted(channels.get(c.pk, [c.last_channel])),
+            unread=bool(c.unread),
+        )
+        for c in page
+    ]
+    return InboxPage(rows=rows, next_cursor=encode_cursor(page[-1]) if has_more else None)
+
+
+def inbox_counts(*, agent: AbstractBaseUser, status: str = Conversation.Status.OPEN) -> dict:
+    """Counts per view, and the agent's unread count, in ONE query:
+    `SELECT COUNT(*) FILTER (WHERE ...), ... FROM conversation WHERE visible AND status`."""
+    conversations = _with_read_marker(
+        visible_conversations(user=agent).filter(status=status), agent
+    )
+    counts = conversations.aggregate(
+        mine=Count("pk", filter=_view_q("mine", agent)),
+        unassigned=Count("pk", filter=_view_q("unassigned", agent)),
+        teams=Count("pk", filter=_view_q("teams", agent)),
+        all=Count("pk"),
+        unread_mine=Count("pk", filter=_view_q("mine", agent) & _unread_q()),
+    )
+    if not sees_everything(agent):
+        counts.pop("all")
+    return counts
+
+
+def conversation_timeline(*, conversation: Conversation, limit: int = 500) -> list[TimelineItem]:
+    """Every message, note, call and event of one conversation, oldest first (the
+    latest `limit` of each). Three queries: messages, their attachments, events."""
+    messages = list(
+        conversation.messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    events = list(
+        conversation.events.select_related("actor").order_by("-created_at", "-id")[:limit]
+    )
+    items = [TimelineItem(m.created_at, "message", m.conversation_id, m) for m in messages]
+    items += [TimelineItem(e.created_at, "event", e.conversation_id, e) for e in events]
+    items.sort(key=lambda item: (item.at, item.kind != "event", item.item.pk))
+    return items
+
+
+def latest_message_id(*, conversation: Conversation) -> int:
+    """The newest message id: the composer sends it back so a reply written while new
+    activity arrived can be held."""
+    return conversation.messages.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def activity_since(
+    *, conversation: Conversation, after_message_id: int, user: AbstractBaseUser
+) -> list[Message]:
+    """Messages others added after `after_message_id` (what the agent has not seen)."""
+    return list(
+        conversation.messages.filter(pk__gt=after_message_id)
+        .exclude(author_id=user.pk)
+        .select_related("author")
+        .order_by("id")
+    )
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    customer: Customer
+    identities: list[Identity]
+    external_records: list[Any]
+    other_conversations: list[Conversation]
+
+
+def customer_context(*, customer: Customer, user: AbstractBaseUser) -> CustomerContext:
+    """What the sidebar shows about a customer, limited to what `user` may see."""
+    return CustomerContext(
+        customer=customer,
+        identities=list(customer.identities.order_by("kind", "id")),
+        external_records=list(customer.external_records.order_by("source", "kind", "-updated_at")),
+        other_conversations=list(
+            visible_conversations(user=user)
+            .filter(customer=customer)
+            .select_related("assignee")
+            .order_by("-last_message_at")[:20]
+        ),
+    )
+
+
+def merge_candidates(*, customer: Customer, user: AbstractBaseUser, q: str) -> list[Customer]:
+    """Customers `user` may see matching `q` (name, email or phone), to merge with."""
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    lowered = q.lower()
+    matches = visible_customers(user=user).exclude(pk=customer.pk)
+    if connection.vendor == "postgresql" and _SEARCH_TOKEN.search(q):
+        condition = search_condition(q)
+        by_conversation = Conversation.objects.filter(condition).values("customer_id")
+        matches = matches.filter(
+            Q(pk__in=by_conversation)
+            | Q(pk__in=Identity.objects.filter(value__startswith=lowered).values("customer_id"))
+        )
+    else:
+        matches = matches.filter(
+            Q(name__icontains=q)
+            | Q(pk__in=Identity.objects.filter(value__startswith=lowered).values("customer_id"))
+        )
+    return list(matches.prefetch_related("identities").order_by("name", "pk")[:10])
+
+
+def assignable_agents(*, conversation: Conversation) -> QuerySet:
+    """Agents who may be given the conversation: members of the teams that see it."""
+    from django.contrib.auth import get_user_model
+
+    team_ids = set(conversation.endpoint.teams.values_list("id", flat=True))
+    if conversation.team_id:
+        team_ids.add(conversation.team_id)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(teams__id__in=team_ids) | Q(agent_profile__role__in=["supervisor", "admin"]))
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+def canned_responses_for(*, user: AbstractBaseUser, prefix: str = "") -> QuerySet:
+    from conversations.models import CannedResponse
+
+    my_teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    responses = CannedResponse.objects.filter(Q(team__isnull=True) | Q(team_id__in=my_teams))
+    if prefix:
+        responses = responses.filter(shortcut__startswith=prefix.lower())
+    return responses.order_by("shortcut")[:20]

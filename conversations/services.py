@@ -12,11 +12,18 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations import events
-from conversations.models import Attachment, Conversation, ConversationEvent, Message
+from conversations.models import (
+    Attachment,
+    Conversation,
+    ConversationEvent,
+    Message,
+    ReadMarker,
+    Tag,
+)
 from conversations.selectors import agent_groups_for_conversation, default_reply_message
 from customers.identities import CHANNEL_IDENTITY_KIND, RESOLUTION_ORDER
 from customers.models import Customer, Identity
@@ -27,6 +34,7 @@ from omnidesk.realtime import publish_on_commit
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint, InboundEvent
     from channels_app.types import InboundMessage
+    from routing.models import Team
 
 logger = logging.getLogger(__name__)
 
@@ -124,10 +132,11 @@ def receive_message(
         )
         _store_inbound_attachments(message, inbound)
         _apply_inbound_to_conversation(conversation, message, opened=opened)
-        if opened or conversation.assignee_id is None:
-            from routing.services import route
+        from routing.services import apply_sla, route
 
-            route(conversation=conversation)
+        # Rules run on a new or reopened conversation; an unassigned one retries assignment.
+        route(conversation=conversation, opened=opened)
+        apply_sla(conversation=conversation, now=received_at)
         groups = agent_groups_for_conversation(conversation)
         publish_on_commit(events.message_created_event(message), groups)
         publish_on_commit(
@@ -415,6 +424,9 @@ def send_reply(
         if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED):
             _reopen(conversation, actor=author)
         conversation.save()
+        from routing.services import apply_sla
+
+        apply_sla(conversation=conversation, now=now)
         publish_on_commit(
             events.message_created_event(message), agent_groups_for_conversation(conversation)
         )
@@ -666,6 +678,9 @@ def change_status(
         )
         conversation.resolved_at = now if status == Conversation.Status.RESOLVED else None
         conversation.save()
+        from routing.services import status_changed
+
+        status_changed(conversation=conversation, previous=previous, now=now)
         ConversationEvent.objects.create(
             conversation=conversation,
             kind=ConversationEvent.Kind.STATUS_CHANGED,
@@ -723,3 +738,199 @@ def assign_conversation(
         groups |= set(agent_groups_for_conversation(conversation))
         publish_on_commit(events.conversation_updated_event(conversation), groups)
     return conversation
+
+
+def assign_team(
+    *, conversation: Conversation, team: Team | None, actor: AbstractBaseUser | None
+) -> Conversation:
+    """Move the conversation to `team`'s queue (None: no team). Precondition: access
+    already checked for actor."""
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        previous_id = conversation.team_id
+        new_id = team.pk if team else None
+        if previous_id == new_id:
+            return conversation
+        # The team that loses it must hear it went away.
+        groups = set(agent_groups_for_conversation(conversation))
+        conversation.team = team
+        conversation.save(update_fields=["team", "updated_at"])
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.TEAM_CHANGED,
+            actor=actor,
+            data={"from": previous_id, "to": new_id, "to_name": team.name if team else None},
+        )
+        groups |= set(agent_groups_for_conversation(conversation))
+        publish_on_commit(events.conversation_updated_event(conversation), groups)
+    return conversation
+
+
+def set_priority(
+    *, conversation: Conversation, priority: int, actor: AbstractBaseUser | None
+) -> Conversation:
+    if priority not in Conversation.Priority.values:
+        raise ApplicationError(
+            "Unknown priority.", fields={"priority": [f"One of {Conversation.Priority.labels}."]}
+        )
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        previous = conversation.priority
+        if previous == priority:
+            return conversation
+        conversation.priority = priority
+        conversation.save(update_fields=["priority", "updated_at"])
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.PRIORITY_CHANGED,
+            actor=actor,
+            data={"from": previous, "to": priority},
+        )
+        publish_on_commit(
+            events.conversation_updated_event(conversation),
+            agent_groups_for_conversation(conversation),
+        )
+    return conversation
+
+
+def set_tags(
+    *, conversation: Conversation, names: list[str], actor: AbstractBaseUser | None
+) -> Conversation:
+    """Replace the conversation's tags by `names`, creating unknown tags."""
+    wanted = sorted({name.strip().lower()[:64] for name in names if name.strip()})
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        current = sorted(conversation.tags.values_list("name", flat=True))
+        if current == wanted:
+            return conversation
+        tags = []
+        for name in wanted:
+            # get_or_create races on the unique name; the loser re-reads the winner's row.
+            try:
+                with transaction.atomic():
+                    tag, _ = Tag.objects.get_or_create(name=name)
+            except IntegrityError:
+                tag = Tag.objects.get(name=name)
+            tags.append(tag)
+        conversation.tags.set(tags)
+        conversation.save(update_fields=["updated_at"])
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.TAGS_CHANGED,
+            actor=actor,
+            data={
+                "added": sorted(set(wanted) - set(current)),
+                "removed": sorted(set(current) - set(wanted)),
+            },
+        )
+        publish_on_commit(
+            events.conversation_updated_event(conversation),
+            agent_groups_for_conversation(conversation),
+        )
+    return conversation
+
+
+def mark_read(*, conversation: Conversation, user: AbstractBaseUser) -> None:
+    """Everything up to now in the conversation counts as seen by `user`."""
+    ReadMarker.objects.update_or_create(
+        user=user, conversation=conversation, defaults={"read_at": timezone.now()}
+    )
+
+
+def update_customer_details(
+    *,
+    conversation: Conversation,
+    actor: AbstractBaseUser,
+    name: str | None = None,
+    language: str | None = None,
+    attributes: dict | None = None,
+    tags: list[str] | None = None,
+) -> Customer:
+    """Edit the conversation's customer, with a `customer_updated` event on the timeline."""
+    from customers.services import update_customer
+
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=conversation.customer_id)
+        before = {
+            "name": customer.name,
+            "language": customer.language,
+            "attributes": customer.attributes,
+            "tags": customer.tags,
+        }
+        customer = update_customer(
+            customer=customer, name=name, language=language, attributes=attributes, tags=tags
+        )
+        after = {
+            "name": customer.name,
+            "language": customer.language,
+            "attributes": customer.attributes,
+            "tags": customer.tags,
+        }
+        changed = sorted(key for key in before if before[key] != after[key])
+        if changed:
+            _customer_event(conversation, actor, {"changed": changed})
+    return customer
+
+
+def add_customer_identity(
+    *, conversation: Conversation, actor: AbstractBaseUser, kind: str, value: str
+) -> Identity:
+    from customers.services import add_identity
+
+    with transaction.atomic():
+        identity = add_identity(customer=conversation.customer, kind=kind, value=value)
+        _customer_event(
+            conversation,
+            actor,
+            {"identity_added": {"kind": identity.kind, "value": identity.value}},
+        )
+    return identity
+
+
+def verify_customer_identity(
+    *, conversation: Conversation, actor: AbstractBaseUser, identity_id: int
+) -> Identity:
+    """Mark one of the conversation's customer's identities as verified by an agent."""
+    with transaction.atomic():
+        identity = (
+            Identity.objects.select_for_update()
+            .filter(pk=identity_id, customer_id=conversation.customer_id)
+            .first()
+        )
+        if identity is None:
+            raise ApplicationError("Identity not found.", status_code=404)
+        if not identity.verified:
+            identity.verified = True
+            identity.save(update_fields=["verified"])
+            _customer_event(
+                conversation,
+                actor,
+                {"identity_verified": {"kind": identity.kind, "value": identity.value}},
+            )
+    return identity
+
+
+def _customer_event(conversation: Conversation, actor: AbstractBaseUser, data: dict) -> None:
+    conversation = Conversation.objects.select_related("endpoint").get(pk=conversation.pk)
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.CUSTOMER_UPDATED,
+        actor=actor,
+        data=data,
+    )
+    publish_on_commit(
+        events.conversation_updated_event(conversation),
+        agent_groups_for_conversation(conversation),
+    )

@@ -1,15 +1,461 @@
+"""The agent inbox: pages and the HTMX fragments they swap. Thin: parse input, call an
+`access_*` selector, call one service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_POST
 
-from conversations import selectors
+from conversations import selectors, services
+from conversations.models import Attachment, Conversation, Tag
+from customers.models import Identity
+from omnidesk.errors import ApplicationError, NotFoundError
+from routing.models import Team
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 
 
-@login_required
+def inbox_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required; a conversation the user may not see is a 404, an ApplicationError
+    is shown inline; every response carries the inbox's CSP (no inline scripts)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response = view(request, *args, **kwargs)
+        except NotFoundError as exc:
+            raise Http404(exc.message)
+        except ApplicationError as exc:
+            response = render(
+                request, "conversations/_error.html", {"error": exc}, status=exc.status_code
+            )
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+    return wrapped
+
+
+# --- Pages and the list -------------------------------------------------------------------
+
+
+@require_GET
+@inbox_view
 def inbox(request: HttpRequest) -> HttpResponse:
-    conversations = (
-        selectors.visible_conversations(user=request.user)
-        .select_related("customer", "assignee")
-        .order_by("-last_message_at", "-id")[:50]
+    return _inbox_page(request, conversation=None)
+
+
+@require_GET
+@inbox_view
+def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    services.mark_read(conversation=conversation, user=request.user)
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
+        return render(
+            request,
+            "conversations/_conversation_open.html",
+            _conversation_context(request, conversation),
+        )
+    return _inbox_page(request, conversation=conversation)
+
+
+def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> HttpResponse:
+    filters = selectors.parse_inbox_filters(request.GET, user=request.user)
+    context: dict[str, Any] = {
+        "filters": filters,
+        "views": selectors.inbox_views_for(request.user),
+        "statuses": Conversation.Status.choices,
+        "channel_choices": _channel_choices(),
+        "tags": Tag.objects.order_by("name"),
+        "page": selectors.inbox_page(agent=request.user, filters=filters),
+        "counts": selectors.inbox_counts(agent=request.user, status=filters.status),
+        "open_id": conversation.pk if conversation else None,
+    }
+    if conversation is not None:
+        context |= _conversation_context(request, conversation)
+    return render(request, "conversations/inbox.html", context)
+
+
+def _channel_choices() -> list[tuple[str, str]]:
+    from channels_app.models import ChannelEndpoint
+
+    return list(ChannelEndpoint.Kind.choices)
+
+
+@require_GET
+@inbox_view
+def conversation_list(request: HttpRequest) -> HttpResponse:
+    """Rows of the list: the first page, or the next one after `cursor` (infinite scroll)."""
+    filters = selectors.parse_inbox_filters(request.GET, user=request.user)
+    page = selectors.inbox_page(
+        agent=request.user, filters=filters, cursor=request.GET.get("cursor") or None
     )
-    return render(request, "conversations/inbox.html", {"conversations": conversations})
+    return render(
+        request,
+        "conversations/_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "open_id": _int_or_none(request.GET.get("open")),
+            "appending": bool(request.GET.get("cursor")),
+        },
+    )
+
+
+@require_GET
+@inbox_view
+def counts(request: HttpRequest) -> HttpResponse:
+    filters = selectors.parse_inbox_filters(request.GET, user=request.user)
+    return render(
+        request,
+        "conversations/_counts.html",
+        {
+            "counts": selectors.inbox_counts(agent=request.user, status=filters.status),
+            "views": selectors.inbox_views_for(request.user),
+        },
+    )
+
+
+# --- The conversation pane --------------------------------------------------------------
+
+
+def _conversation_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+    choices = services.reply_endpoint_choices(conversation)
+    default = selectors.default_reply_message(conversation)
+    default_endpoint_id = default.endpoint_id if default else conversation.endpoint_id
+    if choices and default_endpoint_id not in {e.pk for e in choices}:
+        default_endpoint_id = choices[0].pk
+    return {
+        "conversation": conversation,
+        "timeline": selectors.conversation_timeline(conversation=conversation),
+        "history": False,
+        "endpoint_choices": choices,
+        "default_endpoint_id": default_endpoint_id,
+        "seen_message_id": selectors.latest_message_id(conversation=conversation),
+        "agents": selectors.assignable_agents(conversation=conversation),
+        "teams": Team.objects.order_by("name"),
+        "statuses": Conversation.Status.choices,
+        "priorities": Conversation.Priority.choices,
+        "tag_names": ", ".join(conversation.tags.order_by("name").values_list("name", flat=True)),
+        "customer_context": selectors.customer_context(
+            customer=conversation.customer, user=request.user
+        ),
+        "identity_kinds": Identity.Kind.choices,
+        "mode": "reply",
+        "draft_text": "",
+    }
+
+
+def _pane(request: HttpRequest, conversation_id: int, **extra: Any) -> HttpResponse:
+    """The re-rendered conversation pane (and the sidebar, out of band) after an action."""
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    context = _conversation_context(request, conversation) | extra
+    status = 422 if extra.get("error") else 200
+    return render(request, "conversations/_conversation_open.html", context, status=status)
+
+
+@require_GET
+@inbox_view
+def timeline(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The conversation's timeline, or with `history=1` the customer's whole story
+    across every conversation this agent may see."""
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    history = request.GET.get("history") == "1"
+    items = (
+        selectors.timeline(customer=conversation.customer, user=request.user)
+        if history
+        else selectors.conversation_timeline(conversation=conversation)
+    )
+    if not history:
+        services.mark_read(conversation=conversation, user=request.user)
+    return render(
+        request,
+        "conversations/_timeline.html",
+        {"conversation": conversation, "timeline": items, "history": history},
+    )
+
+
+@require_GET
+@inbox_view
+def header(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    return render(
+        request,
+        "conversations/_header.html",
+        _conversation_context(request, conversation),
+    )
+
+
+@require_GET
+@inbox_view
+def sidebar(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    return render(
+        request,
+        "conversations/_sidebar.html",
+        _conversation_context(request, conversation),
+    )
+
+
+@require_POST
+@inbox_view
+def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """A reply or a private note. A reply written while others added messages is held
+    (returned with a warning and those messages) unless the agent sends it anyway."""
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    text = request.POST.get("text", "")
+    mode = "note" if request.POST.get("mode") == "note" else "reply"
+    keep = {"mode": mode, "draft_text": text}
+    seen = _int_or_none(request.POST.get("seen_message_id")) or 0
+    if request.POST.get("force") != "1":
+        unseen = selectors.activity_since(
+            conversation=conversation, after_message_id=seen, user=request.user
+        )
+        if unseen:
+            return _pane(request, conversation.pk, held=unseen, **keep)
+    try:
+        if mode == "note":
+            services.add_note(conversation=conversation, author=request.user, text=text)
+        else:
+            endpoint = _reply_endpoint(conversation, request.POST.get("endpoint"))
+            services.send_reply(
+                conversation=conversation, author=request.user, text=text, endpoint=endpoint
+            )
+    except ApplicationError as exc:
+        return _pane(request, conversation.pk, error=exc, **keep)
+    services.mark_read(conversation=conversation, user=request.user)
+    response = _pane(request, conversation.pk, mode=mode, sent=True)
+    response.headers["HX-Trigger"] = "omnidesk:sent"
+    return response
+
+
+def _reply_endpoint(conversation: Conversation, raw: str | None):
+    if not raw:
+        return None
+    for endpoint in services.reply_endpoint_choices(conversation):
+        if str(endpoint.pk) == raw:
+            return endpoint
+    raise ApplicationError(
+        "The customer cannot be reached on that channel.",
+        fields={"endpoint": ["Pick one of the listed channels."]},
+    )
+
+
+def _action(run: Callable[[HttpRequest, Conversation], Any]) -> Callable[..., HttpResponse]:
+    """A POST action on one conversation: access check, run, re-render the pane."""
+
+    @require_POST
+    @inbox_view
+    @wraps(run)
+    def view(request: HttpRequest, conversation_id: int, **kwargs: Any) -> HttpResponse:
+        conversation = selectors.access_conversation(
+            user=request.user, conversation_id=conversation_id
+        )
+        try:
+            run(request, conversation, **kwargs)
+        except ApplicationError as exc:
+            return _pane(request, conversation.pk, error=exc)
+        return _pane(request, conversation.pk)
+
+    return view
+
+
+@_action
+def assign(request: HttpRequest, conversation: Conversation) -> None:
+    raw = request.POST.get("agent", "")
+    if raw == "me":
+        agent = request.user
+    elif raw in ("", "none"):
+        agent = None
+    else:
+        agent = (
+            selectors.assignable_agents(conversation=conversation)
+            .filter(pk=_int_or_none(raw) or 0)
+            .first()
+        )
+        if agent is None:
+            raise ApplicationError(
+                "That agent cannot work on this conversation.", fields={"agent": ["invalid"]}
+            )
+    services.assign_conversation(conversation=conversation, agent=agent, actor=request.user)
+
+
+@_action
+def assign_team(request: HttpRequest, conversation: Conversation) -> None:
+    raw = request.POST.get("team", "")
+    team = None
+    if raw not in ("", "none"):
+        team = Team.objects.filter(pk=_int_or_none(raw) or 0).first()
+        if team is None:
+            raise ApplicationError("Unknown team.", fields={"team": ["invalid"]})
+    services.assign_team(conversation=conversation, team=team, actor=request.user)
+
+
+@_action
+def change_status(request: HttpRequest, conversation: Conversation) -> None:
+    status = request.POST.get("status", "")
+    snoozed_until = None
+    if status == Conversation.Status.SNOOZED:
+        snoozed_until = _parse_local_datetime(request.POST.get("snoozed_until", ""))
+        if snoozed_until is None or snoozed_until <= timezone.now():
+            raise ApplicationError(
+                "Pick a time in the future to snooze until.",
+                fields={"snoozed_until": ["A future date and time is required."]},
+            )
+    services.change_status(
+        conversation=conversation, status=status, actor=request.user, snoozed_until=snoozed_until
+    )
+
+
+@_action
+def set_priority(request: HttpRequest, conversation: Conversation) -> None:
+    priority = _int_or_none(request.POST.get("priority"))
+    services.set_priority(
+        conversation=conversation,
+        priority=-1 if priority is None else priority,
+        actor=request.user,
+    )
+
+
+@_action
+def set_tags(request: HttpRequest, conversation: Conversation) -> None:
+    names = request.POST.get("tags", "").split(",")
+    services.set_tags(conversation=conversation, names=names, actor=request.user)
+
+
+@_action
+def retry(request: HttpRequest, conversation: Conversation, message_id: int) -> None:
+    message = conversation.messages.filter(pk=message_id).first()
+    if message is None:
+        raise NotFoundError("Message not found.")
+    services.retry_delivery(message=message)
+
+
+@_action
+def edit_customer(request: HttpRequest, conversation: Conversation) -> None:
+    attributes = _parse_attributes(request.POST.get("attributes", ""))
+    services.update_customer_details(
+        conversation=conversation,
+        actor=request.user,
+        name=request.POST.get("name"),
+        language=request.POST.get("language"),
+        attributes=attributes,
+        tags=request.POST.get("tags", "").split(",") if "tags" in request.POST else None,
+    )
+
+
+@_action
+def add_identity(request: HttpRequest, conversation: Conversation) -> None:
+    services.add_customer_identity(
+        conversation=conversation,
+        actor=request.user,
+        kind=request.POST.get("kind", ""),
+        value=request.POST.get("value", ""),
+    )
+
+
+@_action
+def verify_identity(request: HttpRequest, conversation: Conversation, identity_id: int) -> None:
+    services.verify_customer_identity(
+        conversation=conversation, actor=request.user, identity_id=identity_id
+    )
+
+
+@_action
+def merge_customer(request: HttpRequest, conversation: Conversation) -> None:
+    if request.POST.get("confirm") != "1":
+        raise ApplicationError("Confirm the merge first.")
+    other = selectors.access_customer(user=request.user, customer_id=request.POST.get("other", ""))
+    if other.merged_into_id:
+        raise ApplicationError("That customer was already merged into another.")
+    # The conversation's customer survives; the other record redirects to it.
+    services.merge_customers(source=other, target=conversation.customer, actor=request.user)
+
+
+@require_GET
+@inbox_view
+def merge_search(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    candidates = selectors.merge_candidates(
+        customer=conversation.customer, user=request.user, q=request.GET.get("q", "")
+    )
+    return render(
+        request,
+        "conversations/_merge_candidates.html",
+        {"conversation": conversation, "candidates": candidates, "q": request.GET.get("q", "")},
+    )
+
+
+@require_GET
+@inbox_view
+def canned_responses(request: HttpRequest) -> HttpResponse:
+    responses = selectors.canned_responses_for(
+        user=request.user, prefix=request.GET.get("prefix", "")[:64]
+    )
+    return JsonResponse(
+        {"results": [{"shortcut": r.shortcut, "title": r.title, "text": r.text} for r in responses]}
+    )
+
+
+@require_GET
+@inbox_view
+def attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """Attachments are served through the conversation's access check, never publicly."""
+    item = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if item is None:
+        raise Http404
+    selectors.access_conversation(user=request.user, conversation_id=item.message.conversation_id)
+    if not item.file:
+        if item.remote_url:
+            return redirect(item.remote_url)
+        raise Http404
+    inline = request.GET.get("inline") == "1" and item.is_image
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=not inline,
+        filename=item.filename,
+        content_type=item.content_type if inline else "application/octet-stream",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_local_datetime(value: str) -> datetime | None:
+    parsed = parse_datetime(value.strip()) if value else None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _parse_attributes(raw: str) -> dict[str, str] | None:
+    """`key: value` lines from the customer form; None when the field was not sent."""
+    if not raw.strip():
+        return None
+    attributes: dict[str, str] = {}
+    for line in raw.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            attributes[key.strip()[:64]] = value.strip()[:500]
+    return attributes
