@@ -162,14 +162,32 @@ def _set_team(conversation: Conversation, team: Team, *, reason: str) -> None:
 
 
 def _assign(conversation: Conversation, agent: AbstractBaseUser | None) -> None:
-    """Assign through the conversations service (its event and realtime fan-out), then
-    mirror the result on the caller's instance, which the caller keeps using."""
-    from conversations.services import assign_conversation
+    """Assign (or, with None, unassign) the locked conversation on the caller's instance.
 
+    The same event and realtime fan-out as `conversations.services.assign_conversation`,
+    without its extra row locks: routing already holds the conversation, team and
+    profile locks in its fixed order, and taking more here could deadlock.
+    """
+    previous_id = conversation.assignee_id
+    new_id = agent.pk if agent else None
+    if previous_id == new_id:
+        return
+    # Groups of the previous assignee must hear it left them.
+    groups = set(agent_groups_for_conversation(conversation))
+    conversation.assignee = agent
     conversation.save()
-    updated = assign_conversation(conversation=conversation, agent=agent, actor=None)
-    conversation.assignee = updated.assignee
-    conversation.updated_at = updated.updated_at
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.ASSIGNED if agent else ConversationEvent.Kind.UNASSIGNED,
+        data={
+            "from": previous_id,
+            "to": new_id,
+            "to_name": agent.get_username() if agent else None,
+            "by": "routing",
+        },
+    )
+    groups |= set(agent_groups_for_conversation(conversation))
+    publish_on_commit(events.conversation_updated_event(conversation), groups)
 
 
 def assign_from_team(*, conversation: Conversation, team_id: int) -> int | None:

@@ -130,7 +130,11 @@ def test_the_result_explains_each_condition_in_words():
 @pytest.mark.parametrize(
     ("condition", "field", "words"),
     [
-        (Condition(rules.TEXT, rules.REGEX, "(unclosed"), "value", "not a valid regular expression"),
+        (
+            Condition(rules.TEXT, rules.REGEX, "(unclosed"),
+            "value",
+            "not a valid regular expression",
+        ),
         (Condition(rules.CHANNEL, rules.REGEX, "x"), "operator", "can only be compared with"),
         (Condition(rules.TEXT, rules.CONTAINS, "  "), "value", "Enter a value"),
         (Condition(rules.PRIORITY, rules.IS, "asap"), "value", "low, normal, high, urgent"),
