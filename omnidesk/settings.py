@@ -161,6 +161,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_app.tasks.sweep_stranded_work",
         "schedule": 60.0,
     },
+    # Reads only the partial index of due SLA checkpoints; cheap to run often.
+    "scan-sla-escalations": {
+        "task": "routing.tasks.scan_escalations",
+        "schedule": 60.0,
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

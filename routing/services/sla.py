@@ -193,7 +193,9 @@ def _check_conversation(conversation_id: int, now: datetime) -> int | None:
         if conversation is None:
             return None
         clock = (
-            SlaClock.objects.select_for_update().select_related("policy").get(pk=conversation_id)
+            SlaClock.objects.select_for_update(of=("self",))
+            .select_related("policy")
+            .get(pk=conversation_id)
         )
         conversation.sla_clock = clock
         policy = clock.policy
