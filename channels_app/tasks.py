@@ -34,3 +34,40 @@ def deliver_message(self, message_id: int) -> str:
 def sweep_stranded_work() -> dict[str, int]:
     result = services.sweep_stranded_work()
     return {"inbound_events": result.inbound_events, "outbound_messages": result.outbound_messages}
+
+
+@shared_task(acks_late=True)
+def poll_email_mailboxes() -> int:
+    """Beat entry: one poll task per email endpoint with an IMAP mailbox."""
+    from channels_app.services import email
+
+    endpoint_ids = email.imap_endpoints()
+    for endpoint_id in endpoint_ids:
+        poll_mailbox.delay(endpoint_id)
+    return len(endpoint_ids)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError, OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def poll_mailbox(endpoint_id: int) -> dict[str, int]:
+    from channels_app.services import email
+
+    result = email.poll_mailbox(endpoint_id=endpoint_id)
+    return {"fetched": result.fetched, "stored": result.stored, "failed": result.failed}
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_form_confirmation(endpoint_id: int, message_id: int) -> bool:
+    from channels_app.services import forms
+
+    return forms.send_form_confirmation(endpoint_id=endpoint_id, message_id=message_id)

@@ -109,3 +109,55 @@ def post_meta(client, endpoint, body: dict | bytes, *, app_secret: str | None = 
         content_type="application/json",
         HTTP_X_HUB_SIGNATURE_256=f"sha256={signature}",
     )
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    from tests.channels_app.mail_servers import Dovecot
+
+    server = Dovecot.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    from tests.channels_app.mail_servers import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def email_fixture(name: str) -> bytes:
+    return (FIXTURES / "email" / name).read_bytes()
+
+
+@pytest.fixture
+def email_endpoint(db, dovecot, smtp_server):
+    """An email inbox polled over IMAP (a fresh Dovecot user) that replies over SMTP."""
+    from tests.factories import EndpointFactory, TeamFactory
+
+    user, password = dovecot.add_user()
+    endpoint = EndpointFactory(
+        kind="email",
+        name="Acme Support",
+        config={"address": "support@desk.test", "inbound_provider": "mailgun"},
+        credentials={
+            "imap_host": "127.0.0.1",
+            "imap_port": dovecot.port,
+            "imap_user": user,
+            "imap_password": password,
+            "imap_tls": "none",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_server.port,
+            "smtp_tls": "none",
+            "webhook_signing_key": "key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
+        },
+    )
+    TeamFactory(name="Email", endpoints=[endpoint])
+    return endpoint
