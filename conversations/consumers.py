@@ -139,14 +139,15 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _set_presence(user: Any, presence: str) -> None:
-    """Tell routing the agent is (not) connected, when routing offers it."""
+    """Tell routing the agent is connected, or that a socket of theirs closed (routing
+    waits a grace period before offline, so a reload or a second tab does not flap)."""
     from routing import services as routing_services
 
-    set_presence = getattr(routing_services, "set_presence", None)
-    if set_presence is None:
-        return
     try:
-        set_presence(user=user, presence=presence)
+        if presence == "online":
+            routing_services.set_presence(user=user, presence="online")
+        else:
+            routing_services.presence_disconnected(user=user)
     except Exception:
         # Presence is advisory; a failure must not break the agent's socket.
-        logger.exception("set_presence failed", extra={"user_id": user.pk})
+        logger.exception("presence update failed", extra={"user_id": user.pk})

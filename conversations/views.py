@@ -265,6 +265,8 @@ def _action(run: Callable[[HttpRequest, Conversation], Any]) -> Callable[..., Ht
         )
         try:
             run(request, conversation, **kwargs)
+        except NotFoundError:
+            raise
         except ApplicationError as exc:
             return _pane(request, conversation.pk, error=exc)
         return _pane(request, conversation.pk)

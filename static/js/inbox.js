@@ -105,6 +105,7 @@
       if (typeof last === "number" && data.seq <= last) return; // duplicate of a seen event
       state.seqs[data.group] = data.seq;
     }
+    if (!/^(message|conversation)\./.test(data.type || "")) return;
     scheduleListRefresh();
     if (data.conversation_id && String(data.conversation_id) === openId()) {
       scheduleConversationRefresh(data.type === "conversation.updated" || data.type === "conversation.created");
