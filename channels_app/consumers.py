@@ -199,7 +199,9 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         conversation = await database_sync_to_async(selectors.current_conversation)(self.visitor)
         if conversation is not None:
             await database_sync_to_async(services.publish_visitor_typing)(
-                conversation=conversation, active=active
+                conversation=conversation,
+                name=conversation.customer.name or self.visitor.name,
+                active=active,
             )
 
     async def _contact(self, content: dict[str, Any]) -> None:

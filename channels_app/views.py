@@ -48,6 +48,9 @@ def webhook(request: HttpRequest, provider: str, key: str, route: str = "") -> H
         return adapter.handshake(request, endpoint)
     if request.method != "POST":
         return HttpResponse(status=405)
+    # Read the raw body first: signatures cover it, and it is stored for re-processing;
+    # parsing a multipart form afterwards works from this copy.
+    request.body  # noqa: B018
     if not adapter.verify(request, endpoint):
         logger.warning(
             "webhook refused: bad or missing signature",

@@ -402,6 +402,7 @@ def rebuild_request(envelope: dict[str, Any]) -> HttpRequest:
         "SERVER_PORT": "443",
         "REQUEST_METHOD": "POST",
     }
+    request._set_content_type_params(request.META)
     request.GET = QueryDict(envelope.get("query", ""))
     request._body = body
     request._stream = io.BytesIO(body)

@@ -156,7 +156,12 @@ def visitor_conversations(visitor: Visitor) -> QuerySet[Conversation]:
 
 
 def current_conversation(visitor: Visitor) -> Conversation | None:
-    return visitor_conversations(visitor).order_by("-last_message_at", "-id").first()
+    return (
+        visitor_conversations(visitor)
+        .select_related("customer")
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
 
 
 def access_visitor_conversation(*, visitor: Visitor, conversation_id: Any) -> Conversation:

@@ -184,7 +184,7 @@ def remember_contact(*, visitor: Visitor) -> None:
             customer.save(update_fields=[*changed, "updated_at"])
 
 
-def publish_visitor_typing(*, conversation: Conversation, active: bool) -> None:
+def publish_visitor_typing(*, conversation: Conversation, name: str, active: bool) -> None:
     """Tell the agents watching the conversation that the visitor is (not) typing.
     Ephemeral: nothing is stored, so it is sent at once."""
     publish_rollback_unsafe(
@@ -192,6 +192,8 @@ def publish_visitor_typing(*, conversation: Conversation, active: bool) -> None:
             "type": events.TYPING,
             "conversation_id": conversation.pk,
             "who": "customer",
+            "user_id": None,
+            "name": name or "Visitor",
             "active": bool(active),
         },
         agent_groups_for_conversation(conversation),

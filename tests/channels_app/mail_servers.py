@@ -191,10 +191,13 @@ class SmtpServer:
 
     def start(self) -> SmtpServer:
         self.controller.start()
+        self.running = True
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.running:
+            self.controller.stop()
+            self.running = False
 
     @property
     def received(self) -> list[ReceivedMail]:
