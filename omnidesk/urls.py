@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("omnidesk.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("inbox/queues/", include("routing.urls")),
     path("inbox/", include("conversations.urls")),
     path("reports/", include("reporting.urls")),
     path("csat/", include("reporting.public_urls")),

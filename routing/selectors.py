@@ -26,7 +26,7 @@ from routing.models import (
     SlaPolicy,
     Team,
 )
-from routing.strategies import Candidate
+from routing.strategies import Candidate, choose
 
 # Conversations that count against an agent's capacity.
 LOAD_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)
@@ -270,6 +270,85 @@ class DryRun:
     team_name: str
     assignee: str
     assignee_reason: str
+
+
+def dry_run(
+    *,
+    facts: rule_logic.Facts,
+    endpoint_team_id: int | None,
+    current_team_id: int | None = None,
+    current_tags: frozenset[str] = frozenset(),
+) -> DryRun:
+    """What routing would do with `facts`, without writing anything: every rule (active
+    or not) with why it matches or misses, in order, honouring "stop"; then the team
+    and the agent the assignment strategy would pick right now."""
+    all_rules = [compile_rule(rule) for rule in _load_rules(active_only=False)]
+    positions = {r.pk: (r.position, r.is_active) for r in RoutingRule.objects.all()}
+    team_names = dict(Team.objects.values_list("id", "name"))
+    user_names = {u.pk: u.get_username() for u in get_user_model().objects.all()}
+    team_id = current_team_id or endpoint_team_id
+    agent_id: int | None = None
+    tags = set(current_tags)
+    stopped_by = ""
+    rows = []
+    for compiled in all_rules:
+        position, is_active = positions.get(compiled.id, (0, False))
+        result = rule_logic.evaluate(compiled.rule, facts)
+        actions = [
+            a.describe(
+                {
+                    "team": team_names.get(a.team_id, "?"),
+                    "agent": user_names.get(a.agent_id, "?"),
+                }
+            )
+            for a in compiled.actions
+        ]
+        skipped = ""
+        if not is_active:
+            skipped = "inactive: skipped"
+        elif stopped_by:
+            skipped = f"not reached: “{stopped_by}” stopped processing"
+        rows.append(DryRunRule(compiled.name, position, is_active, result, actions, skipped))
+        if skipped or not result.matched:
+            continue
+        for action in compiled.actions:
+            if action.kind == RuleAction.Kind.ASSIGN_TEAM and action.team_id in team_names:
+                team_id = action.team_id
+            elif action.kind == RuleAction.Kind.ASSIGN_AGENT:
+                agent_id = action.agent_id
+            elif action.kind == RuleAction.Kind.SET_PRIORITY and action.priority is not None:
+                facts = rule_logic.Facts(**{**facts.__dict__, "priority": action.priority})
+            elif action.kind == RuleAction.Kind.ADD_TAGS:
+                tags |= {t.lower() for t in action.tags}
+            elif action.kind == RuleAction.Kind.STOP:
+                stopped_by = compiled.name
+    if agent_id is not None:
+        return DryRun(
+            facts,
+            rows,
+            team_names.get(team_id, "none"),
+            user_names.get(agent_id, "?"),
+            "a rule assigns this agent directly",
+        )
+    if team_id is None:
+        return DryRun(
+            facts, rows, "none", "nobody", "no rule picks a team and no team owns the inbox"
+        )
+    team = Team.objects.get(pk=team_id)
+    choice = choose(
+        strategy=team.assignment_strategy,
+        candidates=load_candidates(team_id=team.pk, channel=facts.channel, lock=False),
+        last_assigned_id=team.last_assigned_agent_id,
+        wanted_skills=frozenset(tags),
+        language=facts.language,
+    )
+    return DryRun(
+        facts,
+        rows,
+        team.name,
+        user_names.get(choice.user_id, "nobody") if choice.user_id else "nobody",
+        choice.reason,
+    )
 
 
 def access_supervisor(*, user: AbstractBaseUser) -> AbstractBaseUser:

@@ -4,13 +4,14 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation
 from conversations.services import receive_message
 from routing.models import AgentProfile, RoutingRule, RuleAction, RuleCondition, Team
 from tests.conftest import inbound
-from tests.factories import EndpointFactory, TeamFactory, make_agent
+from tests.factories import EndpointFactory, TeamFactory, UserFactory, make_agent
 
 
 def make_rule(
@@ -72,3 +73,13 @@ def email_endpoint(db) -> ChannelEndpoint:
 @pytest.fixture
 def sales_team(db) -> Team:
     return TeamFactory(name="Sales", assignment_strategy=Team.Strategy.LEAST_BUSY)
+
+
+@pytest.fixture
+def supervisor_client(db) -> Client:
+    user = UserFactory(username="sue", is_staff=True, is_superuser=True)
+    AgentProfile.objects.create(user=user, role=AgentProfile.Role.SUPERVISOR)
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
