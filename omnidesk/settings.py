@@ -161,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_app.tasks.sweep_stranded_work",
         "schedule": 60.0,
     },
+    "poll-email-mailboxes": {
+        "task": "channels_app.tasks.poll_email_mailboxes",
+        "schedule": float(os.environ.get("OMNIDESK_EMAIL_POLL_SECONDS", "60")),
+    },
     # Reads only the partial index of due SLA checkpoints; cheap to run often.
     "scan-sla-escalations": {
         "task": "routing.tasks.scan_escalations",
