@@ -305,9 +305,11 @@ def _store_inbound_attachments(message: Message, inbound: InboundMessage) -> Non
 
 def reply_endpoint_choices(conversation: Conversation) -> list[ChannelEndpoint]:
     """Endpoints a reply can go out on: those whose channel reaches an identity the
-    customer has. Candidates are the endpoints the customer has written to and the
-    conversation's own inbox."""
+    customer has. Candidates are the endpoints the customer has written to, the
+    conversation's own inbox, and the inboxes of the teams working the conversation (so
+    a customer who wrote on WhatsApp can be answered by SMS on the same number)."""
     from channels_app.models import ChannelEndpoint
+    from routing.models import Team
 
     identity_kinds = set(conversation.customer.identities.values_list("kind", flat=True))
     endpoint_ids = set(
@@ -320,12 +322,22 @@ def reply_endpoint_choices(conversation: Conversation) -> list[ChannelEndpoint]:
         .distinct()
     )
     endpoint_ids.add(conversation.endpoint_id)
-    endpoints = ChannelEndpoint.objects.filter(pk__in=endpoint_ids, is_active=True).order_by("id")
+    teams = Team.objects.filter(endpoints=conversation.endpoint_id)
+    if conversation.team_id:
+        teams = teams | Team.objects.filter(pk=conversation.team_id)
+    team_endpoint_ids = set(
+        ChannelEndpoint.objects.filter(teams__in=teams)
+        .exclude(kind=ChannelEndpoint.Kind.API)
+        .values_list("pk", flat=True)
+    )
+    endpoints = ChannelEndpoint.objects.filter(
+        pk__in=endpoint_ids | team_endpoint_ids, is_active=True
+    ).order_by("id")
     return [
         endpoint
         for endpoint in endpoints
-        if CHANNEL_IDENTITY_KIND.get(endpoint.kind) is None
-        or CHANNEL_IDENTITY_KIND[endpoint.kind] in identity_kinds
+        if (endpoint.pk in endpoint_ids and CHANNEL_IDENTITY_KIND.get(endpoint.kind) is None)
+        or CHANNEL_IDENTITY_KIND.get(endpoint.kind) in identity_kinds
     ]
 
 

@@ -71,6 +71,20 @@ def build_desk() -> Desk:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_consumer_db_sessions(django_db_setup, django_db_blocker):
+    """Consumers reach the database from worker threads whose connections outlive the
+    tests; end them so the test database can be dropped at the end of the session."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def desk(db) -> Desk:
     return build_desk()

@@ -4,8 +4,10 @@ notes that never leave, a reply held when new activity arrived, canned responses
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from conversations.models import CannedResponse, Message
 from tests.channels_app.fake_providers import FakeProvider, Reply
@@ -37,17 +39,31 @@ def selected_endpoint(html: str) -> str:
 
 
 def test_channel_picker_lists_reachable_channels_and_defaults_to_latest_inbound(desk):
-    desk.receive(desk.email, "1", "By email", email="dana@example.com", phone="+14155552671")
+    desk.receive(
+        desk.email,
+        "1",
+        "By email, a month ago",
+        at=timezone.now() - timedelta(days=30),
+        email="dana@example.com",
+        phone="+14155552671",
+    )
     latest = desk.receive(desk.whatsapp, "2", "By WhatsApp", phone="+14155552671")
     html = client_for(desk.sam).get(f"/inbox/c/{latest.conversation_id}/").content.decode()
-    picker = html[
-        html.index('id="reply-endpoint"') : html.index(
-            "</select>", html.index('id="reply-endpoint"')
-        )
-    ]
+    start = html.index('id="reply-endpoint"')
+    picker = html[start : html.index("</select>", start)]
     assert selected_endpoint(html) == str(desk.whatsapp.pk)
+    assert f'value="{desk.email.pk}"' in picker  # she wrote by email
+    assert f'value="{desk.sms.pk}"' in picker  # her phone, on the team's SMS number
+
+
+def test_channel_picker_leaves_out_channels_without_an_identity(desk):
+    message = desk.receive(desk.email, "1", "By email", email="dana@example.com")
+    desk.support.endpoints.add(desk.sms)
+    html = client_for(desk.alice).get(f"/inbox/c/{message.conversation_id}/").content.decode()
+    start = html.index('id="reply-endpoint"')
+    picker = html[start : html.index("</select>", start)]
     assert f'value="{desk.email.pk}"' in picker
-    assert f'value="{desk.sms.pk}"' not in picker  # never written to on SMS
+    assert f'value="{desk.sms.pk}"' not in picker  # no phone number known
 
 
 def test_reply_on_the_chosen_channel_goes_out_through_its_provider(
