@@ -557,7 +557,11 @@ def _handle_form(event: InboundEvent) -> Message:
     message = _handle_message(event)
     inbound = InboundMessage.from_json(event.message)
     recipient = inbound.identities.get("email", "")
-    if recipient and event.endpoint.config.get("confirmation", True):
+    if (
+        recipient
+        and event.endpoint.config.get("confirmation", True)
+        and message.inbound_event_id == event.pk
+    ):
         endpoint_id, message_id = event.endpoint.pk, message.pk
         transaction.on_commit(
             lambda: _enqueue_form_confirmation(endpoint_id, message_id), robust=True
