@@ -146,6 +146,7 @@ CELERY_TASK_ROUTES = {
     "channels_app.tasks.sweep_stranded_work": {"queue": "periodic"},
     "*.tasks.scan_*": {"queue": "periodic"},
     "*.tasks.poll_*": {"queue": "periodic"},
+    "reporting.tasks.refresh_report_data": {"queue": "periodic"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -157,6 +158,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
 }
 CELERY_BEAT_SCHEDULE = {
+    # Keeps the pre-aggregated report data current (incremental; cheap when idle).
+    "refresh-report-data": {
+        "task": "reporting.tasks.refresh_report_data",
+        "schedule": 60.0,
+    },
     "sweep-stranded-work": {
         "task": "channels_app.tasks.sweep_stranded_work",
         "schedule": 60.0,

@@ -90,3 +90,105 @@ class CsatResponse(models.Model):
 
     def __str__(self) -> str:
         return f"CSAT {self.score} on #{self.conversation_id}"
+
+
+# --- Pre-aggregated report data -------------------------------------------------------------
+# Derived from conversations, messages and events by reporting.services.refresh_report_data
+# (incrementally, every minute and before a dashboard is read), so a year of reports reads
+# ~1 row per conversation instead of every message and event. The definitions are in
+# docs/metrics.md; the SQL that computes these rows is reporting.selectors' live SQL.
+
+
+class ConversationFact(models.Model):
+    """One row per conversation: what the conversation metrics aggregate."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="report_fact",
+    )
+    customer_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    team_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
+    endpoint_id = models.BigIntegerField()
+    start_channel = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    resolved_at = models.DateTimeField(null=True)
+    first_response_at = models.DateTimeField(null=True)
+    first_response_due_at = models.DateTimeField(null=True)
+    resolution_due_at = models.DateTimeField(null=True)
+    ever_resolved = models.BooleanField()
+    reopened = models.BooleanField()
+    switched = models.BooleanField()
+    next_contact_at = models.DateTimeField(
+        null=True, help_text="The customer's next new conversation after the resolution."
+    )
+    frt = models.FloatField(null=True)
+    frt_business = models.FloatField(null=True)
+    resolution = models.FloatField(null=True)
+    resolution_business = models.FloatField(null=True)
+    handling = models.FloatField(null=True)
+    handling_business = models.FloatField(null=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"facts of #{self.conversation_id}"
+
+
+class ResponseWait(models.Model):
+    """A customer wait after an agent reply (next response time, docs/metrics.md)."""
+
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    replied_at = models.DateTimeField(null=True)
+    seconds = models.FloatField(null=True)
+    business_seconds = models.FloatField(null=True)
+    channel = models.CharField(max_length=16)
+    endpoint_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return f"wait on #{self.conversation_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class MessageRollup(models.Model):
+    """Customer messages per UTC hour, channel, endpoint and team (0: no team)."""
+
+    hour = models.DateTimeField()
+    channel = models.CharField(max_length=16)
+    endpoint_id = models.BigIntegerField(default=0)
+    team_id = models.BigIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "channel", "endpoint_id", "team_id"], name="message_rollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.channel} messages at {self.hour:%Y-%m-%d %H}:00"
+
+
+class RefreshState(models.Model):
+    """Watermarks of the incremental refresh (a single row)."""
+
+    last_message_id = models.BigIntegerField(default=0)
+    last_event_id = models.BigIntegerField(default=0)
+    conversations_checked_at = models.DateTimeField(null=True)
+    refreshed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"report data refreshed at {self.refreshed_at}"

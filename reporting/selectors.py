@@ -10,6 +10,7 @@ business-time variants.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -17,11 +18,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, ConversationEvent, Message
-from reporting.models import CsatResponse, CsatSurvey
+from reporting.models import (
+    ConversationFact,
+    CsatResponse,
+    CsatSurvey,
+    MessageRollup,
+    ResponseWait,
+)
 from routing.business_hours import Schedule
 
 CONVERSATIONS = Conversation._meta.db_table
@@ -30,6 +37,9 @@ EVENTS = ConversationEvent._meta.db_table
 ENDPOINTS = ChannelEndpoint._meta.db_table
 SURVEYS = CsatSurvey._meta.db_table
 RESPONSES = CsatResponse._meta.db_table
+FACTS = ConversationFact._meta.db_table
+WAITS = ResponseWait._meta.db_table
+ROLLUP = MessageRollup._meta.db_table
 
 # Upper bounds (seconds) of the duration buckets; the last bucket is open-ended.
 DURATION_BUCKETS: tuple[int, ...] = (300, 900, 3600, 4 * 3600, 86400, 3 * 86400)
@@ -43,7 +53,6 @@ DURATION_BUCKET_LABELS: tuple[str, ...] = (
     "> 3 d",
 )
 CHANNELS: tuple[str, ...] = tuple(ChannelEndpoint.Kind.values)
-GROUPINGS = {"agent": "assignee_id", "team": "team_id"}
 
 
 # --- CSAT survey page ---------------------------------------------------------------------
@@ -62,7 +71,11 @@ def survey_answer(*, survey: CsatSurvey) -> CsatResponse | None:
 
 @dataclass(frozen=True)
 class ReportFilters:
-    """A report's period (local days `start`..`end`, both included) and optional filters."""
+    """A report's period (local days `start`..`end`, both included) and optional filters.
+
+    `business` reports durations in business time (each conversation measured with its
+    team's business hours, docs/metrics.md) instead of calendar time.
+    """
 
     start: date
     end: date
@@ -72,7 +85,7 @@ class ReportFilters:
     channel: str = ""
     endpoint_id: int | None = None
     repeat_days: int = 7
-    schedule: Schedule | None = None
+    business: bool = False
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -105,7 +118,7 @@ class ReportFilters:
         )
 
     def params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
+        return {
             "start": self.start_at,
             "end": self.end_at,
             "tz": self.tz,
@@ -116,9 +129,26 @@ class ReportFilters:
             "repeat_days": self.repeat_days,
             "buckets": list(DURATION_BUCKETS),
         }
-        if self.schedule is not None:
-            params |= schedule_params(self.schedule)
-        return params
+
+
+# --- Business hours -------------------------------------------------------------------------
+
+# (the schedule for conversations of teams without business hours, per-team schedules)
+Schedules = tuple[Schedule, tuple[tuple[int, Schedule], ...]]
+
+
+def desk_schedules() -> Schedules:
+    """Each team's business hours (routing's `Team.business_hours`); a team without them
+    runs on the clock, as routing's SLA clocks do."""
+    from routing.models import Team
+    from routing.selectors import schedule_for
+
+    teams = (
+        Team.objects.filter(business_hours__isnull=False)
+        .select_related("business_hours")
+        .prefetch_related("business_hours__intervals", "business_hours__holidays")
+    )
+    return Schedule.always(), tuple((team.pk, schedule_for(team.business_hours)) for team in teams)
 
 
 def schedule_params(schedule: Schedule) -> dict[str, Any]:
@@ -137,79 +167,92 @@ def schedule_params(schedule: Schedule) -> dict[str, Any]:
     }
 
 
-def _business(start_sql: str, end_sql: str) -> str:
+def schedules_param(schedules: Schedules) -> str:
+    default, per_team = schedules
+    records = []
+    for team_id, schedule in [(None, default), *per_team]:
+        values = schedule_params(schedule)
+        records.append(
+            {
+                "team_id": team_id,
+                "tz": values["bh_tz"],
+                "weekdays": values["bh_weekdays"],
+                "opens": values["bh_opens"],
+                "closes": values["bh_closes"],
+                "holidays": [day.isoformat() for day in values["bh_holidays"]],
+            }
+        )
+    return json.dumps(records)
+
+
+def _business(start_sql: str, end_sql: str, alias: str) -> str:
+    """Business seconds with the schedule columns (bh_*) carried by row `alias`."""
     return (
-        f"reporting_business_seconds({start_sql}, {end_sql}, %(bh_tz)s, %(bh_weekdays)s, "
-        "%(bh_opens)s, %(bh_closes)s, %(bh_holidays)s::date[])"
+        f"reporting_business_seconds({start_sql}, {end_sql}, {alias}.bh_tz, "
+        f"{alias}.bh_weekdays, {alias}.bh_opens, {alias}.bh_closes, {alias}.bh_holidays)"
     )
 
 
-def report_schedule(*, team_id: int | None = None) -> Schedule | None:
-    """The business-hours schedule for business-time metrics, or None (calendar only).
-
-    routing keeps per-team schedules; a report spanning teams uses the desk's default
-    (the schedule with no team), a report filtered to one team uses that team's.
-    """
-    try:
-        from routing import selectors as routing_selectors
-    except ImportError:
-        return None
-    finder = getattr(routing_selectors, "schedule_for_team", None)
-    if finder is None:
-        return None
-    return finder(team_id=team_id)
-
-
-def _conversation_conditions(alias: str = "c") -> str:
-    """SQL conditions for the optional conversation filters (None/"" disables each)."""
-    return (
-        f"(%(team)s::bigint IS NULL OR {alias}.team_id = %(team)s)"
-        f" AND (%(agent)s::bigint IS NULL OR {alias}.assignee_id = %(agent)s)"
-        f" AND (%(channel)s = '' OR e.kind = %(channel)s)"
-        f" AND (%(endpoint)s::bigint IS NULL OR {alias}.endpoint_id = %(endpoint)s)"
+def _schedule_join(team_column: str) -> tuple[str, str]:
+    """(columns, joins) giving each row its team's schedule from %(bh_schedules)s."""
+    columns = ", ".join(
+        f"coalesce(team_bh.{name}, default_bh.{name}) AS bh_{name}"
+        for name in ("tz", "weekdays", "opens", "closes", "holidays")
     )
-
-
-def _cohort_cte() -> str:
-    return f"""
-    cohort AS (
-        SELECT c.id, c.customer_id, c.created_at, c.status, c.resolved_at,
-               c.first_response_at, c.first_response_due_at, c.resolution_due_at,
-               c.team_id, c.assignee_id, c.endpoint_id, e.kind AS start_channel
-        FROM {CONVERSATIONS} c JOIN {ENDPOINTS} e ON e.id = c.endpoint_id
-        WHERE c.created_at >= %(start)s AND c.created_at < %(end)s
-          AND {_conversation_conditions()}
-    )"""
+    records = (
+        "jsonb_to_recordset(%(bh_schedules)s::jsonb) AS {alias}(team_id bigint, tz text,"
+        " weekdays integer[], opens integer[], closes integer[], holidays date[])"
+    )
+    joins = (
+        f" LEFT JOIN {records.format(alias='team_bh')} ON team_bh.team_id = {team_column}"
+        f" CROSS JOIN (SELECT * FROM {records.format(alias='all_bh')}"
+        " WHERE all_bh.team_id IS NULL) default_bh"
+    )
+    return ", " + columns, joins
 
 
 def _rows(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner overestimates these joins and would spend more time compiling them
+        # with JIT (seconds) than running them (milliseconds); their sorts fit in memory.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-# --- Conversation metrics -------------------------------------------------------------------
+# --- Per-conversation facts: the live SQL (definitions) and the stored rows ------------------
 
 
-def _facts_sql(filters: ReportFilters) -> str:
-    """One row per cohort conversation with everything the conversation metrics need."""
-    business = filters.schedule is not None
-    open_business = (
-        f"sum({_business('at', 'next_at')}) FILTER (WHERE state = 'open' AND next_at IS NOT NULL)"
-        if business
-        else "NULL::double precision"
-    )
-    frt_business = (
-        _business("co.created_at", "co.first_response_at") if business else "NULL::double precision"
-    )
-    resolution_business = (
-        f"CASE WHEN co.status = 'resolved' THEN {_business('co.created_at', 'co.resolved_at')} END"
-        if business
-        else "NULL::double precision"
-    )
+def live_facts_sql(*, scope: str) -> str:
+    """`WITH ... live_facts AS (...)`: one row per conversation, computed from
+    conversations, events and messages. `scope` "ids" takes the conversations in
+    %(ids)s; "period" the cohort of %(start)s..%(end)s with the filters. Needs
+    %(bh_schedules)s (`schedules_param`)."""
+    if scope == "ids":
+        where = "c.id = ANY(%(ids)s)"
+    elif scope == "period":
+        where = (
+            "c.created_at >= %(start)s AND c.created_at < %(end)s"
+            " AND (%(team)s::bigint IS NULL OR c.team_id = %(team)s)"
+            " AND (%(agent)s::bigint IS NULL OR c.assignee_id = %(agent)s)"
+            " AND (%(channel)s = '' OR e.kind = %(channel)s)"
+            " AND (%(endpoint)s::bigint IS NULL OR c.endpoint_id = %(endpoint)s)"
+        )
+    else:
+        raise ValueError(scope)
+    schedule_columns, schedule_joins = _schedule_join("c.team_id")
     return f"""
-    WITH {_cohort_cte()},
+    WITH cohort AS (
+        SELECT c.id, c.customer_id, c.created_at, c.status, c.resolved_at,
+               c.first_response_at, c.first_response_due_at, c.resolution_due_at,
+               c.team_id, c.assignee_id, c.endpoint_id, e.kind AS start_channel
+               {schedule_columns}
+        FROM {CONVERSATIONS} c JOIN {ENDPOINTS} e ON e.id = c.endpoint_id
+        {schedule_joins}
+        WHERE {where}
+    ),
     timeline AS (
         SELECT conversation_id, at, state,
                lag(state) OVER w AS previous_state,
@@ -228,55 +271,98 @@ def _facts_sql(filters: ReportFilters) -> str:
         WINDOW w AS (PARTITION BY conversation_id ORDER BY at, seq)
     ),
     status_facts AS (
-        SELECT conversation_id,
-               bool_or(state = 'resolved') AS ever_resolved,
-               bool_or(previous_state = 'resolved' AND state <> 'resolved') AS reopened,
-               sum(extract(epoch FROM next_at - at))
-                   FILTER (WHERE state = 'open' AND next_at IS NOT NULL) AS open_seconds,
-               {open_business} AS open_business_seconds
-        FROM timeline GROUP BY conversation_id
+        SELECT t.conversation_id,
+               bool_or(t.state = 'resolved') AS ever_resolved,
+               bool_or(t.previous_state = 'resolved' AND t.state <> 'resolved') AS reopened,
+               sum(extract(epoch FROM t.next_at - t.at))
+                   FILTER (WHERE t.state = 'open' AND t.next_at IS NOT NULL) AS open_seconds,
+               sum({_business("t.at", "t.next_at", "co")})
+                   FILTER (WHERE t.state = 'open' AND t.next_at IS NOT NULL)
+                   AS open_business_seconds
+        FROM timeline t JOIN cohort co ON co.id = t.conversation_id
+        GROUP BY t.conversation_id
     ),
     switched AS (
         SELECT DISTINCT ev.conversation_id
         FROM {EVENTS} ev JOIN cohort co ON co.id = ev.conversation_id
         WHERE ev.kind = 'channel_switched'
     ),
-    facts AS (
-        SELECT co.*,
-               co.status = 'resolved' AS resolved,
+    live_facts AS (
+        SELECT co.id AS conversation_id, co.customer_id, co.created_at, co.team_id,
+               co.assignee_id, co.endpoint_id, co.start_channel, co.status, co.resolved_at,
+               co.first_response_at, co.first_response_due_at, co.resolution_due_at,
                coalesce(sf.ever_resolved, false) AS ever_resolved,
                coalesce(sf.reopened, false) AS reopened,
                sw.conversation_id IS NOT NULL AS switched,
-               co.status = 'resolved' AND EXISTS (
-                   SELECT 1 FROM {CONVERSATIONS} later
+               CASE WHEN co.status = 'resolved' THEN (
+                   SELECT min(later.created_at) FROM {CONVERSATIONS} later
                    WHERE later.customer_id = co.customer_id AND later.id <> co.id
                      AND later.created_at > co.resolved_at
-                     AND later.created_at <= co.resolved_at
-                         + make_interval(days => %(repeat_days)s)
-               ) AS repeat_contact,
-               extract(epoch FROM co.first_response_at - co.created_at) AS frt,
-               {frt_business} AS frt_business,
+               ) END AS next_contact_at,
+               extract(epoch FROM co.first_response_at - co.created_at)::double precision
+                   AS frt,
+               {_business("co.created_at", "co.first_response_at", "co")} AS frt_business,
                CASE WHEN co.status = 'resolved'
-                    THEN extract(epoch FROM co.resolved_at - co.created_at) END AS resolution,
-               {resolution_business} AS resolution_business,
-               CASE WHEN co.status = 'resolved' THEN sf.open_seconds END AS handling,
+                    THEN extract(epoch FROM co.resolved_at - co.created_at)::double precision
+               END AS resolution,
+               CASE WHEN co.status = 'resolved'
+                    THEN {_business("co.created_at", "co.resolved_at", "co")}
+               END AS resolution_business,
+               CASE WHEN co.status = 'resolved' THEN sf.open_seconds::double precision END
+                   AS handling,
                CASE WHEN co.status = 'resolved' THEN sf.open_business_seconds END
-                   AS handling_business,
-               CASE
-                   WHEN co.first_response_due_at IS NULL THEN NULL
-                   WHEN co.first_response_at IS NOT NULL
-                       THEN co.first_response_at <= co.first_response_due_at
-                   WHEN co.first_response_due_at < now() THEN false
-               END AS first_response_sla_met,
-               CASE
-                   WHEN co.resolution_due_at IS NULL THEN NULL
-                   WHEN co.status = 'resolved' THEN co.resolved_at <= co.resolution_due_at
-                   WHEN co.resolution_due_at < now() THEN false
-               END AS resolution_sla_met
+                   AS handling_business
         FROM cohort co
         LEFT JOIN status_facts sf ON sf.conversation_id = co.id
         LEFT JOIN switched sw ON sw.conversation_id = co.id
     )"""
+
+
+def _derived_facts(source: str) -> str:
+    """`facts`: the stored (or live) per-conversation columns plus those that depend on
+    the report's settings (repeat window) or on now (SLA breaches of open work)."""
+    return f"""
+    facts AS (
+        SELECT f.*,
+               f.status = 'resolved' AS resolved,
+               f.status = 'resolved' AND f.next_contact_at IS NOT NULL
+                   AND f.next_contact_at <= f.resolved_at
+                       + make_interval(days => %(repeat_days)s) AS repeat_contact,
+               CASE
+                   WHEN f.first_response_due_at IS NULL THEN NULL
+                   WHEN f.first_response_at IS NOT NULL
+                       THEN f.first_response_at <= f.first_response_due_at
+                   WHEN f.first_response_due_at < now() THEN false
+               END AS first_response_sla_met,
+               CASE
+                   WHEN f.resolution_due_at IS NULL THEN NULL
+                   WHEN f.status = 'resolved' THEN f.resolved_at <= f.resolution_due_at
+                   WHEN f.resolution_due_at < now() THEN false
+               END AS resolution_sla_met
+        FROM {source}
+    )"""
+
+
+def _facts_sql(filters: ReportFilters, *, live: bool = False) -> str:
+    """`WITH ... facts AS (...)` for the period's cohort: from the stored facts
+    (reporting_conversationfact, kept current by refresh_report_data) or, with `live`,
+    computed from the base tables (the same definitions; slower)."""
+    if live:
+        return live_facts_sql(scope="period") + "," + _derived_facts("live_facts f")
+    source = f"""{FACTS} f
+        WHERE f.created_at >= %(start)s AND f.created_at < %(end)s
+          AND (%(team)s::bigint IS NULL OR f.team_id = %(team)s)
+          AND (%(agent)s::bigint IS NULL OR f.assignee_id = %(agent)s)
+          AND (%(channel)s = '' OR f.start_channel = %(channel)s)
+          AND (%(endpoint)s::bigint IS NULL OR f.endpoint_id = %(endpoint)s)"""
+    return "WITH " + _derived_facts(source)
+
+
+def _params(filters: ReportFilters, *, live: bool) -> dict[str, Any]:
+    params = filters.params()
+    if live:
+        params["bh_schedules"] = schedules_param(desk_schedules())
+    return params
 
 
 def _stats(column: str, prefix: str) -> str:
@@ -288,20 +374,34 @@ def _stats(column: str, prefix: str) -> str:
     )
 
 
-def conversation_metrics(
-    *, filters: ReportFilters, group_by: str | None = None
-) -> list[dict[str, Any]]:
-    """The conversation metrics of docs/metrics.md for the cohort, one row per group
-    (`group_by` None: a single row; "agent" / "team": per current assignee / team)."""
-    group_column = GROUPINGS[group_by] if group_by else None
-    select_group = f"{group_column} AS group_id, " if group_column else ""
-    group_clause = (
-        f"GROUP BY {group_column} ORDER BY {group_column} NULLS LAST" if group_column else ""
+GROUPINGS = {"agent": "assignee_id", "team": "team_id", "channel": "start_channel"}
+
+
+def _bucket_counts(column: str, prefix: str) -> str:
+    return ", ".join(
+        f"count(*) FILTER (WHERE width_bucket({column}, %(buckets)s::double precision[]) = {i})"
+        f" AS {prefix}_bucket_{i}"
+        for i in range(len(DURATION_BUCKET_LABELS))
     )
+
+
+def conversation_breakdown(
+    *, filters: ReportFilters, groupings: Sequence[str] = (), live: bool = False
+) -> dict[str, Any]:
+    """The conversation metrics of docs/metrics.md for the cohort, in one query: the total
+    and, for each of `groupings` ("agent", "team", "channel"), one row per group
+    (`group_id`: the assignee, team or starting channel; None for unassigned/no team).
+
+    Returns {"total": row, "agent": [rows], ...}.
+    """
+    columns = [GROUPINGS[name] for name in groupings]
+    sets = ", ".join(["()", *(f"({column})" for column in columns)])
+    grouping_flags = "".join(f", GROUPING({column}) AS grouped_{column}" for column in columns)
+    group_values = "".join(f", {column}" for column in columns)
+    duration = "_business" if filters.business else ""
     sql = f"""
-    {_facts_sql(filters)}
-    SELECT {select_group}
-        count(*) AS conversations,
+    {_facts_sql(filters, live=live)}
+    SELECT count(*) AS conversations{group_values}{grouping_flags},
         count(*) FILTER (WHERE resolved) AS resolved,
         count(*) FILTER (WHERE ever_resolved) AS ever_resolved,
         count(*) FILTER (WHERE reopened) AS reopened,
@@ -320,11 +420,43 @@ def conversation_metrics(
         count(*) FILTER (WHERE first_response_sla_met) AS first_response_sla_met,
         count(*) FILTER (WHERE NOT first_response_sla_met) AS first_response_sla_breached,
         count(*) FILTER (WHERE resolution_sla_met) AS resolution_sla_met,
-        count(*) FILTER (WHERE NOT resolution_sla_met) AS resolution_sla_breached
-    FROM facts {group_clause}
+        count(*) FILTER (WHERE NOT resolution_sla_met) AS resolution_sla_breached,
+        {_bucket_counts("frt" + duration, "frt")},
+        {_bucket_counts("resolution" + duration, "resolution")}
+    FROM facts GROUP BY GROUPING SETS ({sets})
     """
-    rows = _rows(sql, filters.params())
-    return [_with_rates(row) for row in rows]
+    result: dict[str, Any] = {name: [] for name in groupings}
+    result["total"] = None
+    for row in _rows(sql, _params(filters, live=live)):
+        row = _with_rates(row)
+        for metric in ("frt", "resolution"):
+            row[f"{metric}_distribution"] = [
+                {"bucket": label, "count": row.pop(f"{metric}_bucket_{i}")}
+                for i, label in enumerate(DURATION_BUCKET_LABELS)
+            ]
+        grouped_by = [
+            name
+            for name, column in zip(groupings, columns, strict=True)
+            if row.pop(f"grouped_{column}") == 0
+        ]
+        group_id = {name: row.pop(column) for name, column in zip(groupings, columns, strict=True)}
+        if grouped_by:
+            row["group_id"] = group_id[grouped_by[0]]
+            result[grouped_by[0]].append(row)
+        else:
+            result["total"] = row
+    for name in groupings:
+        result[name].sort(key=lambda r: (r["group_id"] is None, str(r["group_id"])))
+    return result
+
+
+def conversation_metrics(
+    *, filters: ReportFilters, group_by: str | None = None, live: bool = False
+) -> list[dict[str, Any]]:
+    """The conversation metrics, as a single row (`group_by` None) or one row per group."""
+    if group_by is None:
+        return [conversation_breakdown(filters=filters, live=live)["total"]]
+    return conversation_breakdown(filters=filters, groupings=[group_by], live=live)[group_by]
 
 
 def _ratio(numerator: int | None, denominator: int | None) -> float | None:
@@ -348,44 +480,13 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def duration_distribution(*, filters: ReportFilters, metric: str) -> list[dict[str, Any]]:
-    """Counts of first response ("frt") or resolution ("resolution") times per bucket."""
-    if metric not in ("frt", "resolution"):
-        raise ValueError(metric)
-    column = f"{metric}_business" if filters.schedule is not None else metric
-    sql = f"""
-    {_facts_sql(filters)}
-    SELECT width_bucket({column}, %(buckets)s::double precision[]) AS bucket, count(*) AS count
-    FROM facts WHERE {column} IS NOT NULL GROUP BY 1
-    """
-    counts = {row["bucket"]: row["count"] for row in _rows(sql, filters.params())}
-    return [
-        {"bucket": label, "count": counts.get(index, 0)}
-        for index, label in enumerate(DURATION_BUCKET_LABELS)
-    ]
-
-
-def repeat_contacts_by_channel(*, filters: ReportFilters) -> list[dict[str, Any]]:
-    """Resolved cohort conversations and their repeats, by the channel they started on."""
-    sql = f"""
-    {_facts_sql(filters)}
-    SELECT start_channel AS channel, count(*) AS resolved,
-           count(*) FILTER (WHERE repeat_contact) AS repeat_contacts
-    FROM facts WHERE resolved GROUP BY 1 ORDER BY 1
-    """
-    rows = _rows(sql, filters.params())
-    for row in rows:
-        row["repeat_contact_rate"] = _ratio(row["repeat_contacts"], row["resolved"])
-    return rows
-
-
 def handoff_matrix(*, filters: ReportFilters) -> list[dict[str, Any]]:
     """Channel switches of cohort conversations by (from, to) channel."""
     sql = f"""
-    WITH {_cohort_cte()}
+    {_facts_sql(filters)}
     SELECT ev.data->>'from' AS from_channel, ev.data->>'to' AS to_channel, count(*) AS count
-    FROM {EVENTS} ev JOIN cohort co ON co.id = ev.conversation_id
-    WHERE ev.kind = 'channel_switched'
+    FROM {EVENTS} ev JOIN facts f ON f.conversation_id = ev.conversation_id
+    WHERE ev.kind = 'channel_switched' AND f.switched
     GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
     """
     return _rows(sql, filters.params())
@@ -397,21 +498,34 @@ def handoff_matrix(*, filters: ReportFilters) -> list[dict[str, Any]]:
 def conversation_volume(*, filters: ReportFilters) -> list[dict[str, Any]]:
     """New conversations by local day and the channel and endpoint they started on."""
     sql = f"""
-    WITH {_cohort_cte()}
-    SELECT (co.created_at AT TIME ZONE %(tz)s)::date AS day, co.start_channel AS channel,
-           co.endpoint_id, count(*) AS count
-    FROM cohort co GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    {_facts_sql(filters)}
+    SELECT (created_at AT TIME ZONE %(tz)s)::date AS day, start_channel AS channel,
+           endpoint_id, count(*) AS count
+    FROM facts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     """
     return _rows(sql, filters.params())
 
 
-def _customer_messages_cte() -> str:
+def _customer_messages_sql(filters: ReportFilters) -> str:
+    """`WITH customer_messages(created_at, channel, endpoint_id, count)`: from the hourly
+    rollup, or from the messages themselves when filtered by agent (the rollup is kept
+    per team, not per agent). The rollup's hours are UTC hours, exact for report
+    timezones whose offset is a whole number of hours."""
+    if filters.agent_id is None:
+        return f"""
+        WITH customer_messages AS (
+            SELECT hour AS created_at, channel, endpoint_id, count
+            FROM {ROLLUP}
+            WHERE hour >= %(start)s AND hour < %(end)s
+              AND (%(team)s::bigint IS NULL OR team_id = %(team)s)
+              AND (%(channel)s = '' OR channel = %(channel)s)
+              AND (%(endpoint)s::bigint IS NULL OR endpoint_id = %(endpoint)s)
+        )"""
     return f"""
-    customer_messages AS (
-        SELECT m.created_at, m.channel, m.endpoint_id
+    WITH customer_messages AS (
+        SELECT m.created_at, m.channel, m.endpoint_id, 1 AS count
         FROM {MESSAGES} m
         JOIN {CONVERSATIONS} c ON c.id = m.conversation_id
-        JOIN {ENDPOINTS} e ON e.id = c.endpoint_id
         WHERE m.created_at >= %(start)s AND m.created_at < %(end)s
           AND m.direction = 'in' AND m.kind IN ('customer', 'call')
           AND (%(team)s::bigint IS NULL OR c.team_id = %(team)s)
@@ -424,9 +538,9 @@ def _customer_messages_cte() -> str:
 def message_volume(*, filters: ReportFilters) -> list[dict[str, Any]]:
     """Customer messages by local day, channel and endpoint."""
     sql = f"""
-    WITH {_customer_messages_cte()}
+    {_customer_messages_sql(filters)}
     SELECT (created_at AT TIME ZONE %(tz)s)::date AS day, channel, endpoint_id,
-           count(*) AS count
+           sum(count)::bigint AS count
     FROM customer_messages GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     """
     return _rows(sql, filters.params())
@@ -435,9 +549,10 @@ def message_volume(*, filters: ReportFilters) -> list[dict[str, Any]]:
 def message_heatmap(*, filters: ReportFilters) -> list[list[int]]:
     """Customer messages by local weekday (0 = Monday) x hour of day: 7 rows of 24."""
     sql = f"""
-    WITH {_customer_messages_cte()}
+    {_customer_messages_sql(filters)}
     SELECT extract(isodow FROM created_at AT TIME ZONE %(tz)s)::int - 1 AS weekday,
-           extract(hour FROM created_at AT TIME ZONE %(tz)s)::int AS hour, count(*) AS count
+           extract(hour FROM created_at AT TIME ZONE %(tz)s)::int AS hour,
+           sum(count)::bigint AS count
     FROM customer_messages GROUP BY 1, 2
     """
     grid = [[0] * 24 for _ in range(7)]
@@ -449,18 +564,15 @@ def message_heatmap(*, filters: ReportFilters) -> list[list[int]]:
 # --- Next response time ---------------------------------------------------------------------
 
 
-def next_response_metrics(*, filters: ReportFilters) -> dict[str, Any]:
-    """Waits that start with a customer message after an agent reply (docs/metrics.md)."""
-    business = filters.schedule is not None
-    business_column = (
-        _business("created_at", "next_reply_at") if business else "NULL::double precision"
-    )
-    sql = f"""
+def live_waits_sql() -> str:
+    """The waits (docs/metrics.md, next response time) of the conversations in %(ids)s,
+    computed from their messages; needs %(bh_schedules)s."""
+    schedule_columns, schedule_joins = _schedule_join("c.team_id")
+    return f"""
     WITH active AS (
-        SELECT c.id FROM {CONVERSATIONS} c JOIN {ENDPOINTS} e ON e.id = c.endpoint_id
-        WHERE c.last_message_at >= %(start)s AND c.created_at < %(end)s
-          AND (%(team)s::bigint IS NULL OR c.team_id = %(team)s)
-          AND (%(agent)s::bigint IS NULL OR c.assignee_id = %(agent)s)
+        SELECT c.id, c.team_id, c.assignee_id {schedule_columns}
+        FROM {CONVERSATIONS} c {schedule_joins}
+        WHERE c.id = ANY(%(ids)s)
     ),
     exchanges AS (
         SELECT m.conversation_id, m.created_at, m.channel, m.endpoint_id,
@@ -476,13 +588,25 @@ def next_response_metrics(*, filters: ReportFilters) -> dict[str, Any]:
                    PARTITION BY m.conversation_id ORDER BY m.created_at DESC, m.id DESC
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
                )
-    ),
-    waits AS (
-        SELECT extract(epoch FROM next_reply_at - created_at) AS nrt,
-               {business_column} AS nrt_business
-        FROM exchanges
-        WHERE NOT is_reply AND after_reply
-          AND created_at >= %(start)s AND created_at < %(end)s
+    )
+    SELECT x.conversation_id, x.created_at AS started_at, x.next_reply_at AS replied_at,
+           extract(epoch FROM x.next_reply_at - x.created_at)::double precision AS seconds,
+           {_business("x.created_at", "x.next_reply_at", "a")} AS business_seconds,
+           x.channel, x.endpoint_id, a.team_id, a.assignee_id
+    FROM exchanges x JOIN active a ON a.id = x.conversation_id
+    WHERE NOT x.is_reply AND x.after_reply
+    """
+
+
+def next_response_metrics(*, filters: ReportFilters) -> dict[str, Any]:
+    """Waits that start in the period (docs/metrics.md), from the stored waits."""
+    sql = f"""
+    WITH waits AS (
+        SELECT seconds AS nrt, business_seconds AS nrt_business
+        FROM {WAITS}
+        WHERE started_at >= %(start)s AND started_at < %(end)s
+          AND (%(team)s::bigint IS NULL OR team_id = %(team)s)
+          AND (%(agent)s::bigint IS NULL OR assignee_id = %(agent)s)
           AND (%(channel)s = '' OR channel = %(channel)s)
           AND (%(endpoint)s::bigint IS NULL OR endpoint_id = %(endpoint)s)
     )
@@ -595,3 +719,139 @@ def live_counts(*, team_ids: Sequence[int] | None = None) -> list[dict[str, Any]
             }
         )
     return rows
+
+
+# --- The dashboard --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    key: str
+    label: str
+    kind: str  # "count", "rate", "duration" or "score"
+    current: float | None
+    previous: float | None
+    higher_is_better: bool
+
+    @property
+    def change(self) -> float | None:
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+    @property
+    def change_ratio(self) -> float | None:
+        """Relative change (counts, durations, scores); None without a base."""
+        if self.change is None or not self.previous:
+            return None
+        return self.change / self.previous
+
+    @property
+    def trend(self) -> str:
+        """ "better", "worse" or "same", for colouring the change."""
+        if not self.change:
+            return "same"
+        return "better" if (self.change > 0) == self.higher_is_better else "worse"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "kind": self.kind,
+            "current": self.current,
+            "previous": self.previous,
+            "change": self.change,
+            "change_ratio": self.change_ratio,
+            "trend": self.trend,
+        }
+
+
+# (key, label, kind, higher is better, where the value comes from)
+HEADLINES: tuple[tuple[str, str, str, bool, str], ...] = (
+    ("conversations", "New conversations", "count", True, "conversations"),
+    ("resolution_rate", "Resolution rate", "rate", True, "conversations"),
+    ("frt_median", "First response (median)", "duration", False, "conversations"),
+    ("nrt_median", "Next response (median)", "duration", False, "nrt"),
+    ("resolution_median", "Resolution time (median)", "duration", False, "conversations"),
+    ("resolution_p90", "Resolution time (p90)", "duration", False, "conversations"),
+    ("first_contact_resolution_rate", "First contact resolution", "rate", True, "conversations"),
+    ("repeat_contact_rate", "Repeat contacts", "rate", False, "conversations"),
+    ("reopen_rate", "Reopen rate", "rate", False, "conversations"),
+    ("handoff_success_rate", "Handoffs resolved without reopen", "rate", True, "conversations"),
+    ("handling_average", "Average handling time", "duration", False, "conversations"),
+    ("first_response_sla_compliance", "First response SLA met", "rate", True, "conversations"),
+    ("resolution_sla_compliance", "Resolution SLA met", "rate", True, "conversations"),
+    ("csat_average", "CSAT (average of 5)", "score", True, "csat"),
+    ("csat_response_rate", "CSAT response rate", "rate", True, "csat"),
+)
+BUSINESS_VARIANTS = {
+    "frt_median": "frt_business_median",
+    "nrt_median": "nrt_business_median",
+    "resolution_median": "resolution_business_median",
+    "resolution_p90": "resolution_business_p90",
+    "handling_average": "handling_business_average",
+}
+
+
+def _headline_sources(filters: ReportFilters) -> dict[str, dict[str, Any]]:
+    csat = csat_metrics(filters=filters)[0]
+    return {
+        "conversations": conversation_breakdown(filters=filters)["total"],
+        "nrt": next_response_metrics(filters=filters),
+        "csat": {"csat_average": csat["average"], "csat_response_rate": csat["response_rate"]},
+    }
+
+
+def _headline_value(
+    sources: dict[str, dict[str, Any]], source: str, key: str, business: bool
+) -> float | None:
+    if business and key in BUSINESS_VARIANTS:
+        key = BUSINESS_VARIANTS[key]
+    return sources[source].get(key)
+
+
+def dashboard(*, filters: ReportFilters) -> dict[str, Any]:
+    """Everything /reports/ shows for `filters`: headline numbers against the previous
+    period, the charts' series, and per-agent and per-team tables."""
+    business = filters.business
+    breakdown = conversation_breakdown(filters=filters, groupings=["agent", "team", "channel"])
+    nrt = next_response_metrics(filters=filters)
+    csat_rows = csat_metrics(filters=filters)
+    current = {
+        "conversations": breakdown["total"],
+        "nrt": nrt,
+        "csat": {
+            "csat_average": csat_rows[0]["average"],
+            "csat_response_rate": csat_rows[0]["response_rate"],
+        },
+    }
+    previous = _headline_sources(filters.previous())
+    headlines = [
+        Headline(
+            key=key,
+            label=label,
+            kind=kind,
+            current=_headline_value(current, source, key, business),
+            previous=_headline_value(previous, source, key, business),
+            higher_is_better=higher,
+        )
+        for key, label, kind, higher, source in HEADLINES
+    ]
+    return {
+        "filters": filters,
+        "business_time": business,
+        "headlines": headlines,
+        "conversations": breakdown["total"],
+        "by_agent": breakdown["agent"],
+        "by_team": breakdown["team"],
+        "by_channel": breakdown["channel"],
+        "next_response": nrt,
+        "csat": csat_rows[0],
+        "csat_by_agent": csat_metrics(filters=filters, group_by="agent"),
+        "csat_by_team": csat_metrics(filters=filters, group_by="team"),
+        "csat_trend": csat_trend(filters=filters),
+        "conversation_volume": conversation_volume(filters=filters),
+        "message_volume": message_volume(filters=filters),
+        "heatmap": message_heatmap(filters=filters),
+        "handoffs": handoff_matrix(filters=filters),
+    }

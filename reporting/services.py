@@ -1,14 +1,19 @@
+# ruff: noqa: S608 -- SQL here is assembled from table names and constant fragments only;
+# every value is a bound parameter.
 """Writes of the reporting app: CSAT surveys and their answers."""
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.db.models.functions import TruncHour
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +22,14 @@ from conversations.models import Conversation, ConversationEvent, Message
 from conversations.selectors import agent_groups_for_conversation, default_reply_message
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
-from reporting.models import CsatResponse, CsatSurvey
+from reporting.models import (
+    ConversationFact,
+    CsatResponse,
+    CsatSurvey,
+    MessageRollup,
+    RefreshState,
+    ResponseWait,
+)
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint, InboundEvent
@@ -346,3 +358,194 @@ def receive_csat_keyword_reply(
         events.message_created_event(message), agent_groups_for_conversation(conversation)
     )
     return message
+
+
+# --- Pre-aggregated report data -------------------------------------------------------------
+
+# Serialises refreshes (the periodic task and dashboard reads) across processes.
+REFRESH_LOCK_KEY = 0x7265706F  # "repo"
+# Messages are stamped when the provider's delivery was accepted and may commit a little
+# later, after a refresh moved past their id; recounting the latest hours catches them.
+RECOUNT_RECENT = timedelta(minutes=15)
+# Clock skew between the app servers that stamp `updated_at`.
+UPDATED_AT_SLACK = timedelta(seconds=30)
+CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    conversations: int
+    hours: int
+    full: bool
+
+
+def refresh_report_data(*, full: bool = False) -> RefreshOutcome:
+    """Bring the stored report data (ConversationFact, ResponseWait, MessageRollup) up to
+    date with conversations, messages and events.
+
+    Incremental by default: the conversations with new messages or events since the last
+    run, or saved since then, and every conversation of their customers (a new
+    conversation makes the customer's earlier one a repeat contact; a merge moves
+    conversations between customers). `full` recomputes everything, e.g. after business
+    hours changed. PostgreSQL only (the embedded SQLite default has no reports).
+    """
+    from reporting.selectors import (
+        desk_schedules,
+        live_facts_sql,
+        live_waits_sql,
+        schedules_param,
+    )
+
+    if connection.vendor != "postgresql":
+        return RefreshOutcome(conversations=0, hours=0, full=full)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        state, _ = RefreshState.objects.select_for_update().get_or_create(pk=1)
+        now = timezone.now()
+        max_message_id = Message.objects.aggregate(top=Max("id"))["top"] or 0
+        max_event_id = ConversationEvent.objects.aggregate(top=Max("id"))["top"] or 0
+        full = full or state.refreshed_at is None
+        if full:
+            ConversationFact.objects.all().delete()
+            ResponseWait.objects.all().delete()
+            MessageRollup.objects.all().delete()
+            ids = list(Conversation.objects.values_list("id", flat=True))
+            hours = None
+        else:
+            ids = _changed_conversations(state, max_message_id, max_event_id)
+            hours = _hours_to_recount(state, max_message_id, now)
+        schedules = schedules_param(desk_schedules())
+        columns = ", ".join(("conversation_id", *FACT_COLUMNS_FOR_INSERT))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            params = {"ids": chunk, "bh_schedules": schedules, "now": now}
+            cursor.execute(
+                f"DELETE FROM {ConversationFact._meta.db_table}"
+                " WHERE conversation_id = ANY(%(ids)s)",
+                params,
+            )
+            cursor.execute(
+                live_facts_sql(scope="ids")
+                + f" INSERT INTO {ConversationFact._meta.db_table} ({columns}, refreshed_at)"
+                + f" SELECT {columns}, %(now)s FROM live_facts",
+                params,
+            )
+            cursor.execute(
+                f"DELETE FROM {ResponseWait._meta.db_table} WHERE conversation_id = ANY(%(ids)s)",
+                params,
+            )
+            cursor.execute(
+                f"INSERT INTO {ResponseWait._meta.db_table} (conversation_id, started_at,"
+                " replied_at, seconds, business_seconds, channel, endpoint_id, team_id,"
+                " assignee_id) SELECT * FROM (" + live_waits_sql() + ") waits",
+                params,
+            )
+        _recount_messages(cursor, hours)
+        state.last_message_id = max_message_id
+        state.last_event_id = max_event_id
+        state.conversations_checked_at = now
+        state.refreshed_at = now
+        state.save()
+    return RefreshOutcome(
+        conversations=len(ids), hours=-1 if hours is None else len(hours), full=full
+    )
+
+
+FACT_COLUMNS_FOR_INSERT = (
+    "customer_id",
+    "created_at",
+    "team_id",
+    "assignee_id",
+    "endpoint_id",
+    "start_channel",
+    "status",
+    "resolved_at",
+    "first_response_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "ever_resolved",
+    "reopened",
+    "switched",
+    "next_contact_at",
+    "frt",
+    "frt_business",
+    "resolution",
+    "resolution_business",
+    "handling",
+    "handling_business",
+)
+
+
+def _changed_conversations(
+    state: RefreshState, max_message_id: int, max_event_id: int
+) -> list[int]:
+    changed = set(
+        Message.objects.filter(id__gt=state.last_message_id, id__lte=max_message_id)
+        .values_list("conversation_id", flat=True)
+        .distinct()
+    )
+    changed |= set(
+        ConversationEvent.objects.filter(id__gt=state.last_event_id, id__lte=max_event_id)
+        .values_list("conversation_id", flat=True)
+        .distinct()
+    )
+    if state.conversations_checked_at is not None:
+        changed |= set(
+            Conversation.objects.filter(
+                updated_at__gte=state.conversations_checked_at - UPDATED_AT_SLACK
+            ).values_list("id", flat=True)
+        )
+    if not changed:
+        return []
+    customers = Conversation.objects.filter(id__in=changed).values("customer_id")
+    changed |= set(
+        Conversation.objects.filter(customer_id__in=customers).values_list("id", flat=True)
+    )
+    # Facts of conversations deleted since go with them (ON DELETE CASCADE).
+    return sorted(changed)
+
+
+def _hours_to_recount(state: RefreshState, max_message_id: int, now: datetime) -> list[datetime]:
+    hours = {
+        hour
+        for hour in Message.objects.filter(id__gt=state.last_message_id, id__lte=max_message_id)
+        .annotate(hour=TruncHour("created_at", tzinfo=UTC))
+        .values_list("hour", flat=True)
+        .distinct()
+    }
+    hour = (now - RECOUNT_RECENT).replace(minute=0, second=0, microsecond=0)
+    while hour <= now:
+        hours.add(hour)
+        hour += timedelta(hours=1)
+    return sorted(hours)
+
+
+def _recount_messages(cursor, hours: list[datetime] | None) -> None:
+    """Recount customer messages of `hours` (None: all) into the hourly rollup."""
+    rollup = MessageRollup._meta.db_table
+    messages = Message._meta.db_table
+    conversations = Conversation._meta.db_table
+    if hours is not None:
+        if not hours:
+            return
+        cursor.execute(f"DELETE FROM {rollup} WHERE hour = ANY(%(hours)s)", {"hours": hours})
+        scope = (
+            "JOIN unnest(%(hours)s::timestamptz[]) AS h(hour)"
+            " ON m.created_at >= h.hour AND m.created_at < h.hour + interval '1 hour'"
+        )
+    else:
+        scope = ""
+    cursor.execute(
+        f"""
+        INSERT INTO {rollup} (hour, channel, endpoint_id, team_id, count)
+        SELECT date_trunc('hour', m.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+               m.channel, coalesce(m.endpoint_id, 0), coalesce(c.team_id, 0), count(*)
+        FROM {messages} m {scope}
+        JOIN {conversations} c ON c.id = m.conversation_id
+        WHERE m.direction = 'in' AND m.kind IN ('customer', 'call')
+        GROUP BY 1, 2, 3, 4
+        """,
+        {"hours": hours or []},
+    )

@@ -2,7 +2,7 @@
 the tests (docs/metrics.md), with explicit timestamps.
 
 The week is Monday 2026-03-02 to Sunday 2026-03-08, UTC. Business hours, where used:
-Monday to Friday, 09:00-17:00 UTC.
+Monday to Friday, 09:00-17:00 UTC (routing BusinessHours on both teams).
 
 C1  email, Dana (P1), alice, Support. Mon 09:00 in, 09:30 reply, 10:00 in, 11:00 reply,
     resolved 12:00. Due: first response 10:00 (met), resolution 11:00 (breached).
@@ -33,12 +33,11 @@ from conversations.models import Conversation, ConversationEvent, Message
 from conversations.services import merge_customers
 from reporting.models import CsatSurvey
 from reporting.services import record_survey_answer
-from routing.business_hours import Schedule
+from routing.models import BusinessHours, BusinessHoursInterval
 from tests.factories import CustomerFactory, EndpointFactory, TeamFactory, make_agent
 
 WEEK_START = date(2026, 3, 2)
 WEEK_END = date(2026, 3, 8)
-BUSINESS_HOURS = Schedule.from_rows("UTC", [(day, time(9), time(17)) for day in range(5)])
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
@@ -146,8 +145,13 @@ def build() -> Dataset:
         for kind in ("email", "webchat", "sms", "whatsapp")
     }
     email, webchat, sms, whatsapp = (endpoints[k] for k in ("email", "webchat", "sms", "whatsapp"))
-    support = TeamFactory(name="Support", endpoints=[email, webchat])
-    messaging = TeamFactory(name="Messaging", endpoints=[sms, whatsapp])
+    hours = BusinessHours.objects.create(name="Weekdays", timezone="UTC")
+    for weekday in range(5):
+        BusinessHoursInterval.objects.create(
+            business_hours=hours, weekday=weekday, opens=time(9), closes=time(17)
+        )
+    support = TeamFactory(name="Support", endpoints=[email, webchat], business_hours=hours)
+    messaging = TeamFactory(name="Messaging", endpoints=[sms, whatsapp], business_hours=hours)
     alice = make_agent(username="alice", teams=[support])
     bob = make_agent(username="bob", teams=[messaging])
     p1, p2, p3, p4, p5, p6, p7 = (CustomerFactory() for _ in range(7))

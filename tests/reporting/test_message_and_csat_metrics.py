@@ -15,6 +15,7 @@ from reporting.selectors import (
     message_volume,
     next_response_metrics,
 )
+from reporting.services import refresh_report_data
 from tests.reporting import dataset
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,9 @@ HOUR = 3600
 
 @pytest.fixture
 def week():
-    return dataset.build()
+    week = dataset.build()
+    refresh_report_data()
+    return week
 
 
 def week_filters(**kwargs) -> ReportFilters:
@@ -104,7 +107,7 @@ def test_next_response_time_filtered_by_the_channel_of_the_wait(week):
 
 
 def test_next_response_time_in_business_hours(week):
-    row = next_response_metrics(filters=week_filters(schedule=dataset.BUSINESS_HOURS))
+    row = next_response_metrics(filters=week_filters(business=True))
     # All three waits are inside Mon-Fri 09:00-17:00.
     assert row["nrt_business_median"] == pytest.approx(30 * MIN)
 
