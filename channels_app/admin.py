@@ -1,11 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from channels_app import services
 from channels_app.models import ChannelEndpoint, InboundEvent
-from channels_app.selectors import webhook_url
+from channels_app.selectors import webhook_urls
 
 
 class EndpointForm(forms.ModelForm):
@@ -42,8 +43,10 @@ class ChannelEndpointAdmin(admin.ModelAdmin):
     def webhook(self, endpoint: ChannelEndpoint) -> str:
         if not endpoint.pk:
             return "-"
-        return format_html(
-            "<code>{}</code>", webhook_url(endpoint, base=settings.OMNIDESK_PUBLIC_URL)
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: <code>{}</code>",
+            webhook_urls(endpoint, base=settings.OMNIDESK_PUBLIC_URL),
         )
 
     @admin.display(description="Stored credentials")

@@ -16,8 +16,27 @@ WEBHOOK_PATHS = {
 }
 
 
+# Further URLs a provider's console asks for, beyond the main one.
+EXTRA_WEBHOOK_PATHS = {
+    "sms": [
+        ("Voice (A call comes in)", "/hooks/twilio/{key}/voice"),
+        ("Voice status callback", "/hooks/twilio/{key}/call-status"),
+        ("Messaging status callback", "/hooks/twilio/{key}/status"),
+    ],
+}
+
+
 def webhook_url(endpoint: ChannelEndpoint, *, base: str) -> str:
     return base.rstrip("/") + WEBHOOK_PATHS[endpoint.kind].format(key=endpoint.key)
+
+
+def webhook_urls(endpoint: ChannelEndpoint, *, base: str) -> list[tuple[str, str]]:
+    """(label, URL) for every webhook the provider's console needs for this endpoint."""
+    root = base.rstrip("/")
+    return [("Webhook", webhook_url(endpoint, base=base))] + [
+        (label, root + path.format(key=endpoint.key))
+        for label, path in EXTRA_WEBHOOK_PATHS.get(endpoint.kind, [])
+    ]
 
 
 def active_endpoint(
