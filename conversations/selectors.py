@@ -470,6 +470,7 @@ def inbox_page(
         for conversation_id, channel in (
             Message.objects.filter(conversation_id__in=[c.pk for c in page])
             .exclude(channel="")
+            .order_by()  # the model's ordering would defeat DISTINCT
             .values_list("conversation_id", "channel")
             .distinct()
         ):

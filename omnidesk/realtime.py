@@ -94,7 +94,11 @@ def _send(event: dict[str, Any], groups: list[str]) -> None:
         messages.append((group, message))
     # One hop into the event loop for all groups: async_to_sync per group costs a thread
     # handoff each, which dominated the inbound hot path.
-    async_to_sync(_group_send_all)(layer, messages)
+    try:
+        async_to_sync(_group_send_all)(layer, messages)
+    except Exception:
+        # Never let a realtime failure fail the write that was just committed.
+        logger.exception("realtime publish failed", extra={"groups": groups})
 
 
 async def _group_send_all(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:

@@ -18,9 +18,11 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,3 +151,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def off_loop(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run test setup that publishes realtime events (services, receive_message) in a
+    thread of its own: Playwright's sync API keeps an event loop in the test thread,
+    where `async_to_sync` refuses to run."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result(timeout=60)

@@ -61,6 +61,7 @@ def test_status_tabs_channel_and_tag_filters(desk):
 
 def test_rows_show_customer_channels_preview_waiting_priority_assignee_and_unread(desk):
     first = desk.receive(desk.whatsapp, "1", "Parcel late", phone="+14155552671")
+    desk.receive(desk.whatsapp, "1b", "Hello?", phone="+14155552671")
     desk.receive(desk.sms, "2", "Any news on my parcel?", phone="+14155552671")
     conversation = first.conversation
     Conversation.objects.filter(pk=conversation.pk).update(priority=3)
@@ -68,7 +69,8 @@ def test_rows_show_customer_channels_preview_waiting_priority_assignee_and_unrea
     html = htmx(client_for(desk.bob), "get", "/inbox/list/?view=teams").content.decode()
     row = html[html.index(f'id="row-{conversation.pk}"') :]
     assert "Dana Scully" in row
-    assert 'title="WhatsApp"' in row and 'title="SMS"' in row
+    channels = re.findall(r'class="channel-icon ch-(\w+)"', row[: row.index("</li>")])
+    assert channels == ["sms", "whatsapp"]  # each channel once
     assert "Any news on my parcel?" in row
     assert 'class="waiting"' in row
     assert "Urgent" in row
