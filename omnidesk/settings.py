@@ -254,6 +254,8 @@ OMNIDESK_PROVIDER_URLS = {
     "meta": os.environ.get("OMNIDESK_META_GRAPH_URL", "https://graph.facebook.com/v21.0"),
     "telegram": os.environ.get("OMNIDESK_TELEGRAM_API_URL", "https://api.telegram.org"),
 }
+# Keep our own copy of media providers only link to (MMS, WhatsApp, Telegram files).
+OMNIDESK_FETCH_INBOUND_MEDIA = env_bool("OMNIDESK_FETCH_INBOUND_MEDIA", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get(
