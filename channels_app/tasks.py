@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from channels_app import services
+from channels_app.types import DeliveryError
 
 
 @shared_task(
@@ -71,3 +72,14 @@ def send_form_confirmation(endpoint_id: int, message_id: int) -> bool:
     from channels_app.services import forms
 
     return forms.send_form_confirmation(endpoint_id=endpoint_id, message_id=message_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DeliveryError, OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=900,
+    max_retries=6,
+)
+def fetch_inbound_media(message_id: int) -> int:
+    return services.fetch_inbound_media(message_id=message_id)

@@ -67,3 +67,11 @@ class Adapter:
 
     def cors_headers(self, request: HttpRequest, endpoint: ChannelEndpoint) -> dict[str, str]:
         return {}
+
+    def fetch_media(self, url: str, endpoint: ChannelEndpoint) -> tuple[bytes, str] | None:
+        """Download an inbound attachment the provider only linked to: (content, type).
+
+        None means this channel's links need no download (or cannot be fetched).
+        Raises DeliveryError (temporary or permanent) when the provider fails.
+        """
+        return None

@@ -10,6 +10,8 @@ from django.conf import settings
 from channels_app.types import DeliveryError
 
 TIMEOUT_SECONDS = 15
+# Inbound media larger than this stay links; nothing this big belongs in one message.
+MAX_MEDIA_BYTES = 25 * 1024 * 1024
 # Throttling and server trouble are worth retrying; other 4xx answers are not.
 TEMPORARY_STATUSES = {408, 409, 425, 429}
 
@@ -47,3 +49,19 @@ def _error_text(response: requests.Response) -> str:
             if body.get(key):
                 return str(body[key])[:300]
     return str(body)[:300]
+
+
+def download(url: str, **kwargs: Any) -> tuple[bytes, str]:
+    """GET a media file (bounded in size); (content, content type)."""
+    response = call("GET", url, stream=True, **kwargs)
+    declared = int(response.headers.get("Content-Length") or 0)
+    if declared > MAX_MEDIA_BYTES:
+        raise DeliveryError(f"media too large ({declared} bytes)", permanent=True)
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_MEDIA_BYTES:
+            raise DeliveryError("media too large", permanent=True)
+        chunks.append(chunk)
+    content_type = response.headers.get("Content-Type", "application/octet-stream")
+    return b"".join(chunks), content_type.split(";")[0].strip()

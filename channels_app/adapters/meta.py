@@ -13,13 +13,14 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
-from channels_app.adapters.http import call, provider_url
+from channels_app.adapters.http import call, download, provider_url
 from channels_app.types import (
     DeliveryError,
     DeliveryStatus,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from conversations.models import Conversation
 
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+META_CDN_HOSTS = (".fbcdn.net", ".cdninstagram.com", ".fbsbx.com")
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 # Graph error codes that retrying cannot fix.
 PERMANENT_GRAPH_CODES = {
@@ -85,6 +87,16 @@ class MetaAdapter(Adapter):
         self, request: HttpRequest, endpoint: ChannelEndpoint, messages: list[InboundMessage]
     ) -> HttpResponse:
         return HttpResponse("EVENT_RECEIVED", content_type="text/plain")
+
+    def fetch_media(self, url: str, endpoint: ChannelEndpoint) -> tuple[bytes, str] | None:
+        """Messenger and Instagram send CDN links that expire; keep a copy."""
+        host = urlsplit(url).hostname or ""
+        if not (
+            (url.startswith("https://") and host.endswith(META_CDN_HOSTS))
+            or url.startswith(provider_url("meta", "/"))
+        ):
+            return None
+        return download(url)
 
     @staticmethod
     def _payload(request: HttpRequest) -> dict[str, Any]:
@@ -212,6 +224,15 @@ class WhatsAppAdapter(MetaAdapter):
             metadata=metadata,
             sent_at=_timestamp(item.get("timestamp")),
         )
+
+    def fetch_media(self, url: str, endpoint: ChannelEndpoint) -> tuple[bytes, str] | None:
+        """GET /{media-id} gives a short-lived URL; both requests need the access token."""
+        if not url.startswith(provider_url("meta", "/")):
+            return None
+        headers = {"Authorization": f"Bearer {endpoint.credentials.get('access_token', '')}"}
+        info = call("GET", url, headers=headers).json()
+        content, content_type = download(info["url"], headers=headers)
+        return content, info.get("mime_type") or content_type
 
     def check_reply_allowed(
         self,

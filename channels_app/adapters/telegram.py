@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
-from channels_app.adapters.http import call, provider_url
+from channels_app.adapters.http import call, download, provider_url
 from channels_app.types import (
     DeliveryError,
     InboundAttachment,
@@ -96,6 +96,19 @@ class TelegramAdapter(Adapter):
         return InboundAttachment(
             filename=filename, content_type=content_type, url=f"tg://file/{file_id}"
         )
+
+    def fetch_media(self, url: str, endpoint: ChannelEndpoint) -> tuple[bytes, str] | None:
+        """getFile gives the file's path; the download URL embeds the bot token."""
+        if not url.startswith("tg://file/"):
+            return None
+        token = endpoint.credentials.get("bot_token", "")
+        file_id = url.removeprefix("tg://file/")
+        answer = self._call(token, "getFile", json={"file_id": file_id})
+        path = answer["result"]["file_path"]
+        try:
+            return download(provider_url("telegram", f"/file/bot{token}/{path}"))
+        except DeliveryError as exc:
+            raise DeliveryError(str(exc).replace(token, "<bot_token>"), permanent=exc.permanent)
 
     def send(self, message: OutboundMessage, endpoint: ChannelEndpoint) -> SendResult:
         """sendMessage for text; sendDocument (multipart) for each attached file."""

@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
-from channels_app.adapters.http import call, provider_url
+from channels_app.adapters.http import call, download, provider_url
 from channels_app.types import (
     DeliveryError,
     DeliveryStatus,
@@ -175,6 +175,14 @@ class TwilioAdapter(Adapter):
             kind="call_update",
             metadata={"call_sid": sid, "call": {k: v for k, v in details.items() if v}},
         )
+
+    def fetch_media(self, url: str, endpoint: ChannelEndpoint) -> tuple[bytes, str] | None:
+        """MMS media and recordings; Twilio may require HTTP auth on media URLs."""
+        # Only Twilio's own API host: these requests carry the account's credentials.
+        if not url.startswith(provider_url("twilio", "/")):
+            return None
+        credentials = endpoint.credentials
+        return download(url, auth=(credentials["account_sid"], credentials["auth_token"]))
 
     def respond(
         self, request: HttpRequest, endpoint: ChannelEndpoint, messages: list[InboundMessage]

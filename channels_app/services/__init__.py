@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest, QueryDict
@@ -107,12 +108,60 @@ EVENT_HANDLERS: dict[str, EventHandler] = {}
 
 
 def _handle_message(event: InboundEvent) -> Message:
-    return conversation_services.receive_message(
+    message = conversation_services.receive_message(
         endpoint=event.endpoint,
         inbound=InboundMessage.from_json(event.message),
         inbound_event=event,
         received_at=event.received_at,
     )
+    if settings.OMNIDESK_FETCH_INBOUND_MEDIA and any(
+        item.get("url") for item in event.message.get("attachments", ())
+    ):
+        message_id = message.pk
+        transaction.on_commit(lambda: _enqueue_media_fetch(message_id), robust=True)
+    return message
+
+
+def _enqueue_media_fetch(message_id: int) -> None:
+    from channels_app.tasks import fetch_inbound_media
+
+    fetch_inbound_media.delay(message_id)
+
+
+def fetch_inbound_media(*, message_id: int) -> int:
+    """Keep our own copy of media the provider only linked to (links expire or need the
+    provider's credentials). Returns how many were stored; temporary provider errors
+    raise DeliveryError for the task to retry, permanent ones leave the link."""
+    message = Message.objects.select_related("endpoint").filter(pk=message_id).first()
+    if message is None or message.endpoint is None:
+        return 0
+    adapter = get_adapter(message.endpoint.kind)
+    stored = 0
+    for attachment in message.attachments.filter(file="").exclude(remote_url=""):
+        try:
+            fetched = adapter.fetch_media(attachment.remote_url, message.endpoint)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                raise
+            logger.warning(
+                "inbound media not fetched",
+                extra={"message_id": message_id, "attachment_id": attachment.pk, "error": str(exc)},
+            )
+            continue
+        if fetched is None:
+            continue
+        content, content_type = fetched
+        with transaction.atomic():
+            locked = Attachment.objects.select_for_update().get(pk=attachment.pk)
+            if locked.file:
+                continue
+            locked.file.save(locked.filename, ContentFile(content), save=False)
+            locked.size = len(content)
+            if locked.content_type in ("", "application/octet-stream"):
+                locked.content_type = content_type
+            locked.save(update_fields=["file", "size", "content_type"])
+        stored += 1
+    return stored
 
 
 EVENT_HANDLERS["message"] = _handle_message

@@ -36,6 +36,8 @@ def fake_provider(settings) -> Iterator[FakeProvider]:
 @pytest.fixture(autouse=True)
 def public_url(settings) -> str:
     settings.OMNIDESK_PUBLIC_URL = "https://desk.example.com"
+    # Tests never reach a real provider; the media tests turn fetching back on.
+    settings.OMNIDESK_FETCH_INBOUND_MEDIA = False
     return settings.OMNIDESK_PUBLIC_URL
 
 

@@ -34,6 +34,7 @@ class RecordedRequest:
 class Reply:
     status: int = 200
     body: Any = field(default_factory=dict)
+    content_type: str = "application/json"
 
 
 class FakeProvider:
@@ -56,9 +57,11 @@ class FakeProvider:
                     body=body,
                 )
                 reply = provider._record(recorded)
-                payload = json.dumps(reply.body).encode()
+                payload = (
+                    reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                )
                 self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
