@@ -57,10 +57,20 @@
     state.watched = null;
     setLive("live", "Live");
   });
-  document.addEventListener("htmx:wsClose", function () {
+  // The ws extension reconnects by itself (with jittered backoff) after abnormal closes
+  // (1006, 1011, 1012, 1013). Any other close (a proxy or server closing cleanly, the
+  // session expiring: 4401) would leave the page deaf: reload it, which reconnects,
+  // catches up and, for an expired session, lands on the sign-in page. Drafts survive.
+  var RETRIED_BY_EXTENSION = [1006, 1011, 1012, 1013];
+  window.addEventListener("beforeunload", function () { state.unloading = true; });
+  document.addEventListener("htmx:wsClose", function (event) {
     state.socket = null;
     state.watched = null;
     setLive("offline", "Reconnecting…");
+    var code = event.detail && event.detail.event ? event.detail.event.code : 0;
+    if (!state.unloading && RETRIED_BY_EXTENSION.indexOf(code) === -1) {
+      setTimeout(function () { window.location.reload(); }, 1500 + Math.random() * 1500);
+    }
   });
   document.addEventListener("htmx:wsError", function () { setLive("offline", "Reconnecting…"); });
   document.addEventListener("htmx:wsBeforeMessage", function (event) {
@@ -225,7 +235,10 @@
     if (openInput) openInput.value = id || "";
     markActiveRow();
     var row = id && $("row-" + id);
-    if (row) row.classList.remove("unread");
+    if (row && row.classList.contains("unread")) {
+      row.classList.remove("unread");
+      htmx.trigger(document.body, "refresh-counts"); // opening it marked it read
+    }
     var composer = $("composer");
     if (composer) {
       var text = $("composer-text");
