@@ -78,3 +78,9 @@ def capture_events(monkeypatch) -> Iterator[CapturedEvents]:
 @contextmanager
 def no_op() -> Iterator[None]:
     yield
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests last: Playwright's sync API leaves an asyncio loop running in the
+    main thread for the rest of the session, which async (websocket) tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -3,7 +3,6 @@ that speaks the widget protocol through the real ASGI router and Redis channel l
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -77,7 +76,7 @@ class WidgetClient:
                 raise AssertionError(f"no matching frame; got {self.received}")
             try:
                 frame = await self.communicator.receive_json_from(timeout=remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise AssertionError(f"no matching frame; got {self.received}")
             if predicate(frame):
                 return frame

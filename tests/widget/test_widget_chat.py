@@ -33,9 +33,7 @@ async def test_visitor_message_is_stored_acked_and_agent_reply_arrives_live(
     assert message.metadata["client_id"] == "c1"
     customer = message.conversation.customer
     assert customer.name == "Dana"
-    identities = await db_call(
-        lambda: sorted(customer.identities.values_list("kind", flat=True))
-    )()
+    identities = await db_call(lambda: sorted(customer.identities.values_list("kind", flat=True)))()
     assert identities == ["webchat"]
 
     conversation = await db_call(Conversation.objects.get)(pk=message.conversation_id)
@@ -97,6 +95,8 @@ async def test_agent_typing_reaches_the_visitor_and_visitor_typing_reaches_agent
         "type": events.TYPING,
         "conversation_id": conversation.pk,
         "who": "customer",
+        "user_id": None,
+        "name": "Visitor",
         "active": True,
     }
 
