@@ -467,11 +467,15 @@ def load_candidates(*, team_id: int, channel: str, lock: bool) -> list[Candidate
     them in that order, so assigners queue instead of deadlocking) and the loads are
     counted after the locks are held, so they include every committed assignment.
     """
-    profiles = AgentProfile.objects.filter(
-        user__teams__id=team_id,
-        user__is_active=True,
-        presence=AgentProfile.Presence.ONLINE,
-    ).order_by("id")
+    profiles = (
+        AgentProfile.objects.filter(
+            user__teams__id=team_id,
+            user__is_active=True,
+            presence=AgentProfile.Presence.ONLINE,
+        )
+        .select_related("user")
+        .order_by("id")
+    )
     if lock:
         profiles = profiles.select_for_update(of=("self",))
     profiles = list(profiles)
@@ -498,6 +502,7 @@ def load_candidates(*, team_id: int, channel: str, lock: bool) -> list[Candidate
             channel_capacity=limits.get(p.pk),
             skills=frozenset(str(s).lower() for s in (p.skills or [])),
             languages=frozenset(str(s).lower() for s in (p.languages or [])),
+            username=p.user.get_username(),
         )
         for p in profiles
     ]

@@ -26,6 +26,7 @@ class Candidate:
     channel_capacity: int | None = None
     skills: frozenset[str] = field(default_factory=frozenset)
     languages: frozenset[str] = field(default_factory=frozenset)
+    username: str = ""
 
     @property
     def has_room(self) -> bool:

@@ -15,6 +15,7 @@ from conversations import events
 from conversations.models import Conversation, ConversationEvent, Message, Tag
 from conversations.selectors import (
     SUPERVISORS_GROUP,
+    agent_group,
     agent_groups_for_conversation,
     default_reply_message,
 )
@@ -49,15 +50,19 @@ def route(*, conversation: Conversation, opened: bool = False, now: datetime | N
     """
     now = now or timezone.now()
     outcome = RouteOutcome()
-    clock, _ = SlaClock.objects.get_or_create(conversation=conversation)
+    if opened:
+        clock = SlaClock.objects.create(conversation=conversation, routed_at=now)
+    else:
+        clock, _ = SlaClock.objects.get_or_create(conversation=conversation)
     conversation.sla_clock = clock
     reopened = clock.last_status == Conversation.Status.RESOLVED and (
         conversation.status == Conversation.Status.OPEN
     )
     if opened or reopened or clock.routed_at is None:
         _run_rules(conversation, now=now, outcome=outcome)
-        clock.routed_at = now
-        clock.save(update_fields=["routed_at"])
+        if not opened:
+            clock.routed_at = now
+            clock.save(update_fields=["routed_at"])
     if conversation.team_id is None:
         team = selectors.default_team(conversation)
         if team is not None:
@@ -174,8 +179,10 @@ def _assign(conversation: Conversation, agent: AbstractBaseUser | None) -> None:
         return
     # Groups of the previous assignee must hear it left them.
     groups = set(agent_groups_for_conversation(conversation))
+    if new_id is not None:
+        groups.add(agent_group(new_id))
     conversation.assignee = agent
-    conversation.save()
+    conversation.save(update_fields=["assignee", "updated_at"])
     ConversationEvent.objects.create(
         conversation=conversation,
         kind=ConversationEvent.Kind.ASSIGNED if agent else ConversationEvent.Kind.UNASSIGNED,
@@ -186,7 +193,6 @@ def _assign(conversation: Conversation, agent: AbstractBaseUser | None) -> None:
             "by": "routing",
         },
     )
-    groups |= set(agent_groups_for_conversation(conversation))
     publish_on_commit(events.conversation_updated_event(conversation), groups)
 
 
@@ -204,20 +210,23 @@ def assign_from_team(*, conversation: Conversation, team_id: int) -> int | None:
     candidates = selectors.load_candidates(
         team_id=team.pk, channel=conversation.last_channel, lock=True
     )
+    skills_matter = team.assignment_strategy == Team.Strategy.SKILLS
     choice = strategies.choose(
         strategy=team.assignment_strategy,
         candidates=candidates,
         last_assigned_id=team.last_assigned_agent_id,
-        wanted_skills=selectors.wanted_skills(conversation),
-        language=conversation.customer.language,
+        wanted_skills=selectors.wanted_skills(conversation) if skills_matter else frozenset(),
+        language=conversation.customer.language if skills_matter else "",
     )
     if choice.user_id is None:
         publish_on_commit({"type": QUEUE_CHANGED, "team_id": team.pk}, [SUPERVISORS_GROUP])
         return None
-    agent = get_user_model().objects.get(pk=choice.user_id)
+    chosen = next(c for c in candidates if c.user_id == choice.user_id)
+    agent = get_user_model()(pk=chosen.user_id, username=chosen.username)
     _assign(conversation, agent)
-    team.last_assigned_agent_id = agent.pk
-    team.save(update_fields=["last_assigned_agent"])
+    if team.assignment_strategy == Team.Strategy.ROUND_ROBIN:
+        team.last_assigned_agent_id = agent.pk
+        team.save(update_fields=["last_assigned_agent"])
     return agent.pk
 
 
