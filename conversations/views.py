@@ -139,7 +139,10 @@ def _conversation_context(request: HttpRequest, conversation: Conversation) -> d
         default_endpoint_id = choices[0].pk
     return {
         "conversation": conversation,
-        "timeline": selectors.conversation_timeline(conversation=conversation),
+        "timeline": selectors.conversation_timeline(
+            conversation=conversation, limit=selectors.TIMELINE_FIRST_ITEMS
+        ),
+        "timeline_limit": selectors.TIMELINE_FIRST_ITEMS,
         "history": False,
         "endpoint_choices": choices,
         "default_endpoint_id": default_endpoint_id,
@@ -173,17 +176,24 @@ def timeline(request: HttpRequest, conversation_id: int) -> HttpResponse:
     across every conversation this agent may see."""
     conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
     history = request.GET.get("history") == "1"
+    # The pane opens on the latest items; "Show earlier" asks for up to 500.
+    limit = 500 if request.GET.get("full") == "1" else selectors.TIMELINE_FIRST_ITEMS
     items = (
-        selectors.timeline(customer=conversation.customer, user=request.user)
+        selectors.timeline(customer=conversation.customer, user=request.user, limit=limit)
         if history
-        else selectors.conversation_timeline(conversation=conversation)
+        else selectors.conversation_timeline(conversation=conversation, limit=limit)
     )
     if not history:
         services.mark_read(conversation=conversation, user=request.user)
     return render(
         request,
         "conversations/_timeline.html",
-        {"conversation": conversation, "timeline": items, "history": history},
+        {
+            "conversation": conversation,
+            "timeline": items,
+            "history": history,
+            "timeline_limit": limit,
+        },
     )
 
 
