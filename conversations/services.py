@@ -777,6 +777,9 @@ def assign_team(
             actor=actor,
             data={"from": previous_id, "to": new_id, "to_name": team.name if team else None},
         )
+        from routing.services import apply_sla
+
+        apply_sla(conversation=conversation)  # the team decides the SLA policy and hours
         groups |= set(agent_groups_for_conversation(conversation))
         publish_on_commit(events.conversation_updated_event(conversation), groups)
     return conversation
@@ -806,6 +809,9 @@ def set_priority(
             actor=actor,
             data={"from": previous, "to": priority},
         )
+        from routing.services import apply_sla
+
+        apply_sla(conversation=conversation)  # the priority may pick another SLA policy
         publish_on_commit(
             events.conversation_updated_event(conversation),
             agent_groups_for_conversation(conversation),

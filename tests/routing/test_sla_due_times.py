@@ -178,3 +178,22 @@ def test_without_a_policy_there_are_no_due_times(api_endpoint, support_team):
     conversation = arrive(api_endpoint, timezone.now())
     assert conversation.first_response_due_at is None
     assert SlaClock.objects.get(pk=conversation.pk).next_check_at is None
+
+
+def test_an_agent_raising_the_priority_switches_to_the_urgent_policy(
+    api_endpoint, support_team, policy
+):
+    from conversations.services import set_priority
+
+    SlaPolicy.objects.create(
+        name="Urgent",
+        position=1,
+        priority=Conversation.Priority.URGENT,
+        first_response_minutes=15,
+    )
+    at = timezone.now()
+    conversation = arrive(api_endpoint, at)
+    assert conversation.first_response_due_at == at + timedelta(minutes=120)
+    set_priority(conversation=conversation, priority=Conversation.Priority.URGENT, actor=None)
+    conversation.refresh_from_db()
+    assert conversation.first_response_due_at == at + timedelta(minutes=15)
