@@ -7,6 +7,8 @@ the public URL Twilio was given.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -42,6 +44,8 @@ STATUS_MAP = {
     "failed": "failed",
     "canceled": "failed",
 }
+# Twilio's clock and ours may disagree a little when matching an earlier attempt.
+CLOCK_SKEW = timedelta(minutes=2)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 DEFAULT_GREETING = "Thanks for calling. Please leave a message after the tone."
 
@@ -237,6 +241,13 @@ class TwilioAdapter(Adapter):
             )
         if not message.to:
             raise DeliveryError("No phone number to send to.", permanent=True)
+        messages_url = provider_url("twilio", f"/2010-04-01/Accounts/{account_sid}/Messages.json")
+        if message.metadata.get("attempt", 1) > 1 and sender:
+            # Twilio has no idempotency key: before a retry, look for what an earlier
+            # attempt (one that timed out or lost its answer) may already have sent.
+            earlier = self._already_sent(message, messages_url, sender, (account_sid, auth_token))
+            if earlier:
+                return SendResult(provider_message_id=earlier)
         fields: list[tuple[str, str]] = [("To", message.to), ("Body", message.text)]
         fields.append(("MessagingServiceSid", service_sid) if service_sid else ("From", sender))
         fields.append(("StatusCallback", _hook_url(endpoint, "status")))
@@ -250,7 +261,7 @@ class TwilioAdapter(Adapter):
                 fields.append(("MediaUrl", url))
         response = call(
             "POST",
-            provider_url("twilio", f"/2010-04-01/Accounts/{account_sid}/Messages.json"),
+            messages_url,
             data=fields,
             auth=(account_sid, auth_token),
         )
@@ -259,6 +270,36 @@ class TwilioAdapter(Adapter):
             refused = body.get("error_message") or "Twilio refused the message."
             raise DeliveryError(refused, permanent=True)
         return SendResult(provider_message_id=body["sid"])
+
+    @staticmethod
+    def _already_sent(
+        message: OutboundMessage, url: str, sender: str, auth: tuple[str, str]
+    ) -> str:
+        """The SID of a message to the same number with the same body, created since our
+        message was queued, or ""."""
+        created = datetime.fromisoformat(message.metadata["created_at"])
+        try:
+            listing = call(
+                "GET",
+                url,
+                # Newest first; no DateSent filter, which would hide a still-queued one.
+                params={"To": message.to, "From": sender, "PageSize": "50"},
+                auth=auth,
+            ).json()
+        except DeliveryError:
+            return ""
+        for item in listing.get("messages", []):
+            try:
+                item_created = parsedate_to_datetime(item.get("date_created") or "")
+            except (TypeError, ValueError):
+                continue
+            if (
+                item.get("body") == message.text
+                and item_created >= created - CLOCK_SKEW
+                and item.get("status") not in ("failed", "undelivered", "canceled")
+            ):
+                return item["sid"]
+        return ""
 
 
 register(TwilioAdapter())

@@ -333,6 +333,10 @@ def build_outbound(message: Message) -> OutboundMessage:
         ),
         metadata={
             "conversation_id": message.conversation_id,
+            # Lets an adapter whose provider has no idempotency key check, on a retry,
+            # whether an earlier attempt got through before sending again.
+            "attempt": message.delivery_attempts,
+            "created_at": message.created_at.isoformat(),
             **(
                 {"template": message.metadata["template"]}
                 if message.metadata.get("template")
