@@ -122,6 +122,7 @@ class ConversationFact(models.Model):
     ever_resolved = models.BooleanField()
     reopened = models.BooleanField()
     switched = models.BooleanField()
+    handoffs = models.JSONField(default=list, help_text="[from, to] channel of each switch.")
     next_contact_at = models.DateTimeField(
         null=True, help_text="The customer's next new conversation after the resolution."
     )

@@ -283,9 +283,12 @@ def live_facts_sql(*, scope: str) -> str:
         GROUP BY t.conversation_id
     ),
     switched AS (
-        SELECT DISTINCT ev.conversation_id
+        SELECT ev.conversation_id,
+               jsonb_agg(jsonb_build_array(ev.data->>'from', ev.data->>'to')
+                         ORDER BY ev.created_at, ev.id) AS handoffs
         FROM {EVENTS} ev JOIN cohort co ON co.id = ev.conversation_id
         WHERE ev.kind = 'channel_switched'
+        GROUP BY ev.conversation_id
     ),
     live_facts AS (
         SELECT co.id AS conversation_id, co.customer_id, co.created_at, co.team_id,
@@ -294,6 +297,7 @@ def live_facts_sql(*, scope: str) -> str:
                coalesce(sf.ever_resolved, false) AS ever_resolved,
                coalesce(sf.reopened, false) AS reopened,
                sw.conversation_id IS NOT NULL AS switched,
+               coalesce(sw.handoffs, '[]'::jsonb) AS handoffs,
                CASE WHEN co.status = 'resolved' THEN (
                    SELECT min(later.created_at) FROM {CONVERSATIONS} later
                    WHERE later.customer_id = co.customer_id AND later.id <> co.id
@@ -365,7 +369,15 @@ def _params(filters: ReportFilters, *, live: bool) -> dict[str, Any]:
     return params
 
 
-def _stats(column: str, prefix: str) -> str:
+def _stats(column: str, prefix: str, *, enabled: bool = True) -> str:
+    if not enabled:
+        return (
+            ", ".join(
+                f"NULL::double precision AS {prefix}_{name}"
+                for name in ("median", "p90", "average")
+            )
+            + f", 0 AS {prefix}_count"
+        )
     return (
         f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {column}) AS {prefix}_median, "
         f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {column}) AS {prefix}_p90, "
@@ -412,9 +424,9 @@ def conversation_breakdown(
         count(*) FILTER (WHERE switched AND resolved AND NOT reopened) AS handoffs_resolved,
         count(*) FILTER (WHERE frt IS NULL) AS unanswered,
         {_stats("frt", "frt")},
-        {_stats("frt_business", "frt_business")},
+        {_stats("frt_business", "frt_business", enabled=filters.business)},
         {_stats("resolution", "resolution")},
-        {_stats("resolution_business", "resolution_business")},
+        {_stats("resolution_business", "resolution_business", enabled=filters.business)},
         avg(handling)::double precision AS handling_average,
         avg(handling_business)::double precision AS handling_business_average,
         count(*) FILTER (WHERE first_response_sla_met) AS first_response_sla_met,
@@ -484,9 +496,9 @@ def handoff_matrix(*, filters: ReportFilters) -> list[dict[str, Any]]:
     """Channel switches of cohort conversations by (from, to) channel."""
     sql = f"""
     {_facts_sql(filters)}
-    SELECT ev.data->>'from' AS from_channel, ev.data->>'to' AS to_channel, count(*) AS count
-    FROM {EVENTS} ev JOIN facts f ON f.conversation_id = ev.conversation_id
-    WHERE ev.kind = 'channel_switched' AND f.switched
+    SELECT handoff->>0 AS from_channel, handoff->>1 AS to_channel, count(*) AS count
+    FROM facts f CROSS JOIN LATERAL jsonb_array_elements(f.handoffs) AS handoff
+    WHERE f.switched
     GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
     """
     return _rows(sql, filters.params())
@@ -611,7 +623,8 @@ def next_response_metrics(*, filters: ReportFilters) -> dict[str, Any]:
           AND (%(endpoint)s::bigint IS NULL OR endpoint_id = %(endpoint)s)
     )
     SELECT count(*) AS waits, count(*) FILTER (WHERE nrt IS NULL) AS open_waits,
-           {_stats("nrt", "nrt")}, {_stats("nrt_business", "nrt_business")}
+           {_stats("nrt", "nrt")},
+           {_stats("nrt_business", "nrt_business", enabled=filters.business)}
     FROM waits
     """
     return _rows(sql, filters.params())[0]
@@ -630,15 +643,12 @@ def _survey_conditions() -> str:
     )
 
 
-def csat_metrics(*, filters: ReportFilters, group_by: str | None = None) -> list[dict[str, Any]]:
-    """Surveys sent in the period and their answers; per survey agent/team if grouped."""
-    group_column = {"agent": "s.agent_id", "team": "s.team_id"}.get(group_by or "")
-    select_group = f"{group_column} AS group_id, " if group_column else ""
-    group_clause = (
-        f"GROUP BY {group_column} ORDER BY {group_column} NULLS LAST" if group_column else ""
-    )
+def csat_breakdown(*, filters: ReportFilters) -> dict[str, Any]:
+    """Surveys sent in the period and their answers: {"total": row, "agent": [...],
+    "team": [...]} grouped by the agent and team copied onto each survey."""
     sql = f"""
-    SELECT {select_group}
+    SELECT s.agent_id, s.team_id, GROUPING(s.agent_id) AS by_agent,
+           GROUPING(s.team_id) AS by_team,
            count(*) AS surveys, count(r.id) AS responses,
            avg(r.score)::double precision AS average,
            count(*) FILTER (WHERE r.score >= 4) AS satisfied,
@@ -649,14 +659,30 @@ def csat_metrics(*, filters: ReportFilters, group_by: str | None = None) -> list
            count(*) FILTER (WHERE r.score = 5) AS score_5
     FROM {SURVEYS} s LEFT JOIN {RESPONSES} r ON r.survey_id = s.id
     WHERE {_survey_conditions()}
-    {group_clause}
+    GROUP BY GROUPING SETS ((), (s.agent_id), (s.team_id))
     """
-    rows = _rows(sql, filters.params())
-    for row in rows:
+    result: dict[str, Any] = {"total": None, "agent": [], "team": []}
+    for row in _rows(sql, filters.params()):
         row["response_rate"] = _ratio(row["responses"], row["surveys"])
         row["csat_percent"] = _ratio(row["satisfied"], row["responses"])
         row["distribution"] = {score: row.pop(f"score_{score}") for score in range(1, 6)}
-    return rows
+        by_agent, by_team = row.pop("by_agent") == 0, row.pop("by_team") == 0
+        agent_id, team_id = row.pop("agent_id"), row.pop("team_id")
+        if by_agent:
+            result["agent"].append(row | {"group_id": agent_id})
+        elif by_team:
+            result["team"].append(row | {"group_id": team_id})
+        else:
+            result["total"] = row
+    for name in ("agent", "team"):
+        result[name].sort(key=lambda r: (r["group_id"] is None, r["group_id"] or 0))
+    return result
+
+
+def csat_metrics(*, filters: ReportFilters, group_by: str | None = None) -> list[dict[str, Any]]:
+    """The CSAT numbers as one row (`group_by` None) or per survey agent / team."""
+    breakdown = csat_breakdown(filters=filters)
+    return [breakdown["total"]] if group_by is None else breakdown[group_by]
 
 
 def csat_trend(*, filters: ReportFilters) -> list[dict[str, Any]]:
@@ -816,7 +842,8 @@ def dashboard(*, filters: ReportFilters) -> dict[str, Any]:
     business = filters.business
     breakdown = conversation_breakdown(filters=filters, groupings=["agent", "team", "channel"])
     nrt = next_response_metrics(filters=filters)
-    csat_rows = csat_metrics(filters=filters)
+    csat = csat_breakdown(filters=filters)
+    csat_rows = [csat["total"]]
     current = {
         "conversations": breakdown["total"],
         "nrt": nrt,
@@ -847,8 +874,8 @@ def dashboard(*, filters: ReportFilters) -> dict[str, Any]:
         "by_channel": breakdown["channel"],
         "next_response": nrt,
         "csat": csat_rows[0],
-        "csat_by_agent": csat_metrics(filters=filters, group_by="agent"),
-        "csat_by_team": csat_metrics(filters=filters, group_by="team"),
+        "csat_by_agent": csat["agent"],
+        "csat_by_team": csat["team"],
         "csat_trend": csat_trend(filters=filters),
         "conversation_volume": conversation_volume(filters=filters),
         "message_volume": message_volume(filters=filters),

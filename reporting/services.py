@@ -468,6 +468,7 @@ FACT_COLUMNS_FOR_INSERT = (
     "ever_resolved",
     "reopened",
     "switched",
+    "handoffs",
     "next_contact_at",
     "frt",
     "frt_business",
