@@ -77,7 +77,9 @@ def clean_email(email: str) -> str:
     try:
         return normalize_email(email)
     except InvalidIdentity:
-        raise ApplicationError("Invalid email.", fields={"email": ["invalid_email"]})
+        raise ApplicationError(
+            "Invalid email.", fields={"code": ["invalid_email"], "email": ["Not an email."]}
+        )
 
 
 def post_visitor_message(

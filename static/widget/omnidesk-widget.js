@@ -1,7 +1,7 @@
 /*! Omnidesk live-chat widget. Plain JavaScript, no framework, no globals: it reads
  * window.OmnideskSettings = {user: {id, name, email, identifier_hash}, locale, position,
  * color} and draws into a shadow root. CSP-friendly: no eval, no inline script or style
- * attribute, no innerHTML (every text from either side is set with textContent). */
+ * attribute, no HTML parsing: every text from either side is set with textContent. */
 (function () {
   "use strict";
 
@@ -90,7 +90,7 @@
       .join("");
   }
 
-  // --- DOM helpers (no innerHTML anywhere) ----------------------------------------------------
+  // --- DOM helpers (elements and text nodes only) ----------------------------------------------------
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     if (attrs) {
@@ -544,6 +544,7 @@
     if (existing) {
       // Our own message, stored: the pending bubble becomes the stored one.
       markSent(message.client_id);
+      if (message.id) dropFromOutbox(message.client_id);
       existing.dataset.id = String(message.id);
       if (message.id) byId[message.id] = existing;
       lastId = Math.max(lastId, message.id || 0);
@@ -565,7 +566,7 @@
         renderBadge();
       }
     }
-    if (message.client_id) dropFromOutbox(message.client_id);
+    if (message.client_id && message.id) dropFromOutbox(message.client_id); // stored
     scrollDown();
   }
 
