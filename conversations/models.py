@@ -159,6 +159,8 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"]),
+            # The inbox's channel filter probes it per conversation row.
+            models.Index(fields=["conversation", "channel"], name="message_conv_channel_idx"),
             models.Index(
                 fields=["email_message_id"],
                 condition=~models.Q(email_message_id=""),

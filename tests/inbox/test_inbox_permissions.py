@@ -83,6 +83,9 @@ def test_list_and_counts_never_include_other_teams_conversations(desk):
         response = htmx(alice, "get", f"/inbox/list/?view={view}")
         assert response.status_code == 200
         assert b"WhatsApp secret" not in response.content
+    counts = htmx(alice, "get", "/inbox/counts/").content.decode()
+    assert 'id="count-teams" hx-swap-oob="true">1<' in counts
+    assert 'id="count-unassigned" hx-swap-oob="true">1<' in counts
     page = alice.get("/inbox/?view=unassigned")
     assert b"Email question" in page.content
     assert b"WhatsApp secret" not in page.content
