@@ -182,3 +182,20 @@ def test_agent_skills_are_edited_as_words_not_json(supervisor_client):
     profile.refresh_from_db()
     assert profile.skills == ["billing", "returns"]
     assert profile.languages == ["en", "pt"]
+
+
+def test_every_routing_admin_page_opens(supervisor_client):
+    for url in (
+        "/admin/routing/routingrule/",
+        "/admin/routing/routingrule/add/",
+        "/admin/routing/routingrule/dry-run/",
+        "/admin/routing/slapolicy/add/",
+        "/admin/routing/businesshours/add/",
+        "/admin/routing/team/add/",
+        "/admin/routing/agentprofile/add/",
+        "/admin/routing/rulechange/",
+    ):
+        response = supervisor_client.get(url)
+        assert response.status_code == 200, url
+    listing = supervisor_client.get("/admin/routing/routingrule/").content.decode()
+    assert "/admin/routing/routingrule/dry-run/" in listing
