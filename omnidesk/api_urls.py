@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from channels_app.api import EndpointViewSet, InboundView
 from conversations.api import ConversationMessagesView, ConversationViewSet
 from customers.api import CustomerViewSet
+from reporting.api import ReportIndexView, ReportView
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -17,5 +18,7 @@ urlpatterns = [
         ConversationMessagesView.as_view(),
         name="api-conversation-messages",
     ),
+    path("reports/", ReportIndexView.as_view(), name="api-reports"),
+    path("reports/<slug:name>/", ReportView.as_view(), name="api-report"),
     path("", include(router.urls)),
 ]

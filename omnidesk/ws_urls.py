@@ -4,8 +4,9 @@ from django.urls import path
 
 from channels_app.consumers import WidgetConsumer
 from conversations.ws_urls import websocket_urlpatterns as inbox_patterns
+from reporting.ws_urls import websocket_urlpatterns as report_patterns
 
-websocket_urlpatterns = [*inbox_patterns]
+websocket_urlpatterns = [*inbox_patterns, *report_patterns]
 
 # The widget runs on customers' sites, not ours: its routes are served without the
 # session/AllowedHosts stack; WidgetConsumer checks each endpoint's own allowed origins.

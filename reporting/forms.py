@@ -1,7 +1,13 @@
 from __future__ import annotations
 
-from django import forms
+from datetime import timedelta
+from typing import Any
 
+from django import forms
+from django.utils import timezone
+
+from channels_app.models import ChannelEndpoint
+from reporting.selectors import ReportFilters
 from reporting.services import MAX_COMMENT_LENGTH
 
 SCORE_CHOICES = [
@@ -21,3 +27,47 @@ class CsatAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Anything you would like to add? (optional)",
     )
+
+
+MAX_REPORT_DAYS = 2 * 366
+
+
+class ReportFilterForm(forms.Form):
+    """The dashboard's and the API's filters (all optional; default: the last 30 days)."""
+
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+    team = forms.IntegerField(required=False, min_value=1)
+    agent = forms.IntegerField(required=False, min_value=1)
+    channel = forms.ChoiceField(
+        required=False, choices=[("", "All channels"), *ChannelEndpoint.Kind.choices]
+    )
+    endpoint = forms.IntegerField(required=False, min_value=1)
+    business = forms.BooleanField(required=False)
+    repeat_days = forms.IntegerField(required=False, min_value=1, max_value=90)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        today = timezone.localdate()
+        end = cleaned.get("end") or today
+        start = cleaned.get("start") or end - timedelta(days=29)
+        if end < start:
+            raise forms.ValidationError({"end": "The end date is before the start date."})
+        if (end - start).days + 1 > MAX_REPORT_DAYS:
+            raise forms.ValidationError({"start": f"At most {MAX_REPORT_DAYS} days at once."})
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+    def report_filters(self) -> ReportFilters:
+        """Precondition: is_valid()."""
+        data = self.cleaned_data
+        return ReportFilters(
+            start=data["start"],
+            end=data["end"],
+            team_id=data.get("team"),
+            agent_id=data.get("agent"),
+            channel=data.get("channel") or "",
+            endpoint_id=data.get("endpoint"),
+            business=bool(data.get("business")),
+            repeat_days=data.get("repeat_days") or 7,
+        )

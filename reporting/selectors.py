@@ -22,6 +22,7 @@ from django.db import connection, transaction
 
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, ConversationEvent, Message
+from reporting import tables
 from reporting.models import (
     ConversationFact,
     CsatResponse,
@@ -882,3 +883,78 @@ def dashboard(*, filters: ReportFilters) -> dict[str, Any]:
         "heatmap": message_heatmap(filters=filters),
         "handoffs": handoff_matrix(filters=filters),
     }
+
+
+# --- Access and labels ----------------------------------------------------------------------
+
+
+def access_reports(*, user: Any) -> None:
+    """Reports are for supervisors and admins; PermissionDeniedError otherwise."""
+    from omnidesk.errors import PermissionDeniedError
+    from omnidesk.roles import sees_everything
+
+    if not sees_everything(user):
+        raise PermissionDeniedError("Reports are for supervisors.")
+
+
+def filter_choices() -> dict[str, list[tuple[int, str]]]:
+    """Teams, agents and endpoints the filters offer."""
+    from django.contrib.auth import get_user_model
+
+    from routing.models import Team
+
+    users = get_user_model().objects.filter(agent_profile__isnull=False, is_active=True)
+    return {
+        "teams": list(Team.objects.order_by("name").values_list("id", "name")),
+        "agents": [
+            (user.pk, user.get_full_name() or user.get_username())
+            for user in users.order_by("username")
+        ],
+        "endpoints": [
+            (endpoint.pk, str(endpoint)) for endpoint in ChannelEndpoint.objects.order_by("name")
+        ],
+    }
+
+
+def agent_names(ids: Sequence[int | None]) -> dict[int | None, str]:
+    from django.contrib.auth import get_user_model
+
+    names: dict[int | None, str] = {None: "Unassigned"}
+    for user in get_user_model().objects.filter(pk__in=[i for i in ids if i is not None]):
+        names[user.pk] = user.get_full_name() or user.get_username()
+    return names
+
+
+def team_names(ids: Sequence[int | None]) -> dict[int | None, str]:
+    from routing.models import Team
+
+    names: dict[int | None, str] = {None: "No team"}
+    names.update(
+        Team.objects.filter(pk__in=[i for i in ids if i is not None]).values_list("id", "name")
+    )
+    return names
+
+
+def has_business_hours() -> bool:
+    from routing.models import Team
+
+    return Team.objects.filter(business_hours__isnull=False).exists()
+
+
+def group_names(data: dict[str, Any]) -> tuple[dict, dict]:
+    """Display names of the agents and teams a dashboard's tables mention."""
+    agent_ids = [row["group_id"] for row in data["by_agent"]]
+    agent_ids += [row["group_id"] for row in data["csat_by_agent"]]
+    team_ids = [row["group_id"] for row in data["by_team"]]
+    team_ids += [row["group_id"] for row in data["csat_by_team"]]
+    return agent_names(agent_ids), team_names(team_ids)
+
+
+def report_table(name: str, data: dict[str, Any]) -> tables.Table:
+    """The table `name` (tables.TABLE_NAMES) of a dashboard: what its CSV and API give."""
+    if name in tables.PLAIN_TABLES:
+        return tables.PLAIN_TABLES[name](data)
+    agents, teams = group_names(data)
+    if name == "agents":
+        return tables.agents(data, lambda pk: agents.get(pk, str(pk)))
+    return tables.teams(data, lambda pk: teams.get(pk, str(pk)))

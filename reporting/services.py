@@ -379,7 +379,7 @@ class RefreshOutcome:
     full: bool
 
 
-def refresh_report_data(*, full: bool = False) -> RefreshOutcome:
+def refresh_report_data(*, full: bool = False, max_age: timedelta | None = None) -> RefreshOutcome:
     """Bring the stored report data (ConversationFact, ResponseWait, MessageRollup) up to
     date with conversations, messages and events.
 
@@ -387,7 +387,8 @@ def refresh_report_data(*, full: bool = False) -> RefreshOutcome:
     run, or saved since then, and every conversation of their customers (a new
     conversation makes the customer's earlier one a repeat contact; a merge moves
     conversations between customers). `full` recomputes everything, e.g. after business
-    hours changed. PostgreSQL only (the embedded SQLite default has no reports).
+    hours changed. With `max_age`, nothing is done when the last refresh is younger.
+    PostgreSQL only (the embedded SQLite default has no reports).
     """
     from reporting.selectors import (
         desk_schedules,
@@ -398,6 +399,10 @@ def refresh_report_data(*, full: bool = False) -> RefreshOutcome:
 
     if connection.vendor != "postgresql":
         return RefreshOutcome(conversations=0, hours=0, full=full)
+    if max_age is not None and not full:
+        last = RefreshState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
+        if last is not None and timezone.now() - last < max_age:
+            return RefreshOutcome(conversations=0, hours=0, full=False)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
         cursor.execute("SET LOCAL jit = off")

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from omnidesk.errors import ApplicationError
-from reporting import selectors, services
-from reporting.forms import CsatAnswerForm
+from omnidesk.errors import ApplicationError, PermissionDeniedError
+from reporting import charts, selectors, services, tables
+from reporting.forms import CsatAnswerForm, ReportFilterForm
+
+# A dashboard read catches up with what the periodic refresh has not yet seen.
+FRESH_ENOUGH = timedelta(seconds=15)
 
 
 @never_cache
@@ -41,3 +51,104 @@ def csat_survey(request: HttpRequest, token: str) -> HttpResponse:
     context["form"] = form
     status = 400 if request.method == "POST" else 200
     return render(request, "reporting/csat_survey.html", context, status=status)
+
+
+def _supervisor(request: HttpRequest) -> None:
+    try:
+        selectors.access_reports(user=request.user)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+def _report(request: HttpRequest) -> tuple[ReportFilterForm, dict[str, Any] | None]:
+    form = ReportFilterForm(request.GET)
+    if not form.is_valid() or connection.vendor != "postgresql":
+        return form, None
+    services.refresh_report_data(max_age=FRESH_ENOUGH)
+    return form, selectors.dashboard(filters=form.report_filters())
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _supervisor(request)
+    form, data = _report(request)
+    context: dict[str, Any] = {
+        "form": form,
+        "choices": selectors.filter_choices(),
+        "has_business_hours": selectors.has_business_hours(),
+        "needs_postgresql": connection.vendor != "postgresql",
+        "data": data,
+        "live": selectors.live_counts(),
+        "query": request.GET.urlencode(),
+    }
+    if data is not None:
+        filters = data["filters"]
+        conversations = data["conversations"]
+        agents, teams = selectors.group_names(data)
+        context |= {
+            "volume_chart": charts.stacked_bars(
+                start=filters.start,
+                end=filters.end,
+                rows=data["conversation_volume"],
+                series_key="channel",
+            ),
+            "message_chart": charts.stacked_bars(
+                start=filters.start,
+                end=filters.end,
+                rows=data["message_volume"],
+                series_key="channel",
+            ),
+            "frt_chart": charts.histogram(conversations["frt_distribution"]),
+            "resolution_chart": charts.histogram(conversations["resolution_distribution"]),
+            "csat_chart": charts.score_line(
+                start=filters.start, end=filters.end, rows=data["csat_trend"]
+            ),
+            "heatmap_chart": charts.heatmap(data["heatmap"]),
+            "handoff_chart": charts.handoff_matrix(data["handoffs"]),
+            "agent_rows": _group_rows(data["by_agent"], data["csat_by_agent"], agents),
+            "team_rows": _group_rows(data["by_team"], data["csat_by_team"], teams),
+            "channel_rows": _group_rows(data["by_channel"], [], {}),
+        }
+    status = 200 if form.is_valid() else 400
+    return render(request, "reporting/dashboard.html", context, status=status)
+
+
+def _group_rows(
+    rows: list[dict[str, Any]], csat_rows: list[dict[str, Any]], names: dict
+) -> list[dict[str, Any]]:
+    csat = {row["group_id"]: row for row in csat_rows}
+    return [
+        {
+            "name": names.get(row["group_id"], row["group_id"]),
+            "metrics": row,
+            "csat": csat.get(row["group_id"]),
+        }
+        for row in rows
+    ]
+
+
+@login_required
+def dashboard_csv(request: HttpRequest, name: str) -> HttpResponse:
+    _supervisor(request)
+    if name not in tables.TABLE_NAMES:
+        raise Http404("No such report.")
+    form, data = _report(request)
+    if data is None:
+        return HttpResponse(
+            "Invalid filters: " + form.errors.as_text(), status=400, content_type="text/plain"
+        )
+    headers, rows = selectors.report_table(name, data)
+    filters = data["filters"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"omnidesk-{name}-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return response
+
+
+@login_required
+def live_now(request: HttpRequest) -> HttpResponse:
+    _supervisor(request)
+    return render(request, "reporting/_live_now.html", {"live": selectors.live_counts()})
