@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +26,10 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+
+
+# Rows link to "/inbox/c/<id>/"; one reverse() per page instead of two per row.
+CONVERSATION_URL_PREFIX = reverse_lazy("inbox:inbox")
 
 
 def inbox_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -83,6 +88,7 @@ def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> H
         # Counts arrive right after first paint (hx-trigger="load"): the list is what the
         # agent needs first, and counting 100,000 rows should not delay it.
         "open_id": conversation.pk if conversation else None,
+        "conversation_url_prefix": CONVERSATION_URL_PREFIX,
     }
     if conversation is not None:
         context |= _conversation_context(request, conversation)
@@ -111,6 +117,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "open_id": _int_or_none(request.GET.get("open")),
             "appending": bool(request.GET.get("cursor")),
+            "conversation_url_prefix": CONVERSATION_URL_PREFIX,
         },
     )
 

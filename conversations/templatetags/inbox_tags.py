@@ -105,6 +105,11 @@ def priority_class(priority: int) -> str:
 
 
 @register.filter
+def priority_label(priority: int) -> str:
+    return {0: "Low", 1: "Normal", 2: "High", 3: "Urgent"}.get(priority, "")
+
+
+@register.filter
 def describe_event(event: ConversationEvent) -> str:
     data: dict[str, Any] = event.data or {}
     actor = event.actor.get_full_name() or event.actor.get_username() if event.actor_id else ""
