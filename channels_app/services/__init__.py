@@ -101,6 +101,11 @@ def _enqueue_processing(event_ids: list[int]) -> None:
         process_inbound_event.delay(event_id)
 
 
+class RetryLater(Exception):
+    """The event arrived before what it refers to (a status before the send is recorded);
+    keep it pending for the sweep to retry."""
+
+
 # Handlers per event kind; adapters that deliver other kinds (status callbacks,
 # call records) register theirs here.
 EventHandler = Callable[[InboundEvent], Any]
@@ -196,6 +201,11 @@ def process_inbound_event(*, event_id: int) -> InboundEvent | None:
                 handler(event)
         except _INFRASTRUCTURE_ERRORS:
             raise
+        except RetryLater as exc:
+            # Stays pending; the stranded-work sweep offers it again later.
+            event.error = str(exc)
+            event.save(update_fields=["attempts", "error"])
+            return event
         except (ApplicationError, DatabaseError, ValueError, TypeError, KeyError) as exc:
             event.status = InboundEvent.Status.FAILED
             event.error = _describe(exc)
@@ -537,14 +547,23 @@ def _handle_webhook_replay(event: InboundEvent) -> list[Accepted]:
     )
 
 
+# A status for a message we do not know yet is retried this many times (a minute or so
+# apart, by the sweep) before it is dropped as someone else's message.
+STATUS_RETRY_ATTEMPTS = 10
+
+
 def _handle_status(event: InboundEvent) -> Message | None:
     data = event.message.get("metadata", {})
-    return conversation_services.update_delivery_status(
+    message = conversation_services.update_delivery_status(
         endpoint=event.endpoint,
         provider_message_id=data["provider_message_id"],
         status=data["status"],
         error=data.get("error", ""),
     )
+    if message is None and event.attempts < STATUS_RETRY_ATTEMPTS:
+        # Providers often call back before our delivery task has stored their id.
+        raise RetryLater(f"no sent message with id {data['provider_message_id']} yet")
+    return message
 
 
 def _handle_call_update(event: InboundEvent) -> Message:
