@@ -100,6 +100,21 @@ def waiting_for(since: datetime | None) -> str:
 
 
 @register.filter
+def iso_time(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@register.filter
+def short_time(value: datetime | None) -> str:
+    """"Nov 23, 14:05" in the desk's time zone; cheaper than the `date` filter, which
+    matters on a timeline of hundreds of items."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local:%b} {local.day}, {local:%H:%M}"
+
+
+@register.filter
 def priority_class(priority: int) -> str:
     return {0: "low", 1: "normal", 2: "high", 3: "urgent"}.get(priority, "normal")
 
