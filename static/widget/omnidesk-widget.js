@@ -178,7 +178,7 @@
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     ".csat{align-self:stretch;max-width:none;display:grid;gap:8px;background:var(--od-soft);",
     "border-radius:12px;padding:10px}",
-    ".scores{display:flex;gap:6px}",
+    ".csat p{margin:0}.scores{display:flex;gap:6px}",
     ".scores button{flex:1;height:36px;border:1px solid #d1d5db;border-radius:8px;background:#fff;",
     "font:inherit;font-weight:700;cursor:pointer}",
     ".scores button[aria-pressed=true]{background:var(--od-color);color:#fff;border-color:var(--od-color)}",
