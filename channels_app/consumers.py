@@ -25,6 +25,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from channels_app.widget import ratelimit, selectors, services
 from channels_app.widget.selectors import Visitor
@@ -35,7 +36,6 @@ from omnidesk.errors import ApplicationError, NotFoundError, PermissionDeniedErr
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
-CONNECTS_PER_MINUTE_PER_IP = 120
 TYPING_EVERY_SECONDS = 2.0
 
 
@@ -66,7 +66,9 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         allowed = await database_sync_to_async(ratelimit.allow)(
-            f"connect:ip:{self.ip}", limit=CONNECTS_PER_MINUTE_PER_IP, window_seconds=60
+            f"connect:ip:{self.ip}",
+            limit=settings.OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP,
+            window_seconds=60,
         )
         if not allowed:
             await self.close(code=4429)

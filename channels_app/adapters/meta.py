@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -57,6 +58,30 @@ def _timestamp(value: Any) -> datetime | None:
         return datetime.fromtimestamp(int(value), tz=UTC)
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _files(message: OutboundMessage) -> list[tuple[str, bytes, str]]:
+    """(filename, content, content type) of each stored attachment of a reply."""
+    files = []
+    for attachment in message.attachments:
+        if not attachment.get("path"):
+            continue
+        with default_storage.open(attachment["path"], "rb") as handle:
+            content = handle.read()
+        filename = attachment.get("filename") or attachment["path"].rsplit("/", 1)[-1]
+        content_type = attachment.get("content_type") or "application/octet-stream"
+        files.append((filename, content, content_type))
+    return files
+
+
+def _media_kind(content_type: str) -> str:
+    """WhatsApp's message type for a file: image, video, audio or document."""
+    major = content_type.split("/", 1)[0]
+    if content_type in ("image/jpeg", "image/png"):
+        return "image"
+    if major in ("video", "audio"):
+        return major
+    return "document"
 
 
 class MetaAdapter(Adapter):
@@ -290,11 +315,48 @@ class WhatsAppAdapter(MetaAdapter):
                 "language": {"code": template["language"]},
                 **({"components": template["components"]} if template.get("components") else {}),
             }
-        else:
-            body["type"] = "text"
-            body["text"] = {"preview_url": False, "body": message.text}
-        answer = self._post(f"/{phone_number_id}/messages", endpoint, body)
-        return SendResult(provider_message_id=answer["messages"][0]["id"])
+            answer = self._post(f"/{phone_number_id}/messages", endpoint, body)
+            return SendResult(provider_message_id=answer["messages"][0]["id"])
+        first_id = ""
+        if message.text:
+            text = {**body, "type": "text", "text": {"preview_url": False, "body": message.text}}
+            answer = self._post(f"/{phone_number_id}/messages", endpoint, text)
+            first_id = answer["messages"][0]["id"]
+        for filename, content, content_type in _files(message):
+            media_id = self._upload(phone_number_id, endpoint, filename, content, content_type)
+            kind = _media_kind(content_type)
+            media: dict[str, Any] = {"id": media_id}
+            if kind == "document":
+                media["filename"] = filename
+            answer = self._post(
+                f"/{phone_number_id}/messages", endpoint, {**body, "type": kind, kind: media}
+            )
+            first_id = first_id or answer["messages"][0]["id"]
+        if not first_id:
+            raise DeliveryError("Nothing to send.", permanent=True)
+        return SendResult(provider_message_id=first_id)
+
+    def _upload(
+        self,
+        phone_number_id: str,
+        endpoint: ChannelEndpoint,
+        filename: str,
+        content: bytes,
+        content_type: str,
+    ) -> str:
+        """POST /{phone_number_id}/media (multipart) -> the media id to send."""
+        token = endpoint.credentials.get("access_token", "")
+        try:
+            answer = call(
+                "POST",
+                provider_url("meta", f"/{phone_number_id}/media"),
+                headers={"Authorization": f"Bearer {token}"},
+                data={"messaging_product": "whatsapp", "type": content_type},
+                files={"file": (filename, content, content_type)},
+            ).json()
+        except DeliveryError as exc:
+            raise _graph_error(exc) from exc
+        return answer["id"]
 
 
 class _PageMessagingAdapter(MetaAdapter):
@@ -385,21 +447,41 @@ class _PageMessagingAdapter(MetaAdapter):
         token = endpoint.credentials.get("access_token", "")
         if not page_id or not token:
             raise DeliveryError("The endpoint needs page_id and access_token.", permanent=True)
-        body = {
-            "recipient": {"id": message.to},
-            "messaging_type": "RESPONSE",
-            "message": {"text": message.text},
-        }
+        url = provider_url("meta", f"/{page_id}/messages")
+        recipient = {"id": message.to}
+        first_id = ""
         try:
-            answer = call(
-                "POST",
-                provider_url("meta", f"/{page_id}/messages"),
-                params={"access_token": token},
-                json=body,
-            ).json()
+            if message.text:
+                body = {
+                    "recipient": recipient,
+                    "messaging_type": "RESPONSE",
+                    "message": {"text": message.text},
+                }
+                answer = call("POST", url, params={"access_token": token}, json=body).json()
+                first_id = answer["message_id"]
+            for filename, content, content_type in _files(message):
+                # An attachment upload in the send itself (multipart `filedata`).
+                kind = {"image": "image", "video": "video", "audio": "audio"}.get(
+                    _media_kind(content_type), "file"
+                )
+                attachment = {"attachment": {"type": kind, "payload": {"is_reusable": False}}}
+                answer = call(
+                    "POST",
+                    url,
+                    params={"access_token": token},
+                    data={
+                        "recipient": json.dumps(recipient),
+                        "messaging_type": "RESPONSE",
+                        "message": json.dumps(attachment),
+                    },
+                    files={"filedata": (filename, content, content_type)},
+                ).json()
+                first_id = first_id or answer["message_id"]
         except DeliveryError as exc:
             raise _graph_error(exc) from exc
-        return SendResult(provider_message_id=answer["message_id"])
+        if not first_id:
+            raise DeliveryError("Nothing to send.", permanent=True)
+        return SendResult(provider_message_id=first_id)
 
 
 class MessengerAdapter(_PageMessagingAdapter):
