@@ -64,6 +64,7 @@ class ParsedEmail:
     references: tuple[str, ...] = ()
     from_address: str = ""
     from_name: str = ""
+    reply_to: str = ""
     to: tuple[str, ...] = ()
     subject: str = ""
     date: datetime | None = None
@@ -92,9 +93,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     parsed.in_reply_to = _msgid(_header(message, "In-Reply-To", parsed))
     parsed.references = tuple(re.findall(r"<[^<>\s]+>", _header(message, "References", parsed)))
     parsed.from_name, parsed.from_address = _address(_header(message, "From", parsed))
-    reply_to = _address(_header(message, "Reply-To", parsed))[1]
-    if reply_to and not BOUNCE_SENDERS.match(parsed.from_address or ""):
-        parsed.from_address = reply_to
+    parsed.reply_to = _address(_header(message, "Reply-To", parsed))[1]
     parsed.to = tuple(
         address for _, address in getaddresses([_header(message, "To", parsed)]) if address
     )
@@ -361,7 +360,22 @@ def split_reply(text: str) -> tuple[str, str]:
 
 def to_inbound(parsed: ParsedEmail, *, raw: bytes, source: str) -> InboundMessage:
     """The normalised inbound message (a bounce becomes a `bounce` event, not a message)."""
-    provider_id = parsed.message_id or f"<sha256.{hashlib.sha256(raw).hexdigest()}@omnidesk>"
+    # Message-ID alone is not unique enough (some senders reuse one); a digest of what
+    # the message says is added, built from parsed fields so the same mail read by
+    # webhook and by IMAP (whose bytes differ in trace headers) has one id.
+    fingerprint = hashlib.sha256(
+        "\n".join(
+            [
+                parsed.from_address,
+                parsed.date.isoformat() if parsed.date else "",
+                parsed.subject,
+                parsed.text[:4000],
+            ]
+        ).encode("utf-8", "replace")
+    ).hexdigest()[:16]
+    if not parsed.message_id and not parsed.text and not parsed.subject:
+        fingerprint = hashlib.sha256(raw).hexdigest()[:32]
+    provider_id = f"{parsed.message_id or '<no-message-id>'}#{fingerprint}"
     metadata: dict = {"source": source}
     if parsed.bounce:
         return InboundMessage(
@@ -382,7 +396,9 @@ def to_inbound(parsed: ParsedEmail, *, raw: bytes, source: str) -> InboundMessag
         metadata["auto_submitted"] = True
         metadata["no_auto_reply"] = True
     if parsed.to:
-        metadata["to"] = list(parsed.to)[:20]
+        metadata["delivered_to"] = list(parsed.to)[:20]
+    if parsed.reply_to and parsed.reply_to != parsed.from_address:
+        metadata["reply_to"] = parsed.reply_to
     if parsed.problems:
         metadata["parse_problems"] = parsed.problems[:20]
     identities = {"email": parsed.from_address} if parsed.from_address else {}

@@ -121,7 +121,7 @@ class TwilioAdapter(Adapter):
             text=data.get("Body", ""),
             sender_name=data.get("ProfileName", ""),
             attachments=tuple(media),
-            metadata={"to": data.get("To", ""), "segments": data.get("NumSegments", "")},
+            metadata={"delivered_to": data.get("To", ""), "segments": data.get("NumSegments", "")},
         )
 
     def _call(self, data, endpoint: ChannelEndpoint) -> InboundMessage:

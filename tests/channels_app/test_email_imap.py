@@ -159,3 +159,26 @@ def test_the_beat_task_polls_every_imap_mailbox(
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.poll_email_mailboxes.delay().get() == 1
     assert Message.objects.count() == 1
+
+
+def test_the_same_mail_by_webhook_and_by_imap_is_one_message(
+    client, dovecot, email_endpoint, django_capture_on_commit_callbacks
+):
+    import hashlib
+    import hmac
+
+    from tests.channels_app.conftest import fixture_json
+
+    fields = fixture_json("mailgun", "inbound_mime.json")
+    fields["signature"] = hmac.new(
+        email_endpoint.credentials["webhook_signing_key"].encode(),
+        f"{fields['timestamp']}{fields['token']}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/hooks/email/{email_endpoint.key}/", data=fields).status_code == 200
+    # The mailbox copy carries one more trace header than the webhook's.
+    raw = b"Received: from mx2.desk.test by imap.desk.test; Mon, 23 Nov 2026 09:14:05 +0000\r\n"
+    dovecot.append(mailbox_user(email_endpoint), raw + email_fixture("plain_reply_with_quote.eml"))
+    poll(email_endpoint, django_capture_on_commit_callbacks)
+    assert Message.objects.count() == 1

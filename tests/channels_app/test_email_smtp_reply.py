@@ -111,3 +111,30 @@ def test_an_unreachable_smtp_server_keeps_the_reply_queued_for_a_retry(
     assert reply.delivery_status == Message.DeliveryStatus.QUEUED
     assert reply.next_attempt_at is not None
     assert "SMTP server unreachable" in reply.delivery_error
+
+
+def test_reply_attachments_go_out_as_mime_parts(
+    dovecot, email_endpoint, smtp_server, agent, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from channels_app import services as channel_services
+    from conversations.models import Attachment
+
+    inbound = receive(
+        dovecot, email_endpoint, email_fixture("iso_8859_1.eml"), django_capture_on_commit_callbacks
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        reply = conversation_services.send_reply(
+            conversation=inbound.conversation, author=agent, text="Voici la facture."
+        )
+    attachment = Attachment(message=reply, filename="facture.pdf", content_type="application/pdf")
+    attachment.file.save("facture.pdf", ContentFile(b"%PDF-1.4 facture"), save=True)
+
+    assert channel_services.deliver_message(message_id=reply.pk).status == "sent"
+
+    [mail] = smtp_server.received
+    [part] = list(mail.message.iter_attachments())
+    assert part.get_filename() == "facture.pdf"
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_content() == b"%PDF-1.4 facture"
