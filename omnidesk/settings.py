@@ -242,6 +242,10 @@ STORAGES = {
 OMNIDESK_CONTINUITY_WINDOW_DAYS = int(os.environ.get("OMNIDESK_CONTINUITY_WINDOW_DAYS", "7"))
 OMNIDESK_DEFAULT_PHONE_REGION = os.environ.get("OMNIDESK_DEFAULT_PHONE_REGION", "US")
 OMNIDESK_MAX_TEXT_BYTES = int(os.environ.get("OMNIDESK_MAX_TEXT_BYTES", str(256 * 1024)))
+# Live-chat widget: websocket connections one IP may open per minute (shared NATs need room).
+OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP = int(
+    os.environ.get("OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP", "120")
+)
 # A bare 1-5 reply on a messaging channel answers a CSAT survey sent this recently.
 OMNIDESK_CSAT_REPLY_WINDOW_HOURS = int(os.environ.get("OMNIDESK_CSAT_REPLY_WINDOW_HOURS", "72"))
 # Inbound events still pending after this long are re-enqueued by the sweep.

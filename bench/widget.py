@@ -1,0 +1,348 @@
+"""Widget benchmark: N concurrent visitors chatting with an agent, against a bare Channels
+echo consumer, through the same uvicorn server and Redis channel layer in the same run.
+
+    .venv/bin/python bench/widget.py                  # 500 visitors, 4 exchanges each
+    .venv/bin/python bench/widget.py --clients 100 --exchanges 2
+
+One exchange of a visitor: send a message over `/ws/widget/<key>/`, get the ack (sent
+after the message is committed and processed: customer, conversation, routing), then the
+agent side answers with `send_reply` (the service the inbox and the REST API call) and the
+reply travels adapter -> Redis channel layer -> WidgetConsumer -> the visitor's socket.
+The round trip is from the visitor's send to the agent's reply arriving.
+
+The baseline, against the same server: a consumer that acks each frame at once and sends
+the "reply" to itself through the same Redis channel layer. The ratio of the two is the
+cost of our logic (database writes, identity, routing, delivery).
+
+The server runs in a child process (uvicorn, Celery tasks in-process); the visitors and
+the agent side run in this process. Everything stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omnidesk_bench_widget")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("OMNIDESK_REDIS_PREFIX", "bench-widget")
+os.environ["DJANGO_SETTINGS_MODULE"] = "omnidesk.settings"
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+os.environ["OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP"] = "1000000"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+ORIGIN = "http://bench.example"
+
+
+def raise_file_limit() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+
+
+# --- the server (child process) ---------------------------------------------------------------
+
+
+def serve(port: int) -> None:
+    raise_file_limit()
+    import django
+
+    django.setup()
+    import uvicorn
+    from channels.generic.websocket import AsyncWebsocketConsumer
+
+    from omnidesk.asgi import application
+
+    class EchoConsumer(AsyncWebsocketConsumer):
+        """Acks each frame, then 'replies' through the channel layer, like a delivery."""
+
+        async def receive(self, text_data=None, bytes_data=None):
+            frame = json.loads(text_data)
+            await self.send(json.dumps({"type": "ack", "client_id": frame["client_id"]}))
+            await self.channel_layer.send(
+                self.channel_name, {"type": "echo.reply", "client_id": frame["client_id"]}
+            )
+
+        async def echo_reply(self, message):
+            await self.send(json.dumps({"type": "reply", "client_id": message["client_id"]}))
+
+    echo = EchoConsumer.as_asgi()
+
+    async def app(scope, receive, send):
+        if scope["type"] == "websocket" and scope["path"] == "/ws/echo/":
+            return await echo(scope, receive, send)
+        return await application(scope, receive, send)
+
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="websockets-sansio",
+        backlog=4096,
+    )
+
+
+# --- the clients (this process) ---------------------------------------------------------------
+
+
+class Run:
+    def __init__(self) -> None:
+        self.round_trips: list[float] = []
+        self.errors = 0
+
+
+async def connect(url: str):
+    import websockets
+
+    for attempt in range(20):
+        try:
+            return await websockets.connect(
+                url, origin=ORIGIN, open_timeout=30, max_queue=None, ping_interval=None
+            )
+        except (TimeoutError, OSError, websockets.InvalidStatus):
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise RuntimeError(f"cannot connect to {url}")
+
+
+async def next_of(ws, kind: str, client_id: str) -> dict:
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=120))
+        if frame.get("type") == "error":
+            raise RuntimeError(frame)
+        if frame.get("type") == kind and (frame.get("client_id") == client_id or kind == "message"):
+            return frame
+
+
+async def echo_client(url: str, n: int, exchanges: int, run: Run, start: asyncio.Event) -> None:
+    ws = await connect(url)
+    await start.wait()
+    try:
+        for i in range(exchanges):
+            client_id = f"e{n}-{i}"
+            began = time.perf_counter()
+            await ws.send(json.dumps({"type": "message", "client_id": client_id, "text": "hi"}))
+            await next_of(ws, "ack", client_id)
+            await next_of(ws, "reply", client_id)
+            run.round_trips.append(time.perf_counter() - began)
+    except Exception:
+        run.errors += 1
+    finally:
+        await ws.close()
+
+
+async def widget_client(
+    url: str, n: int, exchanges: int, run: Run, start: asyncio.Event, agent
+) -> None:
+    ws = await connect(url)
+    await ws.send(json.dumps({"type": "hello", "name": f"Visitor {n}"}))
+    welcome = json.loads(await ws.recv())
+    token = welcome["token"]
+    await start.wait()
+    loop = asyncio.get_running_loop()
+    try:
+        for i in range(exchanges):
+            client_id = f"w{n}-{i}"
+            began = time.perf_counter()
+            await ws.send(
+                json.dumps(
+                    {"type": "message", "client_id": client_id, "text": f"Question {i} of {n}"}
+                )
+            )
+            await next_of(ws, "ack", client_id)
+            acked = time.perf_counter()
+            await loop.run_in_executor(agent.pool, agent.answer, token, client_id)
+            answered = time.perf_counter()
+            await next_of(ws, "message", client_id)
+            run.round_trips.append(time.perf_counter() - began)
+            if os.environ.get("BENCH_DEBUG"):
+                print(
+                    f"ack {acked - began:.3f} answer {answered - acked:.3f}"
+                    f" reply {time.perf_counter() - answered:.3f}"
+                )
+    except Exception as exc:
+        run.errors += 1
+        if run.errors <= 3:
+            print(f"  visitor {n}: {exc!r}", file=sys.stderr)
+    finally:
+        await ws.close()
+
+
+class AgentSide:
+    """The agent answering: what the inbox's reply view does, minus the HTTP request."""
+
+    def __init__(self, endpoint, agent, threads: int) -> None:
+        self.endpoint = endpoint
+        self.agent = agent
+        self.pool = ThreadPoolExecutor(max_workers=threads)
+
+    def answer(self, token: str, client_id: str) -> None:
+        from django.db import close_old_connections
+
+        from channels_app.widget.identity import read_visitor_token
+        from conversations.models import Message
+        from conversations.services import send_reply
+
+        close_old_connections()
+        visitor_id = read_visitor_token(endpoint_key=self.endpoint.key, token=token)
+        message = Message.objects.select_related("conversation").get(
+            endpoint=self.endpoint, provider_message_id=f"{visitor_id}:{client_id}"
+        )
+        send_reply(conversation=message.conversation, author=self.agent, text="Answer")
+
+
+async def measure(kind: str, url: str, clients: int, exchanges: int, agent=None) -> tuple:
+    run = Run()
+    start = asyncio.Event()
+    if kind == "echo":
+        tasks = [echo_client(url, n, exchanges, run, start) for n in range(clients)]
+    else:
+        tasks = [widget_client(url, n, exchanges, run, start, agent) for n in range(clients)]
+    gathered = asyncio.gather(*tasks)
+    await asyncio.sleep(0)
+    # Let every client connect first: the clock measures the exchanges, not the handshakes.
+    await wait_connected(kind, clients, start, url)
+    began = time.perf_counter()
+    start.set()
+    await gathered
+    elapsed = time.perf_counter() - began
+    return run, elapsed
+
+
+async def wait_connected(kind: str, clients: int, start: asyncio.Event, url: str) -> None:
+    # Connections are opened by the tasks; a short settle keeps the figures about messages.
+    await asyncio.sleep(min(10.0, 0.01 * clients + 1.0))
+
+
+def report(label: str, run: Run, elapsed: float, exchanges_total: int) -> float:
+    trips = sorted(run.round_trips)
+    rate = len(trips) / elapsed if elapsed else 0.0
+    p50 = statistics.median(trips) * 1000 if trips else float("nan")
+    p99 = trips[min(len(trips) - 1, int(len(trips) * 0.99))] * 1000 if trips else float("nan")
+    print(
+        f"{label:<22} {rate:>9,.0f} exchanges/s   p50 {p50:>8.1f} ms   p99 {p99:>8.1f} ms"
+        f"   ({len(trips):,}/{exchanges_total:,} ok, {run.errors} clients failed)"
+    )
+    return rate
+
+
+def setup_data():
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from channels_app.models import ChannelEndpoint
+    from routing.models import AgentProfile, Team
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    endpoint = ChannelEndpoint.objects.create(
+        kind="webchat",
+        name="bench chat",
+        config={
+            "allowed_origins": [ORIGIN],
+            "messages_per_minute": 1_000_000,
+            "messages_per_minute_per_ip": 1_000_000,
+            "csat_enabled": False,
+        },
+    )
+    team = Team.objects.create(name="Bench team")
+    team.endpoints.add(endpoint)
+    agent = get_user_model().objects.create_user("bench-agent", first_name="Bea")
+    AgentProfile.objects.create(user=agent, presence=AgentProfile.Presence.ONLINE)
+    team.members.add(agent)
+    return endpoint, agent
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the benchmark server exited")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the benchmark server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--exchanges", type=int, default=4, help="per client")
+    parser.add_argument("--agent-threads", type=int, default=8)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+
+    raise_file_limit()
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    endpoint, agent = setup_data()
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
+    try:
+        wait_for_port(port, server)
+        base = f"ws://127.0.0.1:{port}"
+        total = args.clients * args.exchanges
+        print(f"{args.clients} concurrent clients x {args.exchanges} exchanges, one server")
+        run, elapsed = asyncio.run(
+            measure("echo", f"{base}/ws/echo/", args.clients, args.exchanges)
+        )
+        echo_rate = report("bare Channels echo", run, elapsed, total)
+        agent_side = AgentSide(endpoint, agent, args.agent_threads)
+        run, elapsed = asyncio.run(
+            measure(
+                "widget",
+                f"{base}/ws/widget/{endpoint.key}/",
+                args.clients,
+                args.exchanges,
+                agent_side,
+            )
+        )
+        widget_rate = report("omnidesk widget", run, elapsed, total)
+        agent_side.pool.shutdown()
+        if echo_rate:
+            print(f"ratio (widget / echo):  {widget_rate / echo_rate:.3f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
