@@ -82,4 +82,6 @@ def send_form_confirmation(endpoint_id: int, message_id: int) -> bool:
     max_retries=6,
 )
 def fetch_inbound_media(message_id: int) -> int:
-    return services.fetch_inbound_media(message_id=message_id)
+    from channels_app.services import media
+
+    return media.fetch_inbound_media(message_id=message_id)

@@ -11,9 +11,9 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from channels_app import services
 from channels_app.adapters import get_adapter
 from channels_app.models import ChannelEndpoint
+from channels_app.services import webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +60,14 @@ def webhook(request: HttpRequest, provider: str, key: str, route: str = "") -> H
     refused = adapter.throttle(request, endpoint)
     if refused is not None:
         return _with_headers(refused, cors)
-    envelope = services.request_envelope(request)
+    envelope = webhooks.request_envelope(request)
     try:
         messages = adapter.parse(request, endpoint)
         statuses = adapter.status(request, endpoint)
     except _PARSE_ERRORS as exc:
-        services.record_unparseable_webhook(endpoint=endpoint, envelope=envelope, error=exc)
+        webhooks.record_unparseable_webhook(endpoint=endpoint, envelope=envelope, error=exc)
         return _with_headers(adapter.respond(request, endpoint, []), cors)
-    services.accept_webhook(
+    webhooks.accept_webhook(
         endpoint=endpoint, messages=messages, statuses=statuses, envelope=envelope
     )
     return _with_headers(adapter.respond(request, endpoint, messages), cors)

@@ -15,7 +15,8 @@ from django.db import transaction
 
 from channels_app.adapters.email import RAW_MIME, inbound_from_raw
 from channels_app.models import ChannelEndpoint
-from channels_app.services import accept_inbound, record_unparseable_webhook
+from channels_app.services import accept_inbound
+from channels_app.services.webhooks import record_unparseable_webhook
 
 logger = logging.getLogger(__name__)
 

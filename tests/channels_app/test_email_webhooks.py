@@ -152,11 +152,8 @@ def test_a_failed_event_is_reparsed_when_an_admin_reprocesses_it(
 def test_a_stored_request_the_adapter_once_failed_on_is_processed_after_the_fix(
     rf, django_capture_on_commit_callbacks
 ):
-    from channels_app.services import (
-        record_unparseable_webhook,
-        reprocess_events,
-        request_envelope,
-    )
+    from channels_app.services import reprocess_events
+    from channels_app.services.webhooks import record_unparseable_webhook, request_envelope
 
     endpoint = make_endpoint("mailgun")
     request = rf.post(f"/hooks/email/{endpoint.key}/", data=mailgun_fields())
