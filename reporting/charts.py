@@ -21,6 +21,11 @@ PLOT_HEIGHT = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def _r(value: float) -> float:
+    """Coordinates to 0.1 px: plenty for SVG, and cheap to print in a template."""
+    return round(value, 1)
+
+
 def nice_max(value: float) -> float:
     """The smallest 1/2/5 x 10^n at or above `value` (at least 1), for the y axis."""
     if value <= 1:
@@ -34,7 +39,7 @@ def nice_max(value: float) -> float:
 
 def _y_ticks(top: float) -> list[dict[str, Any]]:
     return [
-        {"y": MARGIN_TOP + PLOT_HEIGHT * (1 - i / 4), "label": _short(top * i / 4)}
+        {"y": _r(MARGIN_TOP + PLOT_HEIGHT * (1 - i / 4)), "label": _short(top * i / 4)}
         for i in range(5)
     ]
 
@@ -86,10 +91,10 @@ def stacked_bars(
             y = MARGIN_TOP + PLOT_HEIGHT * (1 - (base + value) / top)
             bars.append(
                 {
-                    "x": MARGIN_LEFT + i * slot + slot * 0.1,
-                    "y": y,
-                    "width": max(slot * 0.8, 0.5),
-                    "height": height,
+                    "x": _r(MARGIN_LEFT + i * slot + slot * 0.1),
+                    "y": _r(y),
+                    "width": _r(max(slot * 0.8, 0.5)),
+                    "height": _r(height),
                     "series": name,
                     "title": f"{bucket.isoformat()} {name}: {value}",
                 }
@@ -97,7 +102,7 @@ def stacked_bars(
             base += value
     step = max(1, len(buckets) // 8)
     x_labels = [
-        {"x": MARGIN_LEFT + i * slot + slot / 2, "label": bucket.strftime("%d %b")}
+        {"x": _r(MARGIN_LEFT + i * slot + slot / 2), "label": bucket.strftime("%d %b")}
         for i, bucket in enumerate(buckets)
         if i % step == 0
     ]
@@ -122,11 +127,11 @@ def histogram(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     slot = PLOT_WIDTH / max(len(rows), 1)
     bars = [
         {
-            "x": MARGIN_LEFT + i * slot + slot * 0.15,
-            "y": MARGIN_TOP + PLOT_HEIGHT * (1 - row["count"] / top),
-            "width": slot * 0.7,
-            "height": PLOT_HEIGHT * row["count"] / top,
-            "label_x": MARGIN_LEFT + i * slot + slot / 2,
+            "x": _r(MARGIN_LEFT + i * slot + slot * 0.15),
+            "y": _r(MARGIN_TOP + PLOT_HEIGHT * (1 - row["count"] / top)),
+            "width": _r(slot * 0.7),
+            "height": _r(PLOT_HEIGHT * row["count"] / top),
+            "label_x": _r(MARGIN_LEFT + i * slot + slot / 2),
             "label": row["bucket"],
             "count": row["count"],
             "title": f"{row['bucket']}: {row['count']}",
@@ -165,8 +170,8 @@ def score_line(*, start: date, end: date, rows: Sequence[dict[str, Any]]) -> dic
         average = sums[i] / counts[i]
         points.append(
             {
-                "x": MARGIN_LEFT + i * slot + slot / 2,
-                "y": MARGIN_TOP + PLOT_HEIGHT * (1 - (average - 1) / 4),
+                "x": _r(MARGIN_LEFT + i * slot + slot / 2),
+                "y": _r(MARGIN_TOP + PLOT_HEIGHT * (1 - (average - 1) / 4)),
                 "title": f"{bucket.isoformat()}: {average:.2f} from {counts[i]} answers",
             }
         )
@@ -177,11 +182,11 @@ def score_line(*, start: date, end: date, rows: Sequence[dict[str, Any]]) -> dic
         "points": points,
         "path": " ".join(f"{p['x']:.1f},{p['y']:.1f}" for p in points),
         "y_ticks": [
-            {"y": MARGIN_TOP + PLOT_HEIGHT * (1 - (score - 1) / 4), "label": str(score)}
+            {"y": _r(MARGIN_TOP + PLOT_HEIGHT * (1 - (score - 1) / 4)), "label": str(score)}
             for score in range(1, 6)
         ],
         "x_labels": [
-            {"x": MARGIN_LEFT + i * slot + slot / 2, "label": bucket.strftime("%d %b")}
+            {"x": _r(MARGIN_LEFT + i * slot + slot / 2), "label": bucket.strftime("%d %b")}
             for i, bucket in enumerate(buckets)
             if i % step == 0
         ],
@@ -198,10 +203,10 @@ def heatmap(grid: Sequence[Sequence[int]]) -> dict[str, Any]:
     busiest = max((max(row) for row in grid), default=0) or 1
     cells = [
         {
-            "x": left + hour * cell_width,
-            "y": top + weekday * cell_height,
-            "width": cell_width - 2,
-            "height": cell_height - 2,
+            "x": _r(left + hour * cell_width),
+            "y": _r(top + weekday * cell_height),
+            "width": _r(cell_width - 2),
+            "height": _r(cell_height - 2),
             "opacity": round(0.08 + 0.92 * count / busiest, 3) if count else 0.03,
             "title": f"{WEEKDAYS[weekday]} {hour:02d}:00-{hour:02d}:59: {count}",
         }
@@ -209,15 +214,15 @@ def heatmap(grid: Sequence[Sequence[int]]) -> dict[str, Any]:
         for hour, count in enumerate(row)
     ]
     return {
-        "width": left + 24 * cell_width + 4,
-        "height": top + 7 * cell_height + 4,
+        "width": _r(left + 24 * cell_width + 4),
+        "height": _r(top + 7 * cell_height + 4),
         "cells": cells,
         "rows": [
-            {"y": top + i * cell_height + cell_height * 0.65, "label": name}
+            {"y": _r(top + i * cell_height + cell_height * 0.65), "label": name}
             for i, name in enumerate(WEEKDAYS)
         ],
         "columns": [
-            {"x": left + hour * cell_width + cell_width / 2, "label": f"{hour:02d}"}
+            {"x": _r(left + hour * cell_width + cell_width / 2), "label": f"{hour:02d}"}
             for hour in range(0, 24, 3)
         ],
         "empty": not any(any(row) for row in grid),
@@ -236,27 +241,27 @@ def handoff_matrix(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             count = counts.get((source, target), 0)
             cells.append(
                 {
-                    "x": left + j * cell,
-                    "y": top + i * cell * 0.5,
-                    "width": cell - 2,
-                    "height": cell * 0.5 - 2,
-                    "text_x": left + j * cell + cell / 2,
-                    "text_y": top + i * cell * 0.5 + cell * 0.32,
+                    "x": _r(left + j * cell),
+                    "y": _r(top + i * cell * 0.5),
+                    "width": _r(cell - 2),
+                    "height": _r(cell * 0.5 - 2),
+                    "text_x": _r(left + j * cell + cell / 2),
+                    "text_y": _r(top + i * cell * 0.5 + cell * 0.32),
                     "count": count,
                     "opacity": round(0.1 + 0.9 * count / busiest, 3) if count else 0.03,
                     "title": f"{source} -> {target}: {count}",
                 }
             )
     return {
-        "width": left + len(channels) * cell + 4,
-        "height": top + len(channels) * cell * 0.5 + 4,
+        "width": _r(left + len(channels) * cell + 4),
+        "height": _r(top + len(channels) * cell * 0.5 + 4),
         "cells": cells,
         "rows": [
-            {"y": top + i * cell * 0.5 + cell * 0.32, "label": name}
+            {"y": _r(top + i * cell * 0.5 + cell * 0.32), "label": name}
             for i, name in enumerate(channels)
         ],
         "columns": [
-            {"x": left + j * cell + cell / 2, "label": name} for j, name in enumerate(channels)
+            {"x": _r(left + j * cell + cell / 2), "label": name} for j, name in enumerate(channels)
         ],
         "top_label_y": top - 10,
         "empty": not rows,

@@ -398,23 +398,8 @@ def _bucket_counts(column: str, prefix: str) -> str:
     )
 
 
-def conversation_breakdown(
-    *, filters: ReportFilters, groupings: Sequence[str] = (), live: bool = False
-) -> dict[str, Any]:
-    """The conversation metrics of docs/metrics.md for the cohort, in one query: the total
-    and, for each of `groupings` ("agent", "team", "channel"), one row per group
-    (`group_id`: the assignee, team or starting channel; None for unassigned/no team).
-
-    Returns {"total": row, "agent": [rows], ...}.
-    """
-    columns = [GROUPINGS[name] for name in groupings]
-    sets = ", ".join(["()", *(f"({column})" for column in columns)])
-    grouping_flags = "".join(f", GROUPING({column}) AS grouped_{column}" for column in columns)
-    group_values = "".join(f", {column}" for column in columns)
-    duration = "_business" if filters.business else ""
-    sql = f"""
-    {_facts_sql(filters, live=live)}
-    SELECT count(*) AS conversations{group_values}{grouping_flags},
+def _count_columns() -> str:
+    return """
         count(*) FILTER (WHERE resolved) AS resolved,
         count(*) FILTER (WHERE ever_resolved) AS ever_resolved,
         count(*) FILTER (WHERE reopened) AS reopened,
@@ -424,40 +409,78 @@ def conversation_breakdown(
         count(*) FILTER (WHERE switched) AS handoff_conversations,
         count(*) FILTER (WHERE switched AND resolved AND NOT reopened) AS handoffs_resolved,
         count(*) FILTER (WHERE frt IS NULL) AS unanswered,
-        {_stats("frt", "frt")},
-        {_stats("frt_business", "frt_business", enabled=filters.business)},
-        {_stats("resolution", "resolution")},
-        {_stats("resolution_business", "resolution_business", enabled=filters.business)},
         avg(handling)::double precision AS handling_average,
         avg(handling_business)::double precision AS handling_business_average,
         count(*) FILTER (WHERE first_response_sla_met) AS first_response_sla_met,
         count(*) FILTER (WHERE NOT first_response_sla_met) AS first_response_sla_breached,
         count(*) FILTER (WHERE resolution_sla_met) AS resolution_sla_met,
-        count(*) FILTER (WHERE NOT resolution_sla_met) AS resolution_sla_breached,
+        count(*) FILTER (WHERE NOT resolution_sla_met) AS resolution_sla_breached"""
+
+
+def _median(column: str, *, enabled: bool = True) -> str:
+    if not enabled:
+        return f"NULL::double precision AS {column}_median"
+    return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {column}) AS {column}_median"
+
+
+def conversation_breakdown(
+    *, filters: ReportFilters, groupings: Sequence[str] = (), live: bool = False
+) -> dict[str, Any]:
+    """The conversation metrics of docs/metrics.md for the cohort: the total (every
+    statistic and the duration distributions) and, for each of `groupings` ("agent",
+    "team", "channel"), one row per group (`group_id`: the assignee, team or starting
+    channel; None for unassigned / no team) with the counts, rates, averages and medians.
+
+    Returns {"total": row, "agent": [rows], ...}.
+    """
+    duration = "_business" if filters.business else ""
+    params = _params(filters, live=live)
+    total_sql = f"""
+    {_facts_sql(filters, live=live)}
+    SELECT count(*) AS conversations, {_count_columns()},
+        {_stats("frt", "frt")},
+        {_stats("frt_business", "frt_business", enabled=filters.business)},
+        {_stats("resolution", "resolution")},
+        {_stats("resolution_business", "resolution_business", enabled=filters.business)},
         {_bucket_counts("frt" + duration, "frt")},
         {_bucket_counts("resolution" + duration, "resolution")}
+    FROM facts
+    """
+    (total,) = _rows(total_sql, params)
+    total = _with_rates(total)
+    for metric in ("frt", "resolution"):
+        total[f"{metric}_distribution"] = [
+            {"bucket": label, "count": total.pop(f"{metric}_bucket_{i}")}
+            for i, label in enumerate(DURATION_BUCKET_LABELS)
+        ]
+    result: dict[str, Any] = {"total": total, **{name: [] for name in groupings}}
+    if not groupings:
+        return result
+    # The groups partition the same rows; one pass with grouping sets, lighter columns
+    # (the per-group tables show medians, not distributions).
+    columns = [GROUPINGS[name] for name in groupings]
+    sets = ", ".join(f"({column})" for column in columns)
+    flags = ", ".join(f"GROUPING({column}) AS grouped_{column}" for column in columns)
+    groups_sql = f"""
+    {_facts_sql(filters, live=live)}
+    SELECT {", ".join(columns)}, {flags}, count(*) AS conversations, {_count_columns()},
+        {_median("frt")}, {_median("resolution")},
+        {_median("frt_business", enabled=filters.business)},
+        {_median("resolution_business", enabled=filters.business)}
     FROM facts GROUP BY GROUPING SETS ({sets})
     """
-    result: dict[str, Any] = {name: [] for name in groupings}
-    result["total"] = None
-    for row in _rows(sql, _params(filters, live=live)):
+    for row in _rows(groups_sql, params):
         row = _with_rates(row)
-        for metric in ("frt", "resolution"):
-            row[f"{metric}_distribution"] = [
-                {"bucket": label, "count": row.pop(f"{metric}_bucket_{i}")}
-                for i, label in enumerate(DURATION_BUCKET_LABELS)
-            ]
-        grouped_by = [
+        grouped_by = next(
             name
             for name, column in zip(groupings, columns, strict=True)
-            if row.pop(f"grouped_{column}") == 0
-        ]
-        group_id = {name: row.pop(column) for name, column in zip(groupings, columns, strict=True)}
-        if grouped_by:
-            row["group_id"] = group_id[grouped_by[0]]
-            result[grouped_by[0]].append(row)
-        else:
-            result["total"] = row
+            if row[f"grouped_{column}"] == 0
+        )
+        row["group_id"] = row[GROUPINGS[grouped_by]]
+        for column in columns:
+            row.pop(column)
+            row.pop(f"grouped_{column}")
+        result[grouped_by].append(row)
     for name in groupings:
         result[name].sort(key=lambda r: (r["group_id"] is None, str(r["group_id"])))
     return result
@@ -702,38 +725,47 @@ def csat_trend(*, filters: ReportFilters) -> list[dict[str, Any]]:
 
 
 def live_counts(*, team_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
-    """Open, waiting and SLA-breached conversations per team, as of now."""
+    """Open, waiting and SLA-breached conversations per team, as of now (docs/metrics.md,
+    Live now). Runs on any database (the embedded default shows it too)."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
     from routing.models import Team
 
-    sql = f"""
-    SELECT c.team_id,
-           count(*) FILTER (WHERE c.status = 'open') AS open,
-           count(*) FILTER (WHERE c.status IN ('open', 'pending')
-                            AND c.waiting_since IS NOT NULL) AS waiting,
-           count(*) FILTER (WHERE
-               (c.first_response_at IS NULL AND c.first_response_due_at < now())
-               OR (c.waiting_since IS NOT NULL AND c.next_response_due_at < now())
-               OR c.resolution_due_at < now()) AS breached
-    FROM {CONVERSATIONS} c
-    WHERE c.status <> 'resolved'
-    GROUP BY c.team_id
-    """
-    counts = {row["team_id"]: row for row in _rows(sql, {})}
+    now = timezone.now()
+    unresolved = Conversation.objects.exclude(status=Conversation.Status.RESOLVED)
+    breached = (
+        Q(first_response_at__isnull=True, first_response_due_at__lt=now)
+        | Q(waiting_since__isnull=False, next_response_due_at__lt=now)
+        | Q(resolution_due_at__lt=now)
+    )
+    counts = {
+        row["team_id"]: row
+        for row in unresolved.values("team_id").annotate(
+            open=Count("id", filter=Q(status=Conversation.Status.OPEN)),
+            waiting=Count(
+                "id",
+                filter=Q(
+                    status__in=[Conversation.Status.OPEN, Conversation.Status.PENDING],
+                    waiting_since__isnull=False,
+                ),
+            ),
+            breached=Count("id", filter=breached),
+        )
+    }
     teams = Team.objects.order_by("name")
     if team_ids is not None:
         teams = teams.filter(pk__in=team_ids)
-    rows = []
-    for team in teams:
-        row = counts.get(team.pk, {})
-        rows.append(
-            {
-                "team_id": team.pk,
-                "team": team.name,
-                "open": row.get("open", 0),
-                "waiting": row.get("waiting", 0),
-                "breached": row.get("breached", 0),
-            }
-        )
+    rows = [
+        {
+            "team_id": team.pk,
+            "team": team.name,
+            "open": counts.get(team.pk, {}).get("open", 0),
+            "waiting": counts.get(team.pk, {}).get("waiting", 0),
+            "breached": counts.get(team.pk, {}).get("breached", 0),
+        }
+        for team in teams
+    ]
     if team_ids is None and None in counts:
         row = counts[None]
         rows.append(

@@ -80,6 +80,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "data": data,
         "live": selectors.live_counts(),
         "query": request.GET.urlencode(),
+        "start_value": _date_value(form, "start"),
+        "end_value": _date_value(form, "end"),
     }
     if data is not None:
         filters = data["filters"]
@@ -113,6 +115,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/dashboard.html", context, status=status)
 
 
+def _date_value(form: ReportFilterForm, name: str) -> str:
+    cleaned = getattr(form, "cleaned_data", {}).get(name)
+    return cleaned.isoformat() if cleaned else form.data.get(name, "")
+
+
 def _group_rows(
     rows: list[dict[str, Any]], csat_rows: list[dict[str, Any]], names: dict
 ) -> list[dict[str, Any]]:
@@ -121,7 +128,7 @@ def _group_rows(
         {
             "name": names.get(row["group_id"], row["group_id"]),
             "metrics": row,
-            "csat": csat.get(row["group_id"]),
+            "csat": csat.get(row["group_id"], {"average": None, "responses": 0}),
         }
         for row in rows
     ]
