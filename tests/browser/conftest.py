@@ -61,8 +61,30 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# A test module that imports these fixtures re-declares them, which would start a second
+# server and a second Playwright in one session (Playwright refuses). Both are shared
+# process-wide instead, and stopped when the last user is done.
+_shared: dict[str, Any] = {"server": None, "server_users": 0, "browser": None, "browser_users": 0}
+
+
 @pytest.fixture(scope="session")
 def _asgi_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
+    if _shared["server"] is None:
+        _shared["server"] = _start_server()
+    _shared["server_users"] += 1
+    try:
+        yield _shared["server"][0]
+    finally:
+        _shared["server_users"] -= 1
+        if _shared["server_users"] == 0:
+            _live, server, thread = _shared["server"]
+            _shared["server"] = None
+            server.should_exit = True
+            thread.join(timeout=10)
+            _close_server_connections(django_db_blocker)
+
+
+def _start_server() -> tuple[LiveServer, Any, threading.Thread]:
     import uvicorn
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
@@ -85,12 +107,7 @@ def _asgi_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the ASGI live server did not start")
         time.sleep(0.02)
-    try:
-        yield LiveServer(host="127.0.0.1", port=port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        _close_server_connections(django_db_blocker)
+    return LiveServer(host="127.0.0.1", port=port), server, thread
 
 
 def _close_server_connections(django_db_blocker) -> None:
@@ -112,6 +129,25 @@ def live_server_asgi(_asgi_server, transactional_db) -> LiveServer:
 
 @pytest.fixture(scope="session")
 def browser():
+    if _shared["browser"] is None:
+        _shared["browser"] = _start_browser()
+    _shared["browser_users"] += 1
+    try:
+        yield _shared["browser"][0]
+    finally:
+        _shared["browser_users"] -= 1
+        if _shared["browser_users"] == 0:
+            chromium, playwright, previous = _shared["browser"]
+            _shared["browser"] = None
+            chromium.close()
+            playwright.stop()
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _start_browser() -> tuple[Any, Any, str | None]:
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in the test thread; Django would then
@@ -119,16 +155,9 @@ def browser():
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+    return chromium, playwright, previous
 
 
 def new_page(browser, *, width: int = 1366, height: int = 860, **context_options):
