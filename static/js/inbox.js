@@ -26,7 +26,7 @@
     collisions: {},
     stats: { resyncs: 0, listRefreshes: 0, gaps: 0, events: 0 },
   };
-  window.omnideskInbox = state; // read by the browser tests
+  window.omnideskInbox = state; // read by the browser tests (state.receive feeds an event)
 
   function $(id) { return document.getElementById(id); }
   function openId() {
@@ -121,6 +121,8 @@
       scheduleConversationRefresh(data.type === "conversation.updated" || data.type === "conversation.created");
     }
   }
+
+  state.receive = handleEvent;
 
   function resync() {
     state.stats.resyncs += 1;

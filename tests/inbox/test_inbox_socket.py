@@ -73,6 +73,10 @@ async def test_events_carry_per_group_sequence_numbers_without_gaps(desk):
     bob, connected, _ = await connect(desk.bob)
     assert connected
     hello = await next_of(bob, "hello")
+    profile = await sync_to_async(
+        lambda: type(desk.bob).objects.get(pk=desk.bob.pk).agent_profile
+    )()
+    assert profile.presence == "online"  # routing hears the agent connected
     team = f"inbox.team.{desk.messaging.pk}"
     assert set(hello["seqs"]) >= {f"inbox.agent.{desk.bob.pk}", team}
     start = hello["seqs"][team]
