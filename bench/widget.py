@@ -43,6 +43,7 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 os.environ["OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP"] = "1000000"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 ORIGIN = "http://bench.example"
+TIMEOUT = 600  # seconds a client waits for one frame before it counts as failed
 
 
 def raise_file_limit() -> None:
@@ -101,6 +102,7 @@ class Run:
     def __init__(self) -> None:
         self.round_trips: list[float] = []
         self.errors = 0
+        self.ready = 0
 
 
 async def connect(url: str):
@@ -118,7 +120,7 @@ async def connect(url: str):
 
 async def next_of(ws, kind: str, client_id: str) -> dict:
     while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=120))
+        frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=TIMEOUT))
         if frame.get("type") == "error":
             raise RuntimeError(frame)
         if frame.get("type") == kind and (frame.get("client_id") == client_id or kind == "message"):
@@ -127,6 +129,7 @@ async def next_of(ws, kind: str, client_id: str) -> dict:
 
 async def echo_client(url: str, n: int, exchanges: int, run: Run, start: asyncio.Event) -> None:
     ws = await connect(url)
+    run.ready += 1
     await start.wait()
     try:
         for i in range(exchanges):
@@ -145,10 +148,16 @@ async def echo_client(url: str, n: int, exchanges: int, run: Run, start: asyncio
 async def widget_client(
     url: str, n: int, exchanges: int, run: Run, start: asyncio.Event, agent
 ) -> None:
-    ws = await connect(url)
-    await ws.send(json.dumps({"type": "hello", "name": f"Visitor {n}"}))
-    welcome = json.loads(await ws.recv())
-    token = welcome["token"]
+    try:
+        ws = await connect(url)
+        await ws.send(json.dumps({"type": "hello", "name": f"Visitor {n}"}))
+        welcome = json.loads(await asyncio.wait_for(ws.recv(), timeout=TIMEOUT))
+        token = welcome["token"]
+    except Exception:
+        run.errors += 1
+        run.ready += 1
+        return
+    run.ready += 1
     await start.wait()
     loop = asyncio.get_running_loop()
     try:
@@ -210,19 +219,14 @@ async def measure(kind: str, url: str, clients: int, exchanges: int, agent=None)
     else:
         tasks = [widget_client(url, n, exchanges, run, start, agent) for n in range(clients)]
     gathered = asyncio.gather(*tasks)
-    await asyncio.sleep(0)
-    # Let every client connect first: the clock measures the exchanges, not the handshakes.
-    await wait_connected(kind, clients, start, url)
+    # Every client connects (and says hello) first: the clock measures the exchanges.
+    while run.ready < clients:
+        await asyncio.sleep(0.05)
     began = time.perf_counter()
     start.set()
     await gathered
     elapsed = time.perf_counter() - began
     return run, elapsed
-
-
-async def wait_connected(kind: str, clients: int, start: asyncio.Event, url: str) -> None:
-    # Connections are opened by the tasks; a short settle keeps the figures about messages.
-    await asyncio.sleep(min(10.0, 0.01 * clients + 1.0))
 
 
 def report(label: str, run: Run, elapsed: float, exchanges_total: int) -> float:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -35,7 +36,22 @@ from omnidesk.errors import ApplicationError, NotFoundError, PermissionDeniedErr
 
 logger = logging.getLogger(__name__)
 
+# Widget work runs on a small pool of its own rather than Channels' one shared database
+# thread, so hundreds of visitors are not served one query at a time. Each thread keeps
+# its own connection; frames of one socket are still handled in order.
+_WIDGET_THREADS = ThreadPoolExecutor(
+    max_workers=getattr(settings, "OMNIDESK_WIDGET_DB_THREADS", 8),
+    thread_name_prefix="widget-db",
+)
+
+
+def database_sync_to_async(function: Any) -> Any:
+    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_WIDGET_THREADS)
+
+
 MAX_FRAME_BYTES = 64 * 1024
+# A browser sends a few frames a second at most; a flood is closed, not served.
+MAX_FRAMES_PER_10_SECONDS = 100
 TYPING_EVERY_SECONDS = 2.0
 
 
@@ -55,6 +71,8 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         self.joined: set[str] = set()
         self.conversation_id: int | None = None
         self.last_typing = 0.0
+        self.typing_active = False
+        self.window_started, self.frames_in_window = time.monotonic(), 0
         try:
             self.endpoint = await database_sync_to_async(selectors.widget_endpoint)(key=key)
         except NotFoundError:
@@ -84,6 +102,13 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        now = time.monotonic()
+        if now - self.window_started > 10:
+            self.window_started, self.frames_in_window = now, 0
+        self.frames_in_window += 1
+        if self.frames_in_window > MAX_FRAMES_PER_10_SECONDS:
+            await self.close(code=4429)
+            return
         if text_data is None or len(text_data.encode()) > MAX_FRAME_BYTES:
             await self._error("too_long", "Frame too large.")
             return
@@ -195,9 +220,11 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
     async def _typing(self, content: dict[str, Any]) -> None:
         active = bool(content.get("active"))
         now = time.monotonic()
-        if active and now - self.last_typing < TYPING_EVERY_SECONDS:
+        if active == self.typing_active and now - self.last_typing < TYPING_EVERY_SECONDS:
+            return  # agents already know; keep the heartbeat, drop the noise
+        if not active and not self.typing_active:
             return
-        self.last_typing = now if active else 0.0
+        self.last_typing, self.typing_active = now, active
         conversation = await database_sync_to_async(selectors.current_conversation)(self.visitor)
         if conversation is not None:
             await database_sync_to_async(services.publish_visitor_typing)(

@@ -115,7 +115,16 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's async pools refuse (not wait) past max_connections (default
+                # 100), and every concurrent group_send of a busy process takes one.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": int(
+                            os.environ.get("OMNIDESK_REDIS_MAX_CONNECTIONS", "1000")
+                        ),
+                    }
+                ],
                 "prefix": f"{REDIS_KEY_PREFIX}:ws",
                 "capacity": 1000,
                 "expiry": 60,

@@ -20,7 +20,9 @@ from conversations.models import Conversation, Message
 from customers.models import Customer, Identity
 from customers.services import follow_merges
 from omnidesk.errors import NotFoundError, PermissionDeniedError
+from routing.business_hours import is_open
 from routing.models import AgentProfile
+from routing.selectors import schedule_for
 
 DEFAULT_MAX_MESSAGE_CHARS = 5000
 HISTORY_LIMIT = 200
@@ -282,11 +284,17 @@ class Availability:
 
 
 def agents_online(endpoint: ChannelEndpoint) -> bool:
-    """Live presence: is any active member of a team owning this inbox online?"""
+    """Live presence: is a team owning this inbox inside its business hours, with an active
+    member online?"""
+    now = timezone.now()
+    teams = endpoint.teams.select_related("business_hours").prefetch_related(
+        "business_hours__intervals", "business_hours__holidays"
+    )
+    open_team_ids = [team.pk for team in teams if is_open(now, schedule_for(team.business_hours))]
     return AgentProfile.objects.filter(
         presence=AgentProfile.Presence.ONLINE,
         user__is_active=True,
-        user__teams__endpoints=endpoint,
+        user__teams__in=open_team_ids,
     ).exists()
 
 

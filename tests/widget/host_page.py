@@ -41,7 +41,7 @@ class HostSite:
     def page(self) -> bytes:
         return (
             "<!doctype html><html lang=en><head><meta charset=utf-8>"
-            "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
+            '<meta name=viewport content="width=device-width,initial-scale=1">'
             "<title>Acme shop</title>"
             '<script src="/settings.js"></script>'
             f'<script src="{self.desk_url}/widget/{self.endpoint_key}.js" async></script>'

@@ -71,3 +71,18 @@ async def test_a_message_over_the_size_limit_is_refused(widget_endpoint, widget_
     await widget.send({"type": "message", "client_id": "big", "text": "y" * 70_000})
     assert (await widget.wait_for(lambda f: f["type"] == "error"))["code"] == "too_long"
     await widget.close()
+
+
+async def test_a_flood_of_frames_closes_the_connection(widget_endpoint, widget_agent):
+    widget, _ = await open_widget(widget_endpoint)
+    await widget.hello()
+    for _ in range(150):
+        await widget.send({"type": "ping"})
+    frames = []
+    while True:
+        output = await widget.communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            assert output["code"] == 4429
+            break
+        frames.append(output)
+    assert len(frames) <= 100

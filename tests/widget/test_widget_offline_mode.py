@@ -81,3 +81,30 @@ async def test_reply_to_a_departed_visitor_is_emailed_and_shown_on_return(
         "Answer by email",
     ]
     await again.close()
+
+
+async def test_the_widget_is_offline_outside_the_teams_business_hours(
+    widget_endpoint, widget_team, widget_agent
+):
+    from datetime import time
+
+    from django.utils import timezone
+
+    from routing.models import BusinessHours, BusinessHoursInterval
+
+    def close_the_team_today():
+        hours = BusinessHours.objects.create(name="Not today", timezone="UTC")
+        other_day = (timezone.now().weekday() + 3) % 7
+        BusinessHoursInterval.objects.create(
+            business_hours=hours, weekday=other_day, opens=time(9), closes=time(17)
+        )
+        widget_team.business_hours = hours
+        widget_team.save(update_fields=["business_hours"])
+
+    widget, _ = await open_widget(widget_endpoint)
+    assert (await widget.hello())["availability"]["online"] is True
+    await widget.close()
+    await db_call(close_the_team_today)()
+    widget, _ = await open_widget(widget_endpoint)
+    assert (await widget.hello())["availability"]["online"] is False
+    await widget.close()
