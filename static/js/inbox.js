@@ -446,6 +446,13 @@
     if (el) el.click();
   }
 
+  function isTextEntry(el) {
+    if (!el.matches) return false;
+    if (el.matches("textarea, select, [contenteditable]")) return true;
+    // Tabs are radio buttons: shortcuts keep working after clicking one.
+    return el.matches("input") && !/^(radio|checkbox|button|submit|reset)$/.test(el.type);
+  }
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (target.id === "composer-text") {
@@ -457,7 +464,7 @@
         return;
       }
     }
-    if (target.matches && target.matches("input, textarea, select, [contenteditable]")) {
+    if (isTextEntry(target)) {
       if (event.key === "Escape") target.blur();
       return;
     }
