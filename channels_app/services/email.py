@@ -51,11 +51,12 @@ def poll_mailbox(*, endpoint_id: int) -> PollResult:
     at any point re-fetches rather than loses; re-fetching is harmless because events
     are unique on the Message-ID.
     """
-    lock = f"channels:imap-poll:{endpoint_id}"
+    endpoint = ChannelEndpoint.objects.get(pk=endpoint_id, kind="email")
+    lock = f"channels:imap-poll:{endpoint.key}"
     if not cache.add(lock, 1, POLL_LOCK_SECONDS):
         return PollResult(fetched=0, stored=0, failed=0, skipped=True)
     try:
-        return _poll(ChannelEndpoint.objects.get(pk=endpoint_id, kind="email"))
+        return _poll(endpoint)
     finally:
         cache.delete(lock)
 
