@@ -392,7 +392,9 @@ class TeamQueue:
         return timezone.now() - self.oldest_waiting_since
 
 
-def queue_overview(*, now: datetime | None = None, risk_window: timedelta = timedelta(minutes=30)):
+def queue_overview(
+    *, now: datetime | None = None, risk_window: timedelta = timedelta(minutes=30)
+) -> list[TeamQueue]:
     """Per team: conversations waiting for an agent (oldest first), SLA risk, and the
     agents with their presence and load. Precondition: the user is a supervisor."""
     now = now or timezone.now()

@@ -40,7 +40,9 @@ class RouteOutcome:
     auto_replies: int = 0
 
 
-def route(*, conversation: Conversation, opened: bool = False, now: datetime | None = None):
+def route(
+    *, conversation: Conversation, opened: bool = False, now: datetime | None = None
+) -> RouteOutcome:
     """Run the rules on a new or reopened conversation, then assign it by its team's
     strategy when it has no assignee.
 
@@ -105,7 +107,9 @@ def _run_rules(conversation: Conversation, *, now: datetime, outcome: RouteOutco
             break
 
 
-def _apply_action(conversation: Conversation, action, outcome: RouteOutcome) -> str:
+def _apply_action(
+    conversation: Conversation, action: selectors.ActionSpec, outcome: RouteOutcome
+) -> str:
     kind = action.kind
     if kind == RuleAction.Kind.ASSIGN_TEAM:
         team = Team.objects.filter(pk=action.team_id).first()

@@ -7,19 +7,13 @@ import pytest
 
 from routing.models import AgentProfile, Team
 from routing.services import set_presence
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    _asgi_server,
-    browser,
-    live_server_asgi,
-    login,
-    new_page,
-)
+from tests.browser.conftest import login, new_page
 from tests.factories import EndpointFactory, make_agent
 from tests.routing.conftest import receive
 
 
 @pytest.mark.browser
-def test_the_queue_view_refreshes_live(live_server_asgi, browser):  # noqa: F811
+def test_the_queue_view_refreshes_live(live_server_asgi, browser):
     endpoint = EndpointFactory(name="Shop")
     team = Team.objects.create(name="Support", assignment_strategy=Team.Strategy.LEAST_BUSY)
     team.endpoints.add(endpoint)
