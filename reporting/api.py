@@ -45,7 +45,9 @@ def _filters_json(filters: selectors.ReportFilters) -> dict[str, Any]:
 
 
 class ReportIndexView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The available reports")
+    @extend_schema(
+        operation_id="reports_index", responses=OpenApiTypes.OBJECT, summary="The reports"
+    )
     def get(self, request: Request) -> Response:
         selectors.access_reports(user=request.user)
         names = ["live", *tables.TABLE_NAMES]
@@ -56,6 +58,7 @@ class ReportIndexView(APIView):
 
 class ReportView(APIView):
     @extend_schema(
+        operation_id="reports_retrieve",
         parameters=FILTER_PARAMETERS,
         responses=OpenApiTypes.OBJECT,
         summary="One report table: summary, volume, frt-distribution, ... or live",
