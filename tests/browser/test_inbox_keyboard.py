@@ -25,6 +25,8 @@ def test_agent_works_a_conversation_from_the_keyboard(live_server_asgi, browser)
 
     desk = off_loop(setup)
     page = new_page(browser)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     login(page, live_server_asgi, "bob")
     page.click("label.tab:has(input[value=teams])")  # stays put when assigned
     expect(page.locator("#conversation-list .row")).to_have_count(2)
@@ -62,6 +64,8 @@ def test_agent_works_a_conversation_from_the_keyboard(live_server_asgi, browser)
 
     page.locator("body").press("e")  # resolve
     expect(page.locator("#conversation-status")).to_have_text("Resolved")
+    # Everything above ran under the inbox's strict CSP: no inline script or style.
+    assert not [text for text in console if "Content Security Policy" in text]
     first.refresh_from_db()
     assert first.status == Conversation.Status.RESOLVED
     assert first.assignee_id == desk.bob.pk
