@@ -44,10 +44,10 @@ def csat_survey(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 return redirect("csat-survey", token=token)
     else:
-        initial = request.GET.get("score", "")
-        form = CsatAnswerForm(
-            initial={"score": int(initial)} if initial in "12345" and initial else {}
-        )
+        # An email may link each score (?score=4) so one click preselects it.
+        preselected = request.GET.get("score", "")
+        valid = preselected in {"1", "2", "3", "4", "5"}
+        form = CsatAnswerForm(initial={"score": int(preselected)} if valid else {})
     context["form"] = form
     status = 400 if request.method == "POST" else 200
     return render(request, "reporting/csat_survey.html", context, status=status)
