@@ -55,7 +55,9 @@ class Identity(models.Model):
         # Prefix search on identity values (an email or a phone number being typed).
         indexes = [
             models.Index(
-                fields=["value"], name="identity_value_prefix_idx", opclasses=["varchar_pattern_ops"]
+                fields=["value"],
+                name="identity_value_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
             )
         ]
         constraints = [
