@@ -40,7 +40,9 @@ def ensure_database(url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--messages-per-customer", type=int, default=4)
     args = parser.parse_args()
@@ -72,7 +74,10 @@ def main() -> None:
         customer = i // args.messages_per_customer
         endpoint = endpoints[i % 3]
         identities = {
-            "api": {"email": f"c{customer}@bench.example", "phone": f"+1415{5550000 + customer:07d}"[:12]},
+            "api": {
+                "email": f"c{customer}@bench.example",
+                "phone": f"+1415{5550000 + customer:07d}"[:12],
+            },
             "email": {"email": f"c{customer}@bench.example"},
             "sms": {"phone": f"+1415{5550000 + customer:07d}"[:12]},
         }[endpoint.kind]
@@ -114,7 +119,8 @@ def raw_inserts(url: str, count: int) -> float:
         conn.execute("DROP TABLE IF EXISTS bench_raw_message")
         conn.execute(
             "CREATE TABLE bench_raw_message (id bigserial PRIMARY KEY, provider_id text NOT NULL,"
-            " sender text NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+            " sender text NOT NULL, body text NOT NULL,"
+            " created_at timestamptz NOT NULL DEFAULT now())"
         )
         started = time.perf_counter()
         for i in range(count):

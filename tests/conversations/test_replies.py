@@ -1,4 +1,4 @@
-"""Agent replies: the right channel by default, queued, delivered after commit; notes never leave."""
+"""Agent replies: the right channel by default, delivered after commit; notes never leave."""
 
 from __future__ import annotations
 

@@ -27,7 +27,9 @@ def celery_worker_process(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "omnidesk.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
         "REDIS_URL": settings.REDIS_URL,
         "OMNIDESK_REDIS_PREFIX": prefix,
         "CELERY_TASK_ALWAYS_EAGER": "0",
