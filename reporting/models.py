@@ -135,7 +135,15 @@ class ConversationFact(models.Model):
     refreshed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["created_at"])]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            # The handoff view reads only the few conversations that switched channels.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(switched=True),
+                name="fact_switched_created_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"facts of #{self.conversation_id}"
