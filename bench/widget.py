@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import resource
 import socket
@@ -30,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +160,6 @@ async def widget_client(
         return
     run.ready += 1
     await start.wait()
-    loop = asyncio.get_running_loop()
     try:
         for i in range(exchanges):
             client_id = f"w{n}-{i}"
@@ -171,7 +171,7 @@ async def widget_client(
             )
             await next_of(ws, "ack", client_id)
             acked = time.perf_counter()
-            await loop.run_in_executor(agent.pool, agent.answer, token, client_id)
+            await asyncio.wrap_future(agent.answer(token, client_id))
             answered = time.perf_counter()
             await next_of(ws, "message", client_id)
             run.round_trips.append(time.perf_counter() - began)
@@ -188,27 +188,45 @@ async def widget_client(
         await ws.close()
 
 
-class AgentSide:
+def _agent_process_setup() -> None:
+    import django
+
+    django.setup()
+
+
+def answer_in_agent_process(endpoint_key: str, agent_id: int, token: str, client_id: str) -> None:
     """The agent answering: what the inbox's reply view does, minus the HTTP request."""
+    from django.contrib.auth import get_user_model
 
-    def __init__(self, endpoint, agent, threads: int) -> None:
-        self.endpoint = endpoint
-        self.agent = agent
-        self.pool = ThreadPoolExecutor(max_workers=threads)
+    from channels_app.widget.identity import read_visitor_token
+    from conversations.models import Message
+    from conversations.services import send_reply
 
-    def answer(self, token: str, client_id: str) -> None:
-        from django.db import close_old_connections
+    visitor_id = read_visitor_token(endpoint_key=endpoint_key, token=token)
+    message = Message.objects.select_related("conversation").get(
+        endpoint__key=endpoint_key, provider_message_id=f"{visitor_id}:{client_id}"
+    )
+    agent = get_user_model().objects.get(pk=agent_id)
+    send_reply(conversation=message.conversation, author=agent, text="Answer")
 
-        from channels_app.widget.identity import read_visitor_token
-        from conversations.models import Message
-        from conversations.services import send_reply
 
-        close_old_connections()
-        visitor_id = read_visitor_token(endpoint_key=self.endpoint.key, token=token)
-        message = Message.objects.select_related("conversation").get(
-            endpoint=self.endpoint, provider_message_id=f"{visitor_id}:{client_id}"
+class AgentSide:
+    """Agent replies from worker processes, so the visitors' event loop and the agents do
+    not share one interpreter lock."""
+
+    def __init__(self, endpoint, agent, processes: int) -> None:
+        self.endpoint_key = endpoint.key
+        self.agent_id = agent.pk
+        self.pool = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_agent_process_setup,
         )
-        send_reply(conversation=message.conversation, author=self.agent, text="Answer")
+
+    def answer(self, token: str, client_id: str):
+        return self.pool.submit(
+            answer_in_agent_process, self.endpoint_key, self.agent_id, token, client_id
+        )
 
 
 async def measure(kind: str, url: str, clients: int, exchanges: int, agent=None) -> tuple:
@@ -304,7 +322,7 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--exchanges", type=int, default=4, help="per client")
-    parser.add_argument("--agent-threads", type=int, default=8)
+    parser.add_argument("--agent-processes", type=int, default=2)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -329,7 +347,7 @@ def main() -> None:
             measure("echo", f"{base}/ws/echo/", args.clients, args.exchanges)
         )
         echo_rate = report("bare Channels echo", run, elapsed, total)
-        agent_side = AgentSide(endpoint, agent, args.agent_threads)
+        agent_side = AgentSide(endpoint, agent, args.agent_processes)
         run, elapsed = asyncio.run(
             measure(
                 "widget",
