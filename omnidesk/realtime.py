@@ -8,7 +8,9 @@ group it listens to; a gap means it missed something and must resync.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,10 +97,27 @@ def _send(event: dict[str, Any], groups: list[str]) -> None:
     # One hop into the event loop for all groups: async_to_sync per group costs a thread
     # handoff each, which dominated the inbound hot path.
     try:
-        async_to_sync(_group_send_all)(layer, messages)
+        if _thread_runs_an_event_loop():
+            # async_to_sync refuses in a thread that runs a loop (sync code called from
+            # async code, or a sync test driving a browser): hand the sends to a thread.
+            sender = threading.Thread(
+                target=async_to_sync(_group_send_all), args=(layer, messages), daemon=True
+            )
+            sender.start()
+            sender.join(timeout=10)
+        else:
+            async_to_sync(_group_send_all)(layer, messages)
     except Exception:
         # Never let a realtime failure fail the write that was just committed.
         logger.exception("realtime publish failed", extra={"groups": groups})
+
+
+def _thread_runs_an_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def _group_send_all(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:

@@ -123,6 +123,9 @@ if REDIS_URL:
                         "max_connections": int(
                             os.environ.get("OMNIDESK_REDIS_MAX_CONNECTIONS", "1000")
                         ),
+                        # channels-redis blocks in BZPOPMIN for 5 s; redis-py 8's default
+                        # 5 s socket timeout made those reads fail at random under load.
+                        "socket_timeout": 30,
                     }
                 ],
                 "prefix": f"{REDIS_KEY_PREFIX}:ws",
