@@ -79,6 +79,7 @@ def seed_demo_data(*, seed: int = 7) -> list[DemoLogin]:
     now = timezone.now()
     for index in range(22):
         _customer_story(index, endpoints, now, rng)
+    _assign_some_conversations()
     return logins
 
 
@@ -154,6 +155,25 @@ def _canned_and_tags() -> None:
         shortcut="tracking",
         defaults={"title": "Ask for tracking", "text": "Could you send us the tracking number?"},
     )
+
+
+def _assign_some_conversations() -> None:
+    """Half of each team's open conversations go to its agent, so "Mine" is not empty;
+    the rest wait unassigned. Chosen by customer id, so a re-run assigns nothing new."""
+    User = get_user_model()
+    agents = {
+        "Support": User.objects.get(username="alice"),
+        "Messaging": User.objects.get(username="bob"),
+    }
+    supervisor = User.objects.get(username="supervisor")
+    open_conversations = Conversation.objects.filter(
+        status=Conversation.Status.OPEN, assignee__isnull=True, team__name__in=agents
+    ).select_related("team")
+    for conversation in open_conversations:
+        if conversation.customer_id % 2 == 0:
+            conversation_services.assign_conversation(
+                conversation=conversation, agent=agents[conversation.team.name], actor=supervisor
+            )
 
 
 def _customer_story(

@@ -47,6 +47,7 @@ def test_demo_data_is_complete_and_reseeding_duplicates_nothing():
         Conversation.objects.count(),
         Message.objects.count(),
         Identity.objects.count(),
+        Conversation.objects.filter(assignee__isnull=False).count(),
     )
     call_command("seed_demo")
     assert (
@@ -54,7 +55,12 @@ def test_demo_data_is_complete_and_reseeding_duplicates_nothing():
         Conversation.objects.count(),
         Message.objects.count(),
         Identity.objects.count(),
+        Conversation.objects.filter(assignee__isnull=False).count(),
     ) == counts
+    # Each agent finds work in "Mine", and some conversations wait unassigned.
+    for username in ("alice", "bob"):
+        assert Conversation.objects.filter(assignee__username=username, status="open").exists()
+    assert Conversation.objects.filter(assignee__isnull=True, status="open").exists()
 
     assert AgentProfile.objects.count() == 3
     assert AgentProfile.objects.filter(role="supervisor").count() == 1
