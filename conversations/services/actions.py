@@ -1,0 +1,367 @@
+"""Agent actions on a conversation and its customer; each one is a timeline event."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations import events
+from conversations.models import (
+    Conversation,
+    ConversationEvent,
+    ReadMarker,
+    Tag,
+)
+from conversations.selectors import agent_groups_for_conversation
+from customers.models import Customer, Identity
+from customers.services import merge_customer_records
+from omnidesk.errors import ApplicationError
+from omnidesk.realtime import publish_on_commit
+
+if TYPE_CHECKING:
+    from routing.models import Team
+
+logger = logging.getLogger(__name__)
+
+
+def merge_customers(
+    *, source: Customer, target: Customer, actor: AbstractBaseUser | None
+) -> Customer:
+    """Merge `source` into `target`: identities, external records, conversations (with
+    their messages) move; `source` redirects to `target`; every moved conversation gets
+    a `merged` event."""
+    with transaction.atomic():
+        locked = {
+            c.pk: c
+            for c in Customer.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        source, target = locked[source.pk], locked[target.pk]
+        if source.merged_into_id:
+            raise ApplicationError("This customer was already merged.", status_code=409)
+        merge_customer_records(source=source, target=target)
+        moved_ids = set(
+            Conversation.objects.select_for_update()
+            .filter(customer=source)
+            .values_list("pk", flat=True)
+        )
+        Conversation.objects.filter(pk__in=moved_ids).update(customer=target)
+        for conversation in Conversation.objects.filter(customer=target).select_related("endpoint"):
+            ConversationEvent.objects.create(
+                conversation=conversation,
+                kind=ConversationEvent.Kind.MERGED,
+                actor=actor,
+                data={
+                    "source_customer": source.pk,
+                    "target_customer": target.pk,
+                    "moved": conversation.pk in moved_ids,
+                },
+            )
+            publish_on_commit(
+                events.conversation_updated_event(conversation),
+                agent_groups_for_conversation(conversation),
+            )
+    return target
+
+
+def change_status(
+    *,
+    conversation: Conversation,
+    status: str,
+    actor: AbstractBaseUser | None,
+    snoozed_until: datetime | None = None,
+    at: datetime | None = None,
+) -> Conversation:
+    if status not in Conversation.Status.values:
+        raise ApplicationError(
+            "Unknown status.",
+            fields={"status": [f"One of {', '.join(Conversation.Status.values)}."]},
+        )
+    if status == Conversation.Status.SNOOZED and snoozed_until is None:
+        raise ApplicationError(
+            "Snoozing needs a time.", fields={"snoozed_until": ["This field is required."]}
+        )
+    now = at or timezone.now()
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        previous = conversation.status
+        if previous == status and status != Conversation.Status.SNOOZED:
+            return conversation
+        conversation.status = status
+        conversation.snoozed_until = (
+            snoozed_until if status == Conversation.Status.SNOOZED else None
+        )
+        conversation.resolved_at = now if status == Conversation.Status.RESOLVED else None
+        conversation.save()
+        from routing.services import status_changed
+
+        status_changed(conversation=conversation, previous=previous, now=now)
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.STATUS_CHANGED,
+            actor=actor,
+            data={
+                "from": previous,
+                "to": status,
+                **({"snoozed_until": snoozed_until.isoformat()} if snoozed_until else {}),
+            },
+            created_at=now,
+        )
+        publish_on_commit(
+            events.conversation_updated_event(conversation),
+            agent_groups_for_conversation(conversation),
+        )
+        if status == Conversation.Status.RESOLVED:
+            transaction.on_commit(lambda: _send_csat_survey(conversation), robust=True)
+    return conversation
+
+
+def _send_csat_survey(conversation: Conversation) -> None:
+    from reporting.services import on_conversation_resolved
+
+    on_conversation_resolved(conversation=conversation)
+
+
+def assign_conversation(
+    *, conversation: Conversation, agent: AbstractBaseUser | None, actor: AbstractBaseUser | None
+) -> Conversation:
+    """Assign to `agent` (None unassigns). Precondition: access already checked for actor."""
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        previous_id = conversation.assignee_id
+        new_id = agent.pk if agent else None
+        if previous_id == new_id:
+            return conversation
+        # Groups of the previous assignee must hear it left them.
+        groups = set(agent_groups_for_conversation(conversation))
+        conversation.assignee = agent
+        conversation.save(update_fields=["assignee", "updated_at"])
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.ASSIGNED if agent else ConversationEvent.Kind.UNASSIGNED,
+            actor=actor,
+            data={
+                "from": previous_id,
+                "to": new_id,
+                "to_name": agent.get_username() if agent else None,
+            },
+        )
+        groups |= set(agent_groups_for_conversation(conversation))
+        publish_on_commit(events.conversation_updated_event(conversation), groups)
+    return conversation
+
+
+def assign_team(
+    *, conversation: Conversation, team: Team | None, actor: AbstractBaseUser | None
+) -> Conversation:
+    """Move the conversation to `team`'s queue (None: no team). Precondition: access
+    already checked for actor."""
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        previous_id = conversation.team_id
+        new_id = team.pk if team else None
+        if previous_id == new_id:
+            return conversation
+        # The team that loses it must hear it went away.
+        groups = set(agent_groups_for_conversation(conversation))
+        conversation.team = team
+        conversation.save(update_fields=["team", "updated_at"])
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.TEAM_CHANGED,
+            actor=actor,
+            data={"from": previous_id, "to": new_id, "to_name": team.name if team else None},
+        )
+        from routing.services import apply_sla
+
+        apply_sla(conversation=conversation)  # the team decides the SLA policy and hours
+        groups |= set(agent_groups_for_conversation(conversation))
+        publish_on_commit(events.conversation_updated_event(conversation), groups)
+    return conversation
+
+
+def set_priority(
+    *, conversation: Conversation, priority: int, actor: AbstractBaseUser | None
+) -> Conversation:
+    if priority not in Conversation.Priority.values:
+        raise ApplicationError(
+            "Unknown priority.", fields={"priority": [f"One of {Conversation.Priority.labels}."]}
+        )
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        previous = conversation.priority
+        if previous == priority:
+            return conversation
+        conversation.priority = priority
+        conversation.save(update_fields=["priority", "updated_at"])
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.PRIORITY_CHANGED,
+            actor=actor,
+            data={"from": previous, "to": priority},
+        )
+        from routing.services import apply_sla
+
+        apply_sla(conversation=conversation)  # the priority may pick another SLA policy
+        publish_on_commit(
+            events.conversation_updated_event(conversation),
+            agent_groups_for_conversation(conversation),
+        )
+    return conversation
+
+
+def set_tags(
+    *, conversation: Conversation, names: list[str], actor: AbstractBaseUser | None
+) -> Conversation:
+    """Replace the conversation's tags by `names`, creating unknown tags."""
+    wanted = sorted({name.strip().lower()[:64] for name in names if name.strip()})
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=conversation.pk)
+        )
+        current = sorted(conversation.tags.values_list("name", flat=True))
+        if current == wanted:
+            return conversation
+        tags = []
+        for name in wanted:
+            # get_or_create races on the unique name; the loser re-reads the winner's row.
+            try:
+                with transaction.atomic():
+                    tag, _ = Tag.objects.get_or_create(name=name)
+            except IntegrityError:
+                tag = Tag.objects.get(name=name)
+            tags.append(tag)
+        conversation.tags.set(tags)
+        conversation.save(update_fields=["updated_at"])
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.TAGS_CHANGED,
+            actor=actor,
+            data={
+                "added": sorted(set(wanted) - set(current)),
+                "removed": sorted(set(current) - set(wanted)),
+            },
+        )
+        publish_on_commit(
+            events.conversation_updated_event(conversation),
+            agent_groups_for_conversation(conversation),
+        )
+    return conversation
+
+
+def mark_read(*, conversation: Conversation, user: AbstractBaseUser) -> None:
+    """Everything up to now in the conversation counts as seen by `user`."""
+    ReadMarker.objects.update_or_create(
+        user=user, conversation=conversation, defaults={"read_at": timezone.now()}
+    )
+
+
+def update_customer_details(
+    *,
+    conversation: Conversation,
+    actor: AbstractBaseUser,
+    name: str | None = None,
+    language: str | None = None,
+    attributes: dict | None = None,
+    tags: list[str] | None = None,
+) -> Customer:
+    """Edit the conversation's customer, with a `customer_updated` event on the timeline."""
+    from customers.services import update_customer
+
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=conversation.customer_id)
+        before = {
+            "name": customer.name,
+            "language": customer.language,
+            "attributes": customer.attributes,
+            "tags": customer.tags,
+        }
+        customer = update_customer(
+            customer=customer, name=name, language=language, attributes=attributes, tags=tags
+        )
+        after = {
+            "name": customer.name,
+            "language": customer.language,
+            "attributes": customer.attributes,
+            "tags": customer.tags,
+        }
+        changed = sorted(key for key in before if before[key] != after[key])
+        if changed:
+            _customer_event(conversation, actor, {"changed": changed})
+    return customer
+
+
+def add_customer_identity(
+    *, conversation: Conversation, actor: AbstractBaseUser, kind: str, value: str
+) -> Identity:
+    from customers.services import add_identity
+
+    with transaction.atomic():
+        identity = add_identity(customer=conversation.customer, kind=kind, value=value)
+        _customer_event(
+            conversation,
+            actor,
+            {"identity_added": {"kind": identity.kind, "value": identity.value}},
+        )
+    return identity
+
+
+def verify_customer_identity(
+    *, conversation: Conversation, actor: AbstractBaseUser, identity_id: int
+) -> Identity:
+    """Mark one of the conversation's customer's identities as verified by an agent."""
+    with transaction.atomic():
+        identity = (
+            Identity.objects.select_for_update()
+            .filter(pk=identity_id, customer_id=conversation.customer_id)
+            .first()
+        )
+        if identity is None:
+            raise ApplicationError("Identity not found.", status_code=404)
+        if not identity.verified:
+            identity.verified = True
+            identity.save(update_fields=["verified"])
+            _customer_event(
+                conversation,
+                actor,
+                {"identity_verified": {"kind": identity.kind, "value": identity.value}},
+            )
+    return identity
+
+
+def _customer_event(conversation: Conversation, actor: AbstractBaseUser, data: dict) -> None:
+    conversation = Conversation.objects.select_related("endpoint").get(pk=conversation.pk)
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.CUSTOMER_UPDATED,
+        actor=actor,
+        data=data,
+    )
+    publish_on_commit(
+        events.conversation_updated_event(conversation),
+        agent_groups_for_conversation(conversation),
+    )

@@ -1,0 +1,280 @@
+"""Inbound messages: which customer, which conversation, in one transaction."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import events
+from conversations.models import (
+    Attachment,
+    Conversation,
+    ConversationEvent,
+    Message,
+)
+from conversations.selectors import agent_groups_for_conversation
+from conversations.services.common import preview_text
+from customers.identities import CHANNEL_IDENTITY_KIND
+from customers.models import Customer
+from customers.services import normalize_claims, resolve_customer
+from omnidesk.realtime import publish_on_commit
+
+if TYPE_CHECKING:
+    from channels_app.models import ChannelEndpoint, InboundEvent
+    from channels_app.types import InboundMessage
+
+logger = logging.getLogger(__name__)
+
+
+def receive_message(
+    *,
+    endpoint: ChannelEndpoint,
+    inbound: InboundMessage,
+    inbound_event: InboundEvent | None = None,
+    received_at: datetime | None = None,
+) -> Message:
+    """Put one inbound message on its customer's timeline, in the right conversation.
+
+    Idempotent on (endpoint, provider id). Routing runs for a new or unassigned
+    conversation; realtime events go out after commit.
+    """
+    claims = normalize_claims(inbound.identities)
+    received_at = received_at or timezone.now()
+    # No savepoint when called inside a transaction (the processing task has one).
+    with transaction.atomic(savepoint=False):
+        # A stored event is processed once under its row lock; direct callers need this check.
+        if inbound.provider_id and inbound_event is None:
+            existing = Message.objects.filter(
+                endpoint=endpoint,
+                direction=Message.Direction.INBOUND,
+                provider_message_id=inbound.provider_id,
+            ).first()
+            if existing is not None:
+                return existing
+        resolution = resolve_customer(
+            claims=claims, name=inbound.sender_name, attributes=inbound.attributes
+        )
+        # One conversation choice per customer at a time: two messages from the same
+        # customer processed at once must not open two conversations.
+        customer = Customer.objects.select_for_update().get(pk=resolution.customer.pk)
+        # A bare "1".."5" answering an open CSAT survey stays on the surveyed conversation.
+        from reporting.services import receive_csat_keyword_reply
+
+        csat_reply = receive_csat_keyword_reply(
+            customer=customer,
+            endpoint=endpoint,
+            inbound=inbound,
+            inbound_event=inbound_event,
+            received_at=received_at,
+            sender_identities={c.kind: c.value for c in claims},
+        )
+        if csat_reply is not None:
+            return csat_reply
+        conversation, opened = find_or_open_conversation(
+            customer=customer, endpoint=endpoint, inbound=inbound, now=received_at
+        )
+        from_kind = next(
+            (c.kind for c in claims if c.kind == CHANNEL_IDENTITY_KIND.get(endpoint.kind)), None
+        )
+        message = Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.INBOUND,
+            kind=Message.Kind.CALL if inbound.kind == "call" else Message.Kind.CUSTOMER,
+            endpoint=endpoint,
+            channel=endpoint.kind,
+            sender_name=inbound.sender_name[:200],
+            subject=inbound.subject[:300],
+            text=inbound.text,
+            html=inbound.html,
+            provider_message_id=inbound.provider_id,
+            inbound_event=inbound_event,
+            delivery_status=Message.DeliveryStatus.RECEIVED,
+            email_message_id=inbound.email_message_id,
+            email_in_reply_to=inbound.email_in_reply_to,
+            email_references=" ".join(inbound.email_references),
+            metadata={
+                **inbound.metadata,
+                "from": {c.kind: c.value for c in claims},
+                **({"reply_to_kind": from_kind} if from_kind else {}),
+            },
+            created_at=received_at,
+        )
+        _store_inbound_attachments(message, inbound)
+        _apply_inbound_to_conversation(conversation, message, opened=opened)
+        from routing.services import apply_sla, route
+
+        # Rules run on a new or reopened conversation; an unassigned one retries assignment.
+        route(conversation=conversation, opened=opened)
+        apply_sla(conversation=conversation, now=received_at)
+        groups = agent_groups_for_conversation(conversation)
+        publish_on_commit(events.message_created_event(message), groups)
+        publish_on_commit(
+            (events.conversation_created_event if opened else events.conversation_updated_event)(
+                conversation
+            ),
+            groups,
+        )
+    return message
+
+
+_SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
+
+
+def subject_token(conversation_id: int) -> str:
+    """The token outbound email subjects carry, so a reply with stripped headers still
+    finds its conversation."""
+    return f"[#{conversation_id}]"
+
+
+def conversation_id_from_subject(subject: str) -> int | None:
+    match = _SUBJECT_TOKEN.search(subject or "")
+    return int(match.group(1)) if match else None
+
+
+def find_or_open_conversation(
+    *, customer: Customer, endpoint: ChannelEndpoint, inbound: InboundMessage, now: datetime
+) -> tuple[Conversation, bool]:
+    """The conversation a new message from `customer` belongs to, and whether it is new.
+
+    1. An email reply joins its thread (Message-ID / In-Reply-To / References), reopening it.
+    2. Otherwise a conversation token in the subject (`[#123]`, see `subject_token`) names
+       one of this customer's conversations, reopening it.
+    3. Otherwise the customer's open, pending or snoozed conversation active within the
+       continuity window, whatever channel it was on.
+    4. Otherwise a new conversation in the endpoint's inbox.
+    Precondition: the customer row is locked.
+    """
+    thread_ids = [i for i in (inbound.email_in_reply_to, *inbound.email_references) if i]
+    if thread_ids:
+        parent = (
+            Message.objects.filter(email_message_id__in=thread_ids, conversation__customer=customer)
+            .select_related("conversation")
+            .order_by("-created_at")
+            .first()
+        )
+        if parent is not None:
+            conversation = Conversation.objects.select_for_update().get(pk=parent.conversation_id)
+            if conversation.status == Conversation.Status.RESOLVED:
+                reopen_conversation(conversation, at=now)
+            return conversation, False
+
+    token_id = conversation_id_from_subject(inbound.subject)
+    if token_id is not None:
+        # Only the customer's own conversations: a token typed into a subject must not
+        # let a stranger post into someone else's thread.
+        conversation = (
+            Conversation.objects.select_for_update().filter(pk=token_id, customer=customer).first()
+        )
+        if conversation is not None:
+            if conversation.status == Conversation.Status.RESOLVED:
+                reopen_conversation(conversation, at=now)
+            return conversation, False
+
+    window_start = now - timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("endpoint")
+        .filter(
+            customer=customer,
+            status__in=Conversation.CONTINUABLE_STATUSES,
+            last_message_at__gte=window_start,
+        )
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+    if conversation is not None:
+        return conversation, False
+
+    conversation = Conversation.objects.create(
+        customer=customer,
+        endpoint=endpoint,
+        team=endpoint.teams.order_by("id").first(),
+        subject=inbound.subject[:300],
+        last_channel=endpoint.kind,
+        last_message_at=now,
+        created_at=now,
+    )
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.CREATED,
+        data={"channel": endpoint.kind},
+        created_at=now,
+    )
+    return conversation, True
+
+
+def reopen_conversation(
+    conversation: Conversation, actor: AbstractBaseUser | None = None, at: datetime | None = None
+) -> None:
+    conversation.status = Conversation.Status.OPEN
+    conversation.resolved_at = None
+    conversation.snoozed_until = None
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.REOPENED,
+        actor=actor,
+        created_at=at or timezone.now(),
+    )
+
+
+def _apply_inbound_to_conversation(
+    conversation: Conversation, message: Message, *, opened: bool
+) -> None:
+    if not opened and conversation.last_channel and conversation.last_channel != message.channel:
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.CHANNEL_SWITCHED,
+            data={"from": conversation.last_channel, "to": message.channel},
+            created_at=message.created_at,
+        )
+    if conversation.status in (Conversation.Status.PENDING, Conversation.Status.SNOOZED):
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.STATUS_CHANGED,
+            data={
+                "from": conversation.status,
+                "to": Conversation.Status.OPEN,
+                "reason": "customer replied",
+            },
+            created_at=message.created_at,
+        )
+        conversation.status = Conversation.Status.OPEN
+        conversation.snoozed_until = None
+    conversation.last_channel = message.channel
+    conversation.last_message_at = max(conversation.last_message_at, message.created_at)
+    conversation.last_message_preview = preview_text(message.text or message.subject)
+    if conversation.waiting_since is None:
+        conversation.waiting_since = message.created_at
+    if not conversation.subject and message.subject:
+        conversation.subject = message.subject
+    conversation.save()
+
+
+def _store_inbound_attachments(message: Message, inbound: InboundMessage) -> None:
+    for item in inbound.attachments:
+        attachment = Attachment(
+            message=message,
+            filename=item.filename[:255] or "attachment",
+            content_type=item.content_type or "application/octet-stream",
+            content_id=item.content_id,
+            remote_url=item.url,
+        )
+        if item.content_b64:
+            try:
+                content = base64.b64decode(item.content_b64)
+            except (binascii.Error, ValueError):
+                logger.warning("undecodable attachment skipped", extra={"message_id": message.pk})
+                continue
+            attachment.size = len(content)
+            attachment.file.save(attachment.filename, ContentFile(content), save=False)
+        attachment.save()
