@@ -105,6 +105,7 @@ class ConversationMessagesView(generics.ListAPIView):
                 text=data["text"],
                 endpoint=endpoint,
                 subject=data.get("subject", ""),
+                template=data.get("template"),
             )
         message.refresh_from_db()
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

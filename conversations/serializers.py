@@ -81,3 +81,11 @@ class PostMessageSerializer(serializers.Serializer):
         help_text="Key of the endpoint to reply on; defaults to the latest inbound channel.",
     )
     subject = serializers.CharField(required=False, allow_blank=True, default="")
+    template = serializers.DictField(
+        required=False,
+        help_text=(
+            "An approved provider template to send instead of free text, e.g. WhatsApp "
+            '{"name": "order_update", "language": "en_US", "components": [...]}; '
+            "`text` is then the preview agents see."
+        ),
+    )

@@ -87,3 +87,29 @@ def test_an_approved_template_can_be_sent_outside_the_window(
     assert "text" not in body
     reply.refresh_from_db()
     assert reply.delivery_status == Message.DeliveryStatus.SENT
+
+
+def test_the_api_refuses_free_text_outside_the_window_and_sends_a_template(
+    stale_conversation, agent, support_team, fake_provider, django_capture_on_commit_callbacks
+):
+    from tests.conftest import api_client_for
+
+    support_team.endpoints.add(stale_conversation.endpoint)
+    fake_provider.on(
+        "POST", r".*/messages", Reply(200, fixture_json("meta", "whatsapp_send_response.json"))
+    )
+    client = api_client_for(agent)
+    url = f"/api/v1/conversations/{stale_conversation.pk}/messages/"
+    refused = client.post(url, {"text": "Still there?"}, format="json")
+    assert refused.status_code == 400
+    assert "template" in refused.json()["error"]["message"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            url,
+            {"text": "Your order shipped", "template": {"name": "order_update", "language": "en"}},
+            format="json",
+        )
+    assert sent.status_code == 201
+    [request] = fake_provider.requests
+    assert request.json()["template"] == {"name": "order_update", "language": {"code": "en"}}
