@@ -28,7 +28,7 @@ from django.db.models import (
 
 from conversations.models import Conversation, ConversationEvent, Message, ReadMarker
 from customers.models import Customer, Identity
-from omnidesk.errors import NotFoundError
+from omnidesk.errors import ApplicationError, NotFoundError
 from omnidesk.roles import sees_everything
 from routing.models import Team
 
@@ -390,9 +390,7 @@ def _filtered(
         # A plain EXISTS (no OR) lets PostgreSQL probe message_conv_channel_idx per row
         # instead of hashing every message of the channel.
         conversations = conversations.filter(
-            Exists(
-                Message.objects.filter(conversation_id=OuterRef("pk"), channel=filters.channel)
-            )
+            Exists(Message.objects.filter(conversation_id=OuterRef("pk"), channel=filters.channel))
         )
     if filters.tag:
         conversations = conversations.filter(
@@ -617,3 +615,51 @@ def canned_responses_for(*, user: AbstractBaseUser, prefix: str = "") -> QuerySe
     if prefix:
         responses = responses.filter(shortcut__startswith=prefix.lower())
     return responses.order_by("shortcut")[:20]
+
+
+@dataclass(frozen=True)
+class ApprovedTemplate:
+    """A provider-approved message template an endpoint may send (WhatsApp outside the
+    24-hour window), configured as `endpoint.config["templates"]`:
+    `[{"name": "order_update", "language": "en_US", "text": "Your order has shipped"}]`."""
+
+    endpoint: Any
+    name: str
+    language: str
+    preview: str
+
+    @property
+    def choice(self) -> str:
+        return f"{self.endpoint.pk}:{self.name}:{self.language}"
+
+    def as_provider_template(self) -> dict[str, str]:
+        return {"name": self.name, "language": self.language}
+
+
+def approved_templates(endpoints: list[Any]) -> list[ApprovedTemplate]:
+    templates = []
+    for endpoint in endpoints:
+        for item in endpoint.config.get("templates", []) or []:
+            if isinstance(item, dict) and item.get("name") and item.get("language"):
+                templates.append(
+                    ApprovedTemplate(
+                        endpoint=endpoint,
+                        name=str(item["name"]),
+                        language=str(item["language"]),
+                        preview=str(item.get("text") or f"Template {item['name']}"),
+                    )
+                )
+    return templates
+
+
+def find_approved_template(*, endpoints: list[Any], choice: str) -> ApprovedTemplate | None:
+    """The template an agent picked (its `choice` value), among the reply endpoints'."""
+    if not choice:
+        return None
+    for template in approved_templates(endpoints):
+        if template.choice == choice:
+            return template
+    raise ApplicationError(
+        "That template is not approved for this customer's channels.",
+        fields={"template": ["Pick one of the listed templates."]},
+    )

@@ -154,6 +154,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation) -> d
         "history": False,
         "endpoint_choices": choices,
         "default_endpoint_id": default_endpoint_id,
+        "reply_templates": selectors.approved_templates(choices),
         "seen_message_id": selectors.latest_message_id(conversation=conversation),
         "agents": selectors.assignable_agents(conversation=conversation),
         "teams": Team.objects.order_by("name"),
@@ -248,8 +249,19 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
             services.add_note(conversation=conversation, author=request.user, text=text)
         else:
             endpoint = _reply_endpoint(conversation, request.POST.get("endpoint"))
+            template = selectors.find_approved_template(
+                endpoints=services.reply_endpoint_choices(conversation),
+                choice=request.POST.get("template", ""),
+            )
+            if template is not None:
+                endpoint = template.endpoint
+                text = text.strip() or template.preview
             services.send_reply(
-                conversation=conversation, author=request.user, text=text, endpoint=endpoint
+                conversation=conversation,
+                author=request.user,
+                text=text,
+                endpoint=endpoint,
+                template=template.as_provider_template() if template else None,
             )
     except ApplicationError as exc:
         return _pane(request, conversation.pk, error=exc, **keep)

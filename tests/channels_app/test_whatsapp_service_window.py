@@ -113,3 +113,40 @@ def test_the_api_refuses_free_text_outside_the_window_and_sends_a_template(
     assert sent.status_code == 201
     [request] = fake_provider.requests
     assert request.json()["template"] == {"name": "order_update", "language": {"code": "en"}}
+
+
+def test_an_agent_picks_an_approved_template_in_the_inbox_outside_the_window(
+    client,
+    stale_conversation,
+    agent,
+    support_team,
+    fake_provider,
+    django_capture_on_commit_callbacks,
+):
+    fake_provider.on(
+        "POST", r".*/messages", Reply(200, fixture_json("meta", "whatsapp_send_response.json"))
+    )
+    whatsapp = stale_conversation.endpoint
+    whatsapp.config = {
+        **whatsapp.config,
+        "templates": [{"name": "order_update", "language": "en_US", "text": "Your order shipped"}],
+    }
+    whatsapp.save()
+    support_team.endpoints.add(whatsapp)
+    client.force_login(agent)
+    url = f"/inbox/c/{stale_conversation.pk}/"
+    page = client.get(url)
+    choice = f"{whatsapp.pk}:order_update:en_US"
+    assert f'value="{choice}"' in page.content.decode()
+
+    refused = client.post(f"{url}reply/", {"text": "Hello?", "force": "1"})
+    assert "24 hours" in refused.content.decode()
+    assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{url}reply/", {"text": "", "template": choice, "force": "1"})
+    reply = Message.objects.get(direction=Message.Direction.OUTBOUND)
+    assert reply.text == "Your order shipped"
+    assert reply.delivery_status == Message.DeliveryStatus.SENT
+    [request] = fake_provider.requests
+    assert request.json()["template"] == {"name": "order_update", "language": {"code": "en_US"}}
