@@ -27,6 +27,9 @@ async def connect(user=None, origin: bytes = b"http://testserver"):
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
     communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
     connected, code = await communicator.connect(timeout=5)
+    if not connected:
+        # End the refused consumer now, not in the event loop's teardown.
+        await communicator.disconnect()
     return communicator, connected, code
 
 

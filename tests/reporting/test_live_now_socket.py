@@ -29,6 +29,9 @@ async def connect(user=None):
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
     communicator = WebsocketCommunicator(application, "/ws/reports/", headers=headers)
     connected, code = await communicator.connect(timeout=5)
+    if not connected:
+        # End the refused consumer now, not in the event loop's teardown.
+        await communicator.disconnect()
     return communicator, connected, code
 
 

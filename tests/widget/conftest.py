@@ -109,6 +109,9 @@ async def open_widget(
     communicator.scope["client"] = client
     connected, code = await communicator.connect(timeout=5)
     if not connected:
+        # End the refused consumer here rather than leave it to the event loop's
+        # teardown, which could wait on its channel-layer receive.
+        await communicator.disconnect()
         return None, code
     return WidgetClient(communicator), None
 

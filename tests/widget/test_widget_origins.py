@@ -41,6 +41,7 @@ async def test_the_inbox_socket_still_refuses_foreign_origins(widget_endpoint):
         application, "/ws/inbox/", headers=[(b"origin", SHOP_ORIGIN.encode())]
     )
     connected, _ = await communicator.connect(timeout=5)
+    await communicator.disconnect()
     assert not connected
 
 
