@@ -18,6 +18,7 @@ from conversations.models import (
     Tag,
 )
 from conversations.selectors import agent_groups_for_conversation
+from conversations.services.common import lock_conversation
 from customers.models import Customer, Identity
 from customers.services import merge_customer_records
 from omnidesk.errors import ApplicationError
@@ -89,11 +90,7 @@ def change_status(
         )
     now = at or timezone.now()
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update()
-            .select_related("endpoint")
-            .get(pk=conversation.pk)
-        )
+        conversation = lock_conversation(conversation.pk, "endpoint")
         previous = conversation.status
         if previous == status and status != Conversation.Status.SNOOZED:
             return conversation
@@ -137,11 +134,7 @@ def assign_conversation(
 ) -> Conversation:
     """Assign to `agent` (None unassigns). Precondition: access already checked for actor."""
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update()
-            .select_related("endpoint")
-            .get(pk=conversation.pk)
-        )
+        conversation = lock_conversation(conversation.pk, "endpoint")
         previous_id = conversation.assignee_id
         new_id = agent.pk if agent else None
         if previous_id == new_id:
@@ -171,11 +164,7 @@ def assign_team(
     """Move the conversation to `team`'s queue (None: no team). Precondition: access
     already checked for actor."""
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update()
-            .select_related("endpoint")
-            .get(pk=conversation.pk)
-        )
+        conversation = lock_conversation(conversation.pk, "endpoint")
         previous_id = conversation.team_id
         new_id = team.pk if team else None
         if previous_id == new_id:
@@ -206,11 +195,7 @@ def set_priority(
             "Unknown priority.", fields={"priority": [f"One of {Conversation.Priority.labels}."]}
         )
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update()
-            .select_related("endpoint")
-            .get(pk=conversation.pk)
-        )
+        conversation = lock_conversation(conversation.pk, "endpoint")
         previous = conversation.priority
         if previous == priority:
             return conversation
@@ -238,11 +223,7 @@ def set_tags(
     """Replace the conversation's tags by `names`, creating unknown tags."""
     wanted = sorted({name.strip().lower()[:64] for name in names if name.strip()})
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update()
-            .select_related("endpoint")
-            .get(pk=conversation.pk)
-        )
+        conversation = lock_conversation(conversation.pk, "endpoint")
         current = sorted(conversation.tags.values_list("name", flat=True))
         if current == wanted:
             return conversation

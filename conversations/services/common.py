@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 
+from conversations.models import Conversation
 from omnidesk.errors import ApplicationError
-
-if TYPE_CHECKING:
-    pass
-
-logger = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 200
 
@@ -31,3 +24,14 @@ def validate_text(text: str, *, field: str = "text", required: bool = True) -> s
             status_code=413,
         )
     return text
+
+
+def lock_conversation(conversation_id: int, *related: str) -> Conversation:
+    """The conversation row, locked until the transaction ends. Only that row: related
+    rows (its endpoint, its customer) are read, not locked, so conversations sharing an
+    inbox never wait on each other."""
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .get(pk=conversation_id)
+    )

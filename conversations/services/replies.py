@@ -15,7 +15,7 @@ from conversations.models import (
     Message,
 )
 from conversations.selectors import agent_groups_for_conversation, default_reply_message
-from conversations.services.common import preview_text, validate_text
+from conversations.services.common import lock_conversation, preview_text, validate_text
 from conversations.services.inbound import reopen_conversation
 from customers.identities import CHANNEL_IDENTITY_KIND, RESOLUTION_ORDER
 from customers.models import Customer, Identity
@@ -121,11 +121,7 @@ def send_reply(
     """
     validate_text(text)
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update()
-            .select_related("customer")
-            .get(pk=conversation.pk)
-        )
+        conversation = lock_conversation(conversation.pk, "customer")
         latest_inbound = default_reply_message(conversation)
         if endpoint is None:
             endpoint = latest_inbound.endpoint if latest_inbound else conversation.endpoint
