@@ -10,6 +10,12 @@ Renders go through the Django test client (middleware, view, selectors, template
 the ratio is the whole server-side cost of the page over its own SQL run bare with
 psycopg. Query counts are printed to show they are constant (no N+1).
 
+Production settings, as the desk is deployed: DJANGO_DEBUG=0 (no debug cursor recording
+every query, cached template loaders), a bench-only SECRET_KEY, static files collected
+into a scratch STATIC_ROOT for the manifest storage, and every request made over HTTPS
+as the TLS-terminating proxy forwards it (test client `secure=True`; the live server gets
+`X-Forwarded-Proto: https`), so SECURE_SSL_REDIRECT and the rest of the hardening stay on.
+
 Latency: a live ASGI server (uvicorn, Redis channel layer, tasks in-process as with one
 worker) receives `POST /api/v1/inbound/`; a websocket client connected as a supervisor
 waits for the `message.created` event and then fetches the list fragment, as the page
@@ -36,6 +42,9 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("OMNIDESK_REDIS_PREFIX", "bench-inbox")
 os.environ["DJANGO_SETTINGS_MODULE"] = "omnidesk.settings"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+os.environ["DJANGO_DEBUG"] = "0"
+os.environ.setdefault("SECRET_KEY", "bench-inbox-only-not-a-production-secret-" + "x" * 24)
+os.environ.setdefault("STATIC_ROOT", "/tmp/omnidesk-bench-inbox-static")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 FIRST = ["Ana", "Ben", "Chloe", "Dmitri", "Emeka", "Fatima", "Giulia", "Hiro", "Ines", "Jonas"]
@@ -340,7 +349,7 @@ def measure_renders(ids: dict, repeat: int) -> None:
     for label, user, url, bare_queries in cases:
         client = Client()
         client.force_login(user)
-        headers = {"HTTP_HX_REQUEST": "true"}
+        headers = {"HTTP_HX_REQUEST": "true", "secure": True}
         client.get(url, **headers)  # warm: session, caches
         captured: list[str] = []
         with connection.execute_wrapper(counting(captured)):
@@ -357,11 +366,12 @@ def measure_renders(ids: dict, repeat: int) -> None:
     # Full page for reference: list + counts + layout in one response.
     client = Client()
     client.force_login(agent)
-    client.get("/inbox/?view=teams")
+    client.get("/inbox/?view=teams", secure=True)
     captured = []
     with connection.execute_wrapper(counting(captured)):
-        client.get("/inbox/?view=teams")
-    full_ms = median_ms(lambda: client.get("/inbox/?view=teams"), repeat)
+        response = client.get("/inbox/?view=teams", secure=True)
+    assert response.status_code == 200, ("/inbox/", response.status_code)
+    full_ms = median_ms(lambda: client.get("/inbox/?view=teams", secure=True), repeat)
     print(f"{'whole /inbox/ page (agent)':46} {full_ms:9.2f} {'':>9} {'':>7} {len(captured):8d}")
 
 
@@ -434,7 +444,11 @@ def measure_latency(ids: dict, count: int) -> None:
             f"{base}/api/v1/inbound/",
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Token {token.key}"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Token {token.key}",
+                "X-Forwarded-Proto": "https",
+            },
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status in (200, 202)
@@ -442,7 +456,11 @@ def measure_latency(ids: dict, count: int) -> None:
     def fetch_fragment() -> None:
         request = urllib.request.Request(
             f"{base}/inbox/list/?view=all",
-            headers={"Cookie": f"sessionid={session}", "HX-Request": "true"},
+            headers={
+                "Cookie": f"sessionid={session}",
+                "HX-Request": "true",
+                "X-Forwarded-Proto": "https",
+            },
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
@@ -527,6 +545,7 @@ def main() -> None:
     # would pile up against a shared PostgreSQL's max_connections.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     from django.contrib.auth import get_user_model
 
     from conversations.models import Conversation
