@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -156,13 +156,18 @@ def _int_or_zero(value: str) -> int:
         return 0
 
 
-def agent_groups_for_conversation(conversation: Conversation) -> list[str]:
+def agent_groups_for_conversation(
+    conversation: Conversation, endpoint_team_ids: Iterable[int] | None = None
+) -> list[str]:
     """Every realtime group that may receive events about `conversation`.
 
     Must mirror `visibility_filter`: teams owning its inbox, its team, its assignee,
-    supervisors, and whoever has it open.
+    supervisors, and whoever has it open. `endpoint_team_ids` are the teams owning its
+    inbox when the caller already read them.
     """
-    team_ids = set(conversation.endpoint.teams.values_list("id", flat=True))
+    if endpoint_team_ids is None:
+        endpoint_team_ids = conversation.endpoint.teams.values_list("id", flat=True)
+    team_ids = set(endpoint_team_ids)
     if conversation.team_id:
         team_ids.add(conversation.team_id)
     groups = [SUPERVISORS_GROUP, conversation_group(conversation.pk)]

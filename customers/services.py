@@ -124,10 +124,114 @@ def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -
     return Resolution(customer=customer, created=created, conflicting=owners[1:])
 
 
-def _single_known_owner(claims: list[IdentityClaim]) -> Customer | None:
+@dataclass(frozen=True)
+class ResolveRequest:
+    claims: list[IdentityClaim]
+    name: str = ""
+    attributes: dict | None = None
+
+
+def resolve_customers(requests: list[ResolveRequest]) -> list[Customer]:
+    """`resolve_customer` for each request, in order, for an inbound batch: identities
+    are looked up once and the writes are made together.
+
+    The result is what resolving them one by one gives. A request whose identities are
+    all known to one customer is answered from the lookup. A request whose new
+    identities no other request of the batch claims is settled in bulk: its customer is
+    the first owner in resolution order (or a new customer), its new identities are
+    attached to it, and other owners become merge suggestions. Every other request
+    (identities shared within the batch, merged-away owners, names or attributes to
+    store on an existing customer) goes through `resolve_customer` itself.
+    """
+    for request in requests:
+        if not request.claims:
+            raise ApplicationError(
+                "At least one sender identity is required.", fields={"from": ["required"]}
+            )
+    known = _known_identities([claim for request in requests for claim in request.claims])
+    claim_uses: dict[IdentityClaim, int] = {}
+    for request in requests:
+        for claim in set(request.claims):
+            claim_uses[claim] = claim_uses.get(claim, 0) + 1
+    found: list[Customer | None] = []
+    settled: list[tuple[int, list[Customer], list[IdentityClaim]]] = []
+    for index, request in enumerate(requests):
+        ordered = in_resolution_order(request.claims)
+        owners = list(dict.fromkeys(known[c].customer for c in ordered if c in known))
+        new_claims = [c for c in ordered if c not in known]
+        found.append(None)
+        if any(owner.merged_into_id for owner in owners):
+            continue
+        if owners and (request.attributes or (request.name and not owners[0].name)):
+            continue
+        if not new_claims and len(owners) == 1:
+            found[index] = owners[0]
+        elif all(claim_uses[claim] == 1 for claim in new_claims):
+            settled.append((index, owners, new_claims))
+    for index, customer in _settle_in_bulk(requests, settled).items():
+        found[index] = customer
+    return [
+        customer
+        or resolve_customer(
+            claims=request.claims, name=request.name, attributes=request.attributes
+        ).customer
+        for request, customer in zip(requests, found, strict=True)
+    ]
+
+
+def _settle_in_bulk(
+    requests: list[ResolveRequest],
+    settled: list[tuple[int, list[Customer], list[IdentityClaim]]],
+) -> dict[int, Customer]:
+    """New customers, new identities and merge suggestions of the bulk-settled requests;
+    nothing when another worker took one of the identities meanwhile (the unique
+    constraint says so, and the callers then resolve those requests one by one)."""
+    if not settled:
+        return {}
+    try:
+        with transaction.atomic():
+            fresh = [index for index, owners, _ in settled if not owners]
+            created = Customer.objects.bulk_create(
+                [
+                    Customer(name=requests[i].name, attributes=requests[i].attributes or {})
+                    for i in fresh
+                ]
+            )
+            customers = dict(zip(fresh, created, strict=True))
+            identities, suggestions = [], []
+            for index, owners, new_claims in settled:
+                customer = customers.setdefault(index, owners[0] if owners else None)
+                identities += [
+                    Identity(customer=customer, kind=claim.kind, value=claim.value)
+                    for claim in new_claims
+                ]
+                for other in owners[1:]:
+                    first, second = sorted([customer, other], key=lambda c: c.pk)
+                    suggestions.append(
+                        MergeSuggestion(
+                            customer=first,
+                            other=second,
+                            reason="Identities given together belong to different customers.",
+                        )
+                    )
+            Identity.objects.bulk_create(identities)
+            # An open suggestion for the same pair already exists: nothing to add.
+            MergeSuggestion.objects.bulk_create(suggestions, ignore_conflicts=True)
+    except IntegrityError:
+        logger.info("identity race lost in a batch, resolving one by one")
+        return {}
+    return customers
+
+
+def _single_known_owner(
+    claims: list[IdentityClaim], known: dict[IdentityClaim, Identity] | None = None
+) -> Customer | None:
     """The live customer owning every claimed identity, if there is exactly one."""
-    known = _known_identities(claims)
-    if len(known) != len(claims):
+    if known is None:
+        known = _known_identities(claims)
+    else:
+        known = {claim: known[claim] for claim in claims if claim in known}
+    if len(known) != len(set(claims)):
         return None
     owners = {identity.customer_id: identity.customer for identity in known.values()}
     if len(owners) != 1:

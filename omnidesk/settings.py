@@ -262,6 +262,9 @@ OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP = int(
 OMNIDESK_CSAT_REPLY_WINDOW_HOURS = int(os.environ.get("OMNIDESK_CSAT_REPLY_WINDOW_HOURS", "72"))
 # Inbound events still pending after this long are re-enqueued by the sweep.
 OMNIDESK_STRANDED_AFTER_SECONDS = int(os.environ.get("OMNIDESK_STRANDED_AFTER_SECONDS", "60"))
+# A worker processing an inbound event takes up to this many waiting message events with it
+# in one transaction (1 turns batching off).
+OMNIDESK_INBOUND_BATCH_SIZE = int(os.environ.get("OMNIDESK_INBOUND_BATCH_SIZE", "100"))
 # Key for credentials encrypted at rest; derived from SECRET_KEY when unset.
 OMNIDESK_ENCRYPTION_KEY = os.environ.get("OMNIDESK_ENCRYPTION_KEY", "")
 # Provider base URLs are settings so tests can point adapters at loopback fakes.

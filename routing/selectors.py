@@ -223,20 +223,32 @@ def default_team(conversation: Conversation) -> Team | None:
 # --- SLA policy ----------------------------------------------------------------------------
 
 
-def policy_for(*, conversation: Conversation) -> SlaPolicy | None:
-    """The first active policy, by position, whose conditions all hold."""
-    customer_tags = {t.lower() for t in (conversation.customer.tags or [])}
-    candidates = (
+def active_sla_policies() -> list[SlaPolicy]:
+    """Every active policy, in the order they are tried (a handful of rows)."""
+    return list(
         SlaPolicy.objects.filter(is_active=True)
-        .filter(Q(priority__isnull=True) | Q(priority=conversation.priority))
-        .filter(Q(team__isnull=True) | Q(team_id=conversation.team_id))
-        .filter(Q(channel="") | Q(channel=conversation.last_channel))
         .select_related("business_hours")
         .order_by("position", "id")
     )
-    for policy in candidates:
-        if not policy.customer_tag or policy.customer_tag.lower() in customer_tags:
-            return policy
+
+
+def policy_for(
+    *, conversation: Conversation, policies: list[SlaPolicy] | None = None
+) -> SlaPolicy | None:
+    """The first active policy, by position, whose conditions all hold. `policies` are
+    the active ones when the caller already read them."""
+    for policy in active_sla_policies() if policies is None else policies:
+        if policy.priority is not None and policy.priority != conversation.priority:
+            continue
+        if policy.team_id is not None and policy.team_id != conversation.team_id:
+            continue
+        if policy.channel and policy.channel != conversation.last_channel:
+            continue
+        if policy.customer_tag and policy.customer_tag.lower() not in {
+            tag.lower() for tag in (conversation.customer.tags or [])
+        }:
+            continue
+        return policy
     return None
 
 

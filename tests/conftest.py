@@ -65,13 +65,13 @@ class CapturedEvents:
 def capture_events(monkeypatch) -> Iterator[CapturedEvents]:
     """Records what would be published and to whom, when the transaction commits."""
     captured = CapturedEvents()
-    original = realtime._send
+    original = realtime._send_many
 
-    def record(event: dict[str, Any], groups: list[str]) -> None:
-        captured.sent.append((event, groups))
-        original(event, groups)
+    def record(items: list[tuple[dict[str, Any], list[str]]]) -> None:
+        captured.sent.extend(items)
+        original(items)
 
-    monkeypatch.setattr(realtime, "_send", record)
+    monkeypatch.setattr(realtime, "_send_many", record)
     yield captured
 
 

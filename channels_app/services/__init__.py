@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from channels_app.adapters import get_adapter
@@ -18,6 +18,7 @@ from channels_app.models import ChannelEndpoint, InboundEvent
 from channels_app.types import DeliveryError, InboundMessage, OutboundMessage
 from conversations import services as conversation_services
 from conversations.models import Message
+from conversations.services import inbound_batch
 from omnidesk.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -132,13 +133,21 @@ _INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 
 
 def process_inbound_event(*, event_id: int) -> InboundEvent | None:
-    """Turn a stored event into domain changes, exactly once.
+    """Turn a stored event into domain changes, exactly once, and with it the other
+    message events waiting behind it (up to `OMNIDESK_INBOUND_BATCH_SIZE` in all).
 
     The event row is locked for the whole transaction, so two workers given the same
-    event serialise and the second sees it processed. Bad data marks the event failed
+    event serialise and the second sees it processed. The waiting events are taken with
+    SKIP LOCKED, so workers draining a backlog share it instead of queueing on each
+    other; their own tasks then find them processed. Bad data marks an event failed
     with the error (re-processable by an admin); infrastructure errors propagate so the
-    task retries and the event stays pending.
+    task retries and the events stay pending.
     """
+    seen = InboundEvent.objects.filter(pk=event_id).first()
+    if seen is None or seen.status != InboundEvent.Status.PENDING:
+        # Already processed (by a batch, or a redelivered task): a plain read, no lock,
+        # no write, so a drained backlog's remaining tasks cost almost nothing.
+        return seen
     with transaction.atomic():
         event = (
             InboundEvent.objects.select_for_update(of=("self",))
@@ -148,37 +157,118 @@ def process_inbound_event(*, event_id: int) -> InboundEvent | None:
         )
         if event is None or event.status != InboundEvent.Status.PENDING:
             return event
-        event.attempts += 1
-        handler = EVENT_HANDLERS.get(event.kind)
-        try:
-            if handler is None:
-                raise ApplicationError(f"No handler for inbound event kind '{event.kind}'.")
-            with transaction.atomic():
-                handler(event)
-        except _INFRASTRUCTURE_ERRORS:
-            raise
-        except RetryLater as exc:
-            # Stays pending; the stranded-work sweep offers it again later.
-            event.error = str(exc)
-            event.save(update_fields=["attempts", "error"])
-            return event
-        except (ApplicationError, DatabaseError, ValueError, TypeError, KeyError) as exc:
-            event.status = InboundEvent.Status.FAILED
-            event.error = _describe(exc)
-            logger.warning(
-                "inbound event failed",
-                extra={
-                    "endpoint": event.endpoint.key,
-                    "provider_id": event.provider_id,
-                    "error": event.error,
-                },
+        batch = [event]
+        if event.kind == "message" and settings.OMNIDESK_INBOUND_BATCH_SIZE > 1:
+            batch += (
+                InboundEvent.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("endpoint")
+                # Events waiting for something else (RetryLater) are left to the sweep.
+                .filter(status=InboundEvent.Status.PENDING, kind="message", error="")
+                .exclude(pk=event.pk)
+                .order_by("id")[: settings.OMNIDESK_INBOUND_BATCH_SIZE - 1]
             )
-        else:
-            event.status = InboundEvent.Status.PROCESSED
-            event.error = ""
-        event.processed_at = timezone.now()
-        event.save(update_fields=["status", "attempts", "error", "processed_at"])
+        _process_in_order(sorted(batch, key=lambda e: e.pk))
     return event
+
+
+def _process_in_order(events: list[InboundEvent]) -> None:
+    """Runs of plain messages go through the batch path; anything else, one by one, in
+    between, so every customer's messages keep their order."""
+    run: list[tuple[InboundEvent, InboundMessage]] = []
+    for event in events:
+        inbound = _batchable_message(event)
+        if inbound is not None:
+            run.append((event, inbound))
+            continue
+        _process_run(run)
+        run = []
+        _process_one(event)
+    _process_run(run)
+
+
+def _batchable_message(event: InboundEvent) -> InboundMessage | None:
+    if event.kind != "message":
+        return None
+    try:
+        inbound = InboundMessage.from_json(event.message)
+    except (TypeError, ValueError, KeyError):
+        return None  # the one-by-one path records the error
+    return inbound if inbound_batch.can_receive_in_batch(inbound) else None
+
+
+def _process_run(run: list[tuple[InboundEvent, InboundMessage]]) -> None:
+    if len(run) < 2:
+        for event, _ in run:
+            _process_one(event)
+        return
+    try:
+        with transaction.atomic():
+            inbound_batch.receive_messages(
+                [
+                    inbound_batch.InboundItem(
+                        endpoint=event.endpoint,
+                        inbound=inbound,
+                        received_at=event.received_at,
+                        inbound_event=event,
+                    )
+                    for event, inbound in run
+                ]
+            )
+    except _INFRASTRUCTURE_ERRORS:
+        raise
+    except Exception:
+        # One bad message must not fail its neighbours: the batch's savepoint is gone,
+        # so each event gets its own chance (and its own error).
+        logger.warning("inbound batch failed, processing its events one by one", exc_info=True)
+        for event, _ in run:
+            _process_one(event)
+        return
+    InboundEvent.objects.filter(pk__in=[event.pk for event, _ in run]).update(
+        status=InboundEvent.Status.PROCESSED,
+        attempts=F("attempts") + 1,
+        error="",
+        processed_at=timezone.now(),
+    )
+    for event, _ in run:
+        event.status, event.attempts, event.error = (
+            InboundEvent.Status.PROCESSED,
+            event.attempts + 1,
+            "",
+        )
+
+
+def _process_one(event: InboundEvent) -> None:
+    """Process one locked, pending event under its own savepoint and record the outcome."""
+    event.attempts += 1
+    handler = EVENT_HANDLERS.get(event.kind)
+    try:
+        if handler is None:
+            raise ApplicationError(f"No handler for inbound event kind '{event.kind}'.")
+        with transaction.atomic():
+            handler(event)
+    except _INFRASTRUCTURE_ERRORS:
+        raise
+    except RetryLater as exc:
+        # Stays pending; the stranded-work sweep offers it again later.
+        event.error = str(exc)
+        event.save(update_fields=["attempts", "error"])
+        return
+    except (ApplicationError, DatabaseError, ValueError, TypeError, KeyError) as exc:
+        event.status = InboundEvent.Status.FAILED
+        event.error = _describe(exc)
+        logger.warning(
+            "inbound event failed",
+            extra={
+                "endpoint": event.endpoint.key,
+                "provider_id": event.provider_id,
+                "error": event.error,
+            },
+        )
+    else:
+        event.status = InboundEvent.Status.PROCESSED
+        event.error = ""
+    event.processed_at = timezone.now()
+    event.save(update_fields=["status", "attempts", "error", "processed_at"])
 
 
 def _describe(exc: Exception) -> str:

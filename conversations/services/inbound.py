@@ -24,7 +24,7 @@ from conversations.models import (
 )
 from conversations.selectors import agent_groups_for_conversation
 from conversations.services.common import preview_text
-from customers.identities import CHANNEL_IDENTITY_KIND
+from customers.identities import CHANNEL_IDENTITY_KIND, IdentityClaim
 from customers.models import Customer
 from customers.services import normalize_claims, resolve_customer
 from omnidesk.realtime import publish_on_commit
@@ -83,34 +83,20 @@ def receive_message(
         conversation, opened = find_or_open_conversation(
             customer=customer, endpoint=endpoint, inbound=inbound, now=received_at
         )
-        from_kind = next(
-            (c.kind for c in claims if c.kind == CHANNEL_IDENTITY_KIND.get(endpoint.kind)), None
-        )
-        message = Message.objects.create(
+        message = build_inbound_message(
             conversation=conversation,
-            direction=Message.Direction.INBOUND,
-            kind=Message.Kind.CALL if inbound.kind == "call" else Message.Kind.CUSTOMER,
             endpoint=endpoint,
-            channel=endpoint.kind,
-            sender_name=inbound.sender_name[:200],
-            subject=inbound.subject[:300],
-            text=inbound.text,
-            html=inbound.html,
-            provider_message_id=inbound.provider_id,
+            inbound=inbound,
+            claims=claims,
             inbound_event=inbound_event,
-            delivery_status=Message.DeliveryStatus.RECEIVED,
-            email_message_id=inbound.email_message_id,
-            email_in_reply_to=inbound.email_in_reply_to,
-            email_references=" ".join(inbound.email_references),
-            metadata={
-                **inbound.metadata,
-                "from": {c.kind: c.value for c in claims},
-                **({"reply_to_kind": from_kind} if from_kind else {}),
-            },
-            created_at=received_at,
+            received_at=received_at,
         )
+        message.save(force_insert=True)
         _store_inbound_attachments(message, inbound)
-        _apply_inbound_to_conversation(conversation, message, opened=opened)
+        ConversationEvent.objects.bulk_create(
+            apply_inbound_to_conversation(conversation, message, opened=opened)
+        )
+        conversation.save()
         from routing.services import apply_sla, route
 
         # Rules run on a new or reopened conversation; an unassigned one retries assignment.
@@ -195,22 +181,43 @@ def find_or_open_conversation(
     if conversation is not None:
         return conversation, False
 
-    conversation = Conversation.objects.create(
+    team_id = endpoint.teams.order_by("id").values_list("id", flat=True).first()
+    conversation = new_conversation(
+        customer=customer, endpoint=endpoint, inbound=inbound, now=now, team_id=team_id
+    )
+    conversation.save(force_insert=True)
+    created_event(conversation).save(force_insert=True)
+    return conversation, True
+
+
+def new_conversation(
+    *,
+    customer: Customer,
+    endpoint: ChannelEndpoint,
+    inbound: InboundMessage,
+    now: datetime,
+    team_id: int | None,
+) -> Conversation:
+    """A conversation opened by this message, in the inbox of the first team owning the
+    endpoint (not saved yet)."""
+    return Conversation(
         customer=customer,
         endpoint=endpoint,
-        team=endpoint.teams.order_by("id").first(),
+        team_id=team_id,
         subject=inbound.subject[:300],
         last_channel=endpoint.kind,
         last_message_at=now,
         created_at=now,
     )
-    ConversationEvent.objects.create(
+
+
+def created_event(conversation: Conversation) -> ConversationEvent:
+    return ConversationEvent(
         conversation=conversation,
         kind=ConversationEvent.Kind.CREATED,
-        data={"channel": endpoint.kind},
-        created_at=now,
+        data={"channel": conversation.last_channel},
+        created_at=conversation.created_at,
     )
-    return conversation, True
 
 
 def reopen_conversation(
@@ -227,26 +234,71 @@ def reopen_conversation(
     )
 
 
-def _apply_inbound_to_conversation(
+def build_inbound_message(
+    *,
+    conversation: Conversation,
+    endpoint: ChannelEndpoint,
+    inbound: InboundMessage,
+    claims: list[IdentityClaim],
+    inbound_event: InboundEvent | None,
+    received_at: datetime,
+) -> Message:
+    """The customer's message as it will be stored (not saved yet)."""
+    from_kind = next(
+        (c.kind for c in claims if c.kind == CHANNEL_IDENTITY_KIND.get(endpoint.kind)), None
+    )
+    return Message(
+        conversation=conversation,
+        direction=Message.Direction.INBOUND,
+        kind=Message.Kind.CALL if inbound.kind == "call" else Message.Kind.CUSTOMER,
+        endpoint=endpoint,
+        channel=endpoint.kind,
+        sender_name=inbound.sender_name[:200],
+        subject=inbound.subject[:300],
+        text=inbound.text,
+        html=inbound.html,
+        provider_message_id=inbound.provider_id,
+        inbound_event=inbound_event,
+        delivery_status=Message.DeliveryStatus.RECEIVED,
+        email_message_id=inbound.email_message_id,
+        email_in_reply_to=inbound.email_in_reply_to,
+        email_references=" ".join(inbound.email_references),
+        metadata={
+            **inbound.metadata,
+            "from": {c.kind: c.value for c in claims},
+            **({"reply_to_kind": from_kind} if from_kind else {}),
+        },
+        created_at=received_at,
+    )
+
+
+def apply_inbound_to_conversation(
     conversation: Conversation, message: Message, *, opened: bool
-) -> None:
+) -> list[ConversationEvent]:
+    """Move the conversation's state for a new customer message, on the instance (the
+    caller saves it), and return the timeline events that records (not saved yet)."""
+    timeline: list[ConversationEvent] = []
     if not opened and conversation.last_channel and conversation.last_channel != message.channel:
-        ConversationEvent.objects.create(
-            conversation=conversation,
-            kind=ConversationEvent.Kind.CHANNEL_SWITCHED,
-            data={"from": conversation.last_channel, "to": message.channel},
-            created_at=message.created_at,
+        timeline.append(
+            ConversationEvent(
+                conversation=conversation,
+                kind=ConversationEvent.Kind.CHANNEL_SWITCHED,
+                data={"from": conversation.last_channel, "to": message.channel},
+                created_at=message.created_at,
+            )
         )
     if conversation.status in (Conversation.Status.PENDING, Conversation.Status.SNOOZED):
-        ConversationEvent.objects.create(
-            conversation=conversation,
-            kind=ConversationEvent.Kind.STATUS_CHANGED,
-            data={
-                "from": conversation.status,
-                "to": Conversation.Status.OPEN,
-                "reason": "customer replied",
-            },
-            created_at=message.created_at,
+        timeline.append(
+            ConversationEvent(
+                conversation=conversation,
+                kind=ConversationEvent.Kind.STATUS_CHANGED,
+                data={
+                    "from": conversation.status,
+                    "to": Conversation.Status.OPEN,
+                    "reason": "customer replied",
+                },
+                created_at=message.created_at,
+            )
         )
         conversation.status = Conversation.Status.OPEN
         conversation.snoozed_until = None
@@ -257,7 +309,7 @@ def _apply_inbound_to_conversation(
         conversation.waiting_since = message.created_at
     if not conversation.subject and message.subject:
         conversation.subject = message.subject
-    conversation.save()
+    return timeline
 
 
 def _store_inbound_attachments(message: Message, inbound: InboundMessage) -> None:

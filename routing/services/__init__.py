@@ -18,22 +18,25 @@ from routing.services.assignment import (
     mark_offline_if_still_disconnected,
     presence_disconnected,
     route,
+    route_many,
     schedule_queue_drain,
     send_auto_reply,
     set_presence,
 )
 from routing.services.audit import record_change
-from routing.services.sla import apply_sla, scan_escalations
+from routing.services.sla import apply_sla, apply_sla_many, scan_escalations
 
 __all__ = [
     "RouteOutcome",
     "apply_sla",
+    "apply_sla_many",
     "assign_from_team",
     "assign_waiting",
     "mark_offline_if_still_disconnected",
     "presence_disconnected",
     "record_change",
     "route",
+    "route_many",
     "scan_escalations",
     "schedule_queue_drain",
     "send_auto_reply",

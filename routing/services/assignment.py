@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -50,33 +51,75 @@ def route(
     conversation row locked. Rules run once per (re)opening; an unassigned conversation
     that gets another message only retries the assignment.
     """
+    return route_many(conversations=[(conversation, opened)], now=now)[0]
+
+
+def route_many(
+    *, conversations: Sequence[tuple[Conversation, bool]], now: datetime | None = None
+) -> list[RouteOutcome]:
+    """`route` for several conversations (each with its `opened` flag) of one inbound
+    batch: the rule set and SLA clocks are read once, and a team whose online members
+    are all at capacity is asked only once.
+
+    Precondition: as `route`, with every conversation row locked.
+    """
     now = now or timezone.now()
-    outcome = RouteOutcome()
-    if opened:
-        clock = SlaClock.objects.create(conversation=conversation, routed_at=now)
-    else:
-        clock, _ = SlaClock.objects.get_or_create(conversation=conversation)
-    conversation.sla_clock = clock
-    reopened = clock.last_status == Conversation.Status.RESOLVED and (
-        conversation.status == Conversation.Status.OPEN
-    )
-    if opened or reopened or clock.routed_at is None:
-        _run_rules(conversation, now=now, outcome=outcome)
-        if not opened:
-            clock.routed_at = now
-            clock.save(update_fields=["routed_at"])
-    if conversation.team_id is None:
-        team = selectors.default_team(conversation)
-        if team is not None:
-            _set_team(conversation, team, reason="owns the inbox")
-    if conversation.assignee_id is None and conversation.team_id is not None:
-        assign_from_team(conversation=conversation, team_id=conversation.team_id)
-    outcome.team_id, outcome.assignee_id = conversation.team_id, conversation.assignee_id
-    return outcome
+    _attach_clocks_for_routing(conversations, now)
+    rules: list[selectors.CompiledRule] | None = None
+    outcomes = []
+    for conversation, opened in conversations:
+        outcome = RouteOutcome()
+        clock = conversation.sla_clock
+        reopened = clock.last_status == Conversation.Status.RESOLVED and (
+            conversation.status == Conversation.Status.OPEN
+        )
+        if opened or reopened or clock.routed_at is None:
+            if rules is None:
+                rules = selectors.active_rules()
+            _run_rules(conversation, now=now, outcome=outcome, rules=rules)
+            if not opened:
+                clock.routed_at = now
+                clock.save(update_fields=["routed_at"])
+        if conversation.team_id is None:
+            team = selectors.default_team(conversation)
+            if team is not None:
+                _set_team(conversation, team, reason="owns the inbox")
+        outcomes.append(outcome)
+    full_teams: set[int] = set()
+    for (conversation, _), outcome in zip(conversations, outcomes, strict=True):
+        team_id = conversation.team_id
+        if conversation.assignee_id is None and team_id is not None and team_id not in full_teams:
+            _, room_left = _assign_from_team(conversation=conversation, team_id=team_id)
+            if not room_left:
+                # Nobody in the team can take more in this transaction: the rest wait.
+                full_teams.add(team_id)
+        outcome.team_id, outcome.assignee_id = conversation.team_id, conversation.assignee_id
+    return outcomes
 
 
-def _run_rules(conversation: Conversation, *, now: datetime, outcome: RouteOutcome) -> None:
-    rules = selectors.active_rules()
+def _attach_clocks_for_routing(
+    conversations: Sequence[tuple[Conversation, bool]], now: datetime
+) -> None:
+    """A new conversation gets a clock stamped as routed now; others their existing one
+    (created when missing)."""
+    existing = SlaClock.objects.in_bulk([c.pk for c, opened in conversations if not opened])
+    created = []
+    for conversation, opened in conversations:
+        clock = existing.get(conversation.pk)
+        if clock is None:
+            clock = SlaClock(conversation=conversation, routed_at=now if opened else None)
+            created.append(clock)
+        conversation.sla_clock = clock
+    SlaClock.objects.bulk_create(created)
+
+
+def _run_rules(
+    conversation: Conversation,
+    *,
+    now: datetime,
+    outcome: RouteOutcome,
+    rules: list[selectors.CompiledRule],
+) -> None:
     if not rules:
         return
     facts = selectors.conversation_facts(conversation=conversation, now=now, rules=rules)
@@ -208,9 +251,14 @@ def assign_from_team(*, conversation: Conversation, team_id: int) -> int | None:
     row and then the online members' profiles in id order (the one lock order every
     assigner uses), so concurrent assigners never exceed a capacity.
     """
+    return _assign_from_team(conversation=conversation, team_id=team_id)[0]
+
+
+def _assign_from_team(*, conversation: Conversation, team_id: int) -> tuple[int | None, bool]:
+    """`assign_from_team`, also telling whether any member still has room afterwards."""
     team = Team.objects.select_for_update().get(pk=team_id)
     if team.assignment_strategy == Team.Strategy.MANUAL:
-        return None
+        return None, False
     candidates = selectors.load_candidates(
         team_id=team.pk, channel=conversation.last_channel, lock=True
     )
@@ -224,14 +272,19 @@ def assign_from_team(*, conversation: Conversation, team_id: int) -> int | None:
     )
     if choice.user_id is None:
         publish_on_commit({"type": QUEUE_CHANGED, "team_id": team.pk}, [SUPERVISORS_GROUP])
-        return None
+        # Channel limits and skills differ per conversation; only a team whose members
+        # are all at their overall capacity is full for every conversation.
+        return None, any(c.load < c.capacity for c in candidates)
     chosen = next(c for c in candidates if c.user_id == choice.user_id)
     agent = get_user_model()(pk=chosen.user_id, username=chosen.username)
     _assign(conversation, agent)
     if team.assignment_strategy == Team.Strategy.ROUND_ROBIN:
         team.last_assigned_agent_id = agent.pk
         team.save(update_fields=["last_assigned_agent"])
-    return agent.pk
+    room_left = any(
+        c.load + (1 if c.user_id == chosen.user_id else 0) < c.capacity for c in candidates
+    )
+    return agent.pk, room_left
 
 
 def assign_waiting(*, team_id: int) -> int:

@@ -4,6 +4,7 @@ and the escalation scan that fires warnings and breaches once each."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from conversations import events
 from conversations.models import Conversation, ConversationEvent
 from conversations.selectors import SUPERVISORS_GROUP, agent_groups_for_conversation
+from omnidesk.bulk import update_rows
 from omnidesk.realtime import publish_on_commit
 from routing import selectors
 from routing.business_hours import Schedule, add_business_time, business_seconds_between
@@ -51,47 +53,95 @@ def apply_sla(*, conversation: Conversation, now: datetime | None = None) -> Non
     Precondition: inside a transaction with the conversation row locked; `conversation`
     holds the state just saved.
     """
-    now = now or timezone.now()
-    clock = _clock(conversation)
-    policy = selectors.policy_for(conversation=conversation)
-    schedule = (
-        selectors.sla_schedule(policy=policy, team_id=conversation.team_id) if policy else None
-    )
-    running = conversation.status == Conversation.Status.OPEN
-    if running and clock.paused_since is not None:
-        if schedule is not None:
-            clock.paused_seconds += max(
-                business_seconds_between(clock.paused_since, now, schedule), 0
-            )
-        clock.paused_since = None
-    elif not running and clock.paused_since is None:
-        clock.paused_since = now
-    if conversation.waiting_since != clock.wait_started_at:
-        clock.wait_started_at = conversation.waiting_since
-        clock.wait_paused_base = clock.paused_seconds
-    checkpoints = _checkpoints(conversation, clock, policy, schedule) if schedule else []
-    dues = {f"{c.target}_due_at": c.due_at for c in checkpoints if c.kind == "breach"}
-    changed = [name for name in DUE_FIELDS if getattr(conversation, name) != dues.get(name)]
-    for name in changed:
-        setattr(conversation, name, dues.get(name))
-    if changed:
-        Conversation.objects.filter(pk=conversation.pk).update(
-            **{name: dues.get(name) for name in changed}
-        )
-    clock.policy = policy
-    clock.last_status = conversation.status
-    clock.next_check_at = _next_check(conversation, checkpoints)
-    clock.save()
+    apply_sla_many(changes=[(conversation, now or timezone.now())])
 
 
-def _clock(conversation: Conversation) -> SlaClock:
-    try:
+def apply_sla_many(*, changes: Sequence[tuple[Conversation, datetime]]) -> None:
+    """`apply_sla` for several conversations, each at its own moment, with the policies,
+    schedules and clocks read once and only changed rows written back."""
+    if not changes:
+        return
+    _attach_clocks([conversation for conversation, _ in changes])
+    policies = selectors.active_sla_policies()
+    schedules: dict[tuple[int | None, int | None], Schedule] = {}
+    changed_dues: list[Conversation] = []
+    changed_clocks: list[SlaClock] = []
+    for conversation, now in changes:
         clock = conversation.sla_clock
-    except SlaClock.DoesNotExist:
-        clock = None
-    if clock is None:
-        clock, _ = SlaClock.objects.get_or_create(conversation=conversation)
-    return clock
+        before = _clock_state(clock)
+        policy = selectors.policy_for(conversation=conversation, policies=policies)
+        schedule = None
+        if policy is not None:
+            key = (
+                policy.business_hours_id,
+                None if policy.business_hours_id else conversation.team_id,
+            )
+            if key not in schedules:
+                schedules[key] = selectors.sla_schedule(policy=policy, team_id=conversation.team_id)
+            schedule = schedules[key]
+        running = conversation.status == Conversation.Status.OPEN
+        if running and clock.paused_since is not None:
+            if schedule is not None:
+                clock.paused_seconds += max(
+                    business_seconds_between(clock.paused_since, now, schedule), 0
+                )
+            clock.paused_since = None
+        elif not running and clock.paused_since is None:
+            clock.paused_since = now
+        if conversation.waiting_since != clock.wait_started_at:
+            clock.wait_started_at = conversation.waiting_since
+            clock.wait_paused_base = clock.paused_seconds
+        checkpoints = _checkpoints(conversation, clock, policy, schedule) if schedule else []
+        dues = {f"{c.target}_due_at": c.due_at for c in checkpoints if c.kind == "breach"}
+        if any(getattr(conversation, name) != dues.get(name) for name in DUE_FIELDS):
+            for name in DUE_FIELDS:
+                setattr(conversation, name, dues.get(name))
+            changed_dues.append(conversation)
+        clock.policy = policy
+        clock.last_status = conversation.status
+        clock.next_check_at = _next_check(conversation, checkpoints)
+        if _clock_state(clock) != before:
+            changed_clocks.append(clock)
+    update_rows(changed_dues, DUE_FIELDS)
+    update_rows(changed_clocks, CLOCK_FIELDS)
+
+
+CLOCK_FIELDS = (
+    "policy",
+    "paused_seconds",
+    "paused_since",
+    "wait_started_at",
+    "wait_paused_base",
+    "last_status",
+    "next_check_at",
+)
+
+
+def _clock_state(clock: SlaClock) -> tuple:
+    return (clock.policy_id, *(getattr(clock, name) for name in CLOCK_FIELDS[1:]))
+
+
+def _attach_clocks(conversations: Sequence[Conversation]) -> None:
+    """Give every conversation its `sla_clock` (one query for those not yet holding it),
+    creating the missing ones."""
+    missing = [c for c in conversations if _cached_clock(c) is None]
+    if not missing:
+        return
+    found = SlaClock.objects.in_bulk([c.pk for c in missing])
+    created = []
+    for conversation in missing:
+        clock = found.get(conversation.pk)
+        if clock is None:
+            clock = SlaClock(conversation=conversation)
+            created.append(clock)
+        conversation.sla_clock = clock
+    # Clocks are created only under the conversation's row lock, so no one races us here.
+    SlaClock.objects.bulk_create(created)
+
+
+def _cached_clock(conversation: Conversation) -> SlaClock | None:
+    """The clock already loaded on the instance, without a query."""
+    return Conversation.sla_clock.related.get_cached_value(conversation, default=None)
 
 
 def _checkpoints(

@@ -1,0 +1,229 @@
+"""Inbound messages in batches: what a worker does when events queue up faster than one
+transaction per message can take them.
+
+`receive_messages` gives each message the outcome `receive_message` would give it,
+processed one after the other in the order given, with set-wise reads and writes: one
+lookup of the senders' identities, one lock statement for their customers and one for
+their open conversations, bulk inserts of the messages and their timeline events, one
+pass of routing and SLA per conversation touched, and one realtime publish.
+
+Only plain messages take this path (see `can_receive_in_batch`); email replies,
+subject tokens, survey answers, attachments and calls keep the per-message path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+
+from conversations import events
+from conversations.models import Conversation, ConversationEvent, Message
+from conversations.selectors import agent_groups_for_conversation
+from conversations.services.inbound import (
+    apply_inbound_to_conversation,
+    build_inbound_message,
+    conversation_id_from_subject,
+    created_event,
+    new_conversation,
+)
+from customers.models import Customer
+from customers.services import ResolveRequest, normalize_claims, resolve_customers
+from omnidesk.bulk import update_rows
+from omnidesk.realtime import publish_many_on_commit
+from routing.models import Team
+
+if TYPE_CHECKING:
+    from channels_app.models import ChannelEndpoint, InboundEvent
+    from channels_app.types import InboundMessage
+
+# The columns `apply_inbound_to_conversation` moves on a conversation that already exists.
+MOVED_FIELDS = (
+    "status",
+    "snoozed_until",
+    "last_channel",
+    "last_message_at",
+    "last_message_preview",
+    "waiting_since",
+    "subject",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class InboundItem:
+    endpoint: ChannelEndpoint
+    inbound: InboundMessage
+    received_at: datetime
+    inbound_event: InboundEvent | None = None
+
+
+@dataclass
+class _Touched:
+    conversation: Conversation
+    opened: bool
+    messages: list[Message] = field(default_factory=list)
+
+
+def can_receive_in_batch(inbound: InboundMessage) -> bool:
+    """Whether the message needs none of the per-message rules: it threads by nothing
+    but its sender, carries no files, and cannot be a survey answer."""
+    from reporting.services import bare_score
+
+    return (
+        inbound.kind == "message"
+        and not inbound.attachments
+        and not inbound.email_in_reply_to
+        and not inbound.email_references
+        and conversation_id_from_subject(inbound.subject) is None
+        and bare_score(inbound.text) is None
+    )
+
+
+def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
+    """Put each message on its customer's timeline, as `receive_message` would one by
+    one in this order; returns the stored messages in the same order.
+
+    Precondition: inside a transaction, every item `can_receive_in_batch`. All or
+    nothing: any error propagates, and the caller retries the items one by one.
+    """
+    if not items:
+        return []
+    with transaction.atomic(savepoint=False):
+        claims = [normalize_claims(item.inbound.identities) for item in items]
+        resolved = resolve_customers(
+            [
+                ResolveRequest(
+                    claims=item_claims,
+                    name=item.inbound.sender_name,
+                    attributes=item.inbound.attributes,
+                )
+                for item, item_claims in zip(items, claims, strict=True)
+            ]
+        )
+        # Same lock order as every other writer: customers, then their conversations,
+        # each in id order, so concurrent batches queue instead of deadlocking.
+        customers = {
+            customer.pk: customer
+            for customer in Customer.objects.select_for_update()
+            .filter(pk__in={c.pk for c in resolved})
+            .order_by("pk")
+        }
+        current = _continuable_conversations(customers, items)
+        team_of_endpoint = _first_team_of_endpoints({item.endpoint.pk for item in items})
+
+        touched: dict[int, _Touched] = {}
+        messages: list[Message] = []
+        timeline: list[ConversationEvent] = []
+        window = timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
+        for item, item_claims, customer in zip(items, claims, resolved, strict=True):
+            conversation = current.get(customer.pk)
+            if conversation is not None and conversation.last_message_at < (
+                item.received_at - window
+            ):
+                conversation = None
+            opened = conversation is None
+            if conversation is None:
+                conversation = new_conversation(
+                    customer=customers[customer.pk],
+                    endpoint=item.endpoint,
+                    inbound=item.inbound,
+                    now=item.received_at,
+                    team_id=team_of_endpoint.get(item.endpoint.pk),
+                )
+                current[customer.pk] = conversation
+                touched[id(conversation)] = _Touched(conversation, opened=True)
+                timeline.append(created_event(conversation))
+            else:
+                conversation.customer = customers[customer.pk]
+                touched.setdefault(id(conversation), _Touched(conversation, opened=False))
+            message = build_inbound_message(
+                conversation=conversation,
+                endpoint=item.endpoint,
+                inbound=item.inbound,
+                claims=item_claims,
+                inbound_event=item.inbound_event,
+                received_at=item.received_at,
+            )
+            timeline += apply_inbound_to_conversation(conversation, message, opened=opened)
+            touched[id(conversation)].messages.append(message)
+            messages.append(message)
+
+        Conversation.objects.bulk_create([t.conversation for t in touched.values() if t.opened])
+        update_rows([t.conversation for t in touched.values() if not t.opened], MOVED_FIELDS)
+        Message.objects.bulk_create(messages)
+        ConversationEvent.objects.bulk_create(timeline)
+
+        from routing.services import apply_sla_many, route_many
+
+        route_many(conversations=[(t.conversation, t.opened) for t in touched.values()])
+        apply_sla_many(
+            changes=[(t.conversation, t.messages[-1].created_at) for t in touched.values()]
+        )
+        _publish(list(touched.values()))
+    return messages
+
+
+def _continuable_conversations(
+    customers: dict[int, Customer], items: Sequence[InboundItem]
+) -> dict[int, Conversation]:
+    """Each customer's open, pending or snoozed conversation most recently active within
+    the continuity window of the earliest message, locked."""
+    window = timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
+    earliest = min(item.received_at for item in items)
+    best: dict[int, Conversation] = {}
+    candidates = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("endpoint")
+        .filter(
+            customer_id__in=customers,
+            status__in=Conversation.CONTINUABLE_STATUSES,
+            last_message_at__gte=earliest - window,
+        )
+        .order_by("id")
+    )
+    for conversation in candidates:
+        held = best.get(conversation.customer_id)
+        if held is None or (conversation.last_message_at, conversation.pk) > (
+            held.last_message_at,
+            held.pk,
+        ):
+            best[conversation.customer_id] = conversation
+    return best
+
+
+def _first_team_of_endpoints(endpoint_ids: set[int]) -> dict[int, int]:
+    owners: dict[int, int] = {}
+    rows = (
+        Team.endpoints.through.objects.filter(channelendpoint_id__in=endpoint_ids)
+        .order_by("team_id")
+        .values_list("channelendpoint_id", "team_id")
+    )
+    for endpoint_id, team_id in rows:
+        owners.setdefault(endpoint_id, team_id)
+    return owners
+
+
+def _publish(touched: list[_Touched]) -> None:
+    endpoint_teams: dict[int, list[int]] = {}
+    rows = Team.endpoints.through.objects.filter(
+        channelendpoint_id__in={t.conversation.endpoint_id for t in touched}
+    ).values_list("channelendpoint_id", "team_id")
+    for endpoint_id, team_id in rows:
+        endpoint_teams.setdefault(endpoint_id, []).append(team_id)
+    published = []
+    for item in touched:
+        conversation = item.conversation
+        groups = agent_groups_for_conversation(
+            conversation, endpoint_team_ids=endpoint_teams.get(conversation.endpoint_id, [])
+        )
+        published += [(events.message_created_event(m), groups) for m in item.messages]
+        changed = (
+            events.conversation_created_event if item.opened else events.conversation_updated_event
+        )
+        published.append((changed(conversation), groups))
+    publish_many_on_commit(published)
