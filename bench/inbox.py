@@ -300,9 +300,7 @@ def measure_renders(ids: dict, repeat: int) -> None:
 
     def timeline_sql(conversation):
         with CaptureQueriesContext(connection) as captured:
-            selectors.conversation_timeline(
-                conversation=conversation, limit=selectors.TIMELINE_FIRST_ITEMS
-            )
+            selectors.conversation_timeline(conversation=conversation)
         return [query["sql"] for query in captured]
 
     cases = [

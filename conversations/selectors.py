@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,14 +20,26 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from conversations.models import Conversation, ConversationEvent, Message, ReadMarker
+from conversations.templatetags.inbox_tags import (
+    channel_icon,
+    channel_label,
+    describe_event,
+    fold_quotes,
+    priority_class,
+    priority_label,
+    sanitize_html,
+)
 from customers.models import Customer, Identity
 from omnidesk.errors import ApplicationError, NotFoundError
 from omnidesk.roles import sees_everything
@@ -72,9 +85,15 @@ def visible_conversations(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
 
 
 def access_conversation(
-    *, user: AbstractBaseUser, conversation_id: int | str, lock: bool = False
+    *,
+    user: AbstractBaseUser,
+    conversation_id: int | str,
+    lock: bool = False,
+    with_read_at: bool = False,
 ) -> Conversation:
-    """The conversation if `user` may see it; otherwise NotFoundError (never say it exists)."""
+    """The conversation if `user` may see it; otherwise NotFoundError (never say it exists).
+    `with_read_at` also reads when `user` last looked at it (`my_read_at`, None if never)
+    in the same query, for `has_unseen_activity`."""
     try:
         pk = int(conversation_id)
     except (TypeError, ValueError):
@@ -82,12 +101,28 @@ def access_conversation(
     conversations = visible_conversations(user=user).select_related(
         "customer", "endpoint", "team", "assignee"
     )
+    if with_read_at:
+        conversations = conversations.annotate(
+            my_read_at=Subquery(
+                ReadMarker.objects.filter(user_id=user.pk, conversation_id=OuterRef("pk")).values(
+                    "read_at"
+                )[:1]
+            )
+        )
     if lock:
         conversations = conversations.select_for_update(of=("self",))
     conversation = conversations.filter(pk=pk).first()
     if conversation is None:
         raise NotFoundError("Conversation not found.")
     return conversation
+
+
+def has_unseen_activity(conversation: Conversation) -> bool:
+    """Whether the last message is newer than the viewer's read marker. Needs
+    `access_conversation(..., with_read_at=True)`. When False, marking it read again would
+    change nothing the inbox shows, so the view skips the write."""
+    read_at = conversation.my_read_at
+    return read_at is None or conversation.last_message_at > read_at
 
 
 def visible_customers(*, user: AbstractBaseUser) -> QuerySet[Customer]:
@@ -219,33 +254,237 @@ class TimelineItem:
         }
 
 
-def timeline(
-    *, customer: Customer, user: AbstractBaseUser | None = None, limit: int = 500
-) -> list[TimelineItem]:
-    """The customer's whole story across conversations and channels, oldest first.
+@dataclass(frozen=True)
+class TimelinePage:
+    """The latest items (oldest first) before a point, and the cursor for the page
+    before them (None: these reach the beginning)."""
 
-    With `user`, only conversations that user may see are included. At most the
-    latest `limit` items are returned.
-    """
+    items: list[TimelineItem]
+    earlier_cursor: str | None
+
+
+# The pane opens on the latest items; "Show earlier messages" pages back this many at
+# a time (a long thread is hundreds of messages nobody scrolls through on every open).
+TIMELINE_PAGE_ITEMS = 30
+
+
+def _item_key(item: TimelineItem) -> tuple[datetime, bool, int]:
+    # At one instant an event (e.g. "created") comes before the message it goes with.
+    return (item.at, item.kind != "event", item.item.pk)
+
+
+def encode_timeline_cursor(item: TimelineItem) -> str:
+    raw = f"{item.at.isoformat()}|{item.kind[0]}|{item.item.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_timeline_cursor(cursor: str) -> tuple[datetime, bool, int] | None:
+    """The `_item_key` of the oldest item shown, or None for a malformed cursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, kind, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        if kind not in ("m", "e"):
+            return None
+        return datetime.fromisoformat(at), kind == "m", int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def _timeline_page(
+    messages: QuerySet[Message],
+    events: QuerySet[ConversationEvent],
+    *,
+    limit: int,
+    before: str | None,
+) -> TimelinePage:
+    """Keyset page over two tables merged in `_item_key` order: the `limit` items just
+    before `before` (the latest when None). Fetching limit + 1 of each tells whether
+    anything older is left without counting."""
+    position = decode_timeline_cursor(before) if before else None
+    if position is not None:
+        at, is_message, pk = position
+        # Strictly before (at, is_message, pk): messages sort after events at one instant.
+        messages = messages.filter(
+            Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
+            if is_message
+            else Q(created_at__lt=at)
+        )
+        events = events.filter(
+            Q(created_at__lte=at)
+            if is_message
+            else Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
+        )
+    fetched = [
+        TimelineItem(m.created_at, "message", m.conversation_id, m)
+        for m in messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")[: limit + 1]
+    ]
+    fetched += [
+        TimelineItem(e.created_at, "event", e.conversation_id, e)
+        for e in events.select_related("actor").order_by("-created_at", "-id")[: limit + 1]
+    ]
+    fetched.sort(key=_item_key)
+    items = fetched[-limit:]
+    has_earlier = len(fetched) > limit
+    return TimelinePage(
+        items=items, earlier_cursor=encode_timeline_cursor(items[0]) if has_earlier else None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentLink:
+    url: str
+    filename: str
+    size: int
+    preview: bool  # an image we hold: shown inline
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """A timeline item as the pane prints it: display values computed once here, so the
+    template only prints (the pane is re-rendered on every event of the conversation)."""
+
+    is_message: bool
+    pk: int
+    conversation_id: int
+    conversation_url: str
+    css: str  # "dir-in kind-customer" for a message, "event-assigned" for an event
+    badges: SafeString  # channel and note/call badges
+    sender: str
+    iso_time: str
+    short_time: str
+    subject: str = ""
+    body: SafeString | str = ""  # messages: sanitised, quotes folded; events: description
+    attachments: list[AttachmentLink] = field(default_factory=list)
+    outbound: bool = False
+    delivery_status: str = ""
+    delivery_label: str = ""
+    delivery_error: str = ""
+    retry_url: str = ""
+
+
+_KIND_BADGES = {
+    Message.Kind.NOTE: SafeString('<span class="note-badge">Private note</span>'),
+    Message.Kind.CALL: SafeString('<span class="call-badge">Call</span>'),
+}
+
+
+@functools.cache
+def _channel_badge_html(channel: str) -> SafeString:
+    return format_html(
+        '<span class="channel-badge ch-{}">{}</span>', channel, channel_label(channel)
+    )
+
+
+def timeline_entries(items: list[TimelineItem], *, customer_name: str) -> list[TimelineEntry]:
+    """Display values for `items`; `customer_name` signs customer messages that carry no
+    sender name. Needs the authors, actors and attachments the timeline selectors load."""
+    prefix = reverse("inbox:inbox")
+    entries = []
+    for entry in items:
+        local = timezone.localtime(entry.at)
+        conversation_url = f"{prefix}c/{entry.conversation_id}/"
+        common = {
+            "pk": entry.item.pk,
+            "conversation_id": entry.conversation_id,
+            "conversation_url": conversation_url,
+            "iso_time": entry.at.isoformat(),
+            "short_time": f"{local:%b} {local.day}, {local:%H:%M}",
+        }
+        if entry.kind == "event":
+            event = entry.item
+            entries.append(
+                TimelineEntry(
+                    is_message=False,
+                    css=f"event-{event.kind}",
+                    badges=SafeString(""),
+                    sender="",
+                    body=describe_event(event),
+                    **common,
+                )
+            )
+            continue
+        message = entry.item
+        badges = _channel_badge_html(message.channel) if message.channel else SafeString("")
+        if message.kind in _KIND_BADGES:
+            badges = SafeString(badges + _KIND_BADGES[message.kind])
+        if message.author_id:
+            sender = _user_name(
+                message.author.first_name, message.author.last_name, message.author.get_username()
+            )
+        else:
+            sender = message.sender_name or customer_name
+        failed = message.delivery_status == Message.DeliveryStatus.FAILED
+        entries.append(
+            TimelineEntry(
+                is_message=True,
+                css=f"dir-{message.direction} kind-{message.kind}",
+                badges=badges,
+                sender=sender,
+                subject=message.subject,
+                body=format_html('<div class="email-html">{}</div>', sanitize_html(message.html))
+                if message.html
+                else fold_quotes(message.text),
+                attachments=[
+                    AttachmentLink(
+                        url=f"{prefix}attachments/{attachment.pk}/",
+                        filename=attachment.filename,
+                        size=attachment.size,
+                        preview=bool(attachment.is_image and attachment.file),
+                    )
+                    for attachment in message.attachments.all()
+                ],
+                outbound=message.direction == Message.Direction.OUTBOUND,
+                delivery_status=message.delivery_status,
+                delivery_label=message.get_delivery_status_display(),
+                delivery_error=message.delivery_error,
+                retry_url=f"{conversation_url}messages/{message.pk}/retry/" if failed else "",
+                **common,
+            )
+        )
+    return entries
+
+
+def customer_timeline(
+    *,
+    customer: Customer,
+    user: AbstractBaseUser | None = None,
+    limit: int = TIMELINE_PAGE_ITEMS,
+    before: str | None = None,
+) -> TimelinePage:
+    """The customer's whole story across conversations and channels, oldest first.
+    With `user`, only conversations that user may see are included."""
     conversations = Conversation.objects.filter(customer=customer)
     if user is not None:
         conversations = conversations.filter(pk__in=visible_conversations(user=user).values("pk"))
     conversation_ids = conversations.values("pk")
-    messages = (
-        Message.objects.filter(conversation_id__in=conversation_ids)
-        .select_related("author")
-        .prefetch_related("attachments")
-        .order_by("-created_at", "-id")[:limit]
+    return _timeline_page(
+        Message.objects.filter(conversation_id__in=conversation_ids),
+        ConversationEvent.objects.filter(conversation_id__in=conversation_ids),
+        limit=limit,
+        before=before,
     )
-    events = (
-        ConversationEvent.objects.filter(conversation_id__in=conversation_ids)
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:limit]
+
+
+def timeline(
+    *, customer: Customer, user: AbstractBaseUser | None = None, limit: int = 500
+) -> list[TimelineItem]:
+    """The latest `limit` items of `customer_timeline`, oldest first."""
+    return customer_timeline(customer=customer, user=user, limit=limit).items
+
+
+def conversation_timeline(
+    *,
+    conversation: Conversation,
+    limit: int = TIMELINE_PAGE_ITEMS,
+    before: str | None = None,
+) -> TimelinePage:
+    """Messages, notes, calls and events of one conversation, oldest first: the latest
+    `limit` before `before`. Three queries: messages, their attachments, events."""
+    return _timeline_page(
+        conversation.messages.all(), conversation.events.all(), limit=limit, before=before
     )
-    items = [TimelineItem(m.created_at, "message", m.conversation_id, m) for m in messages]
-    items += [TimelineItem(e.created_at, "event", e.conversation_id, e) for e in events]
-    items.sort(key=lambda item: (item.at, item.kind != "event", item.item.pk))
-    return items[-limit:]
 
 
 # --- The agent inbox -------------------------------------------------------------------
@@ -324,24 +563,15 @@ def _view_q(view: str, user: AbstractBaseUser) -> Q:
     return Q()
 
 
-def _unread_q() -> Q:
-    """Customer is waiting and something arrived since this agent last looked.
-    Needs the `my_read_at` annotation (see `_with_read_marker`)."""
-    return Q(waiting_since__isnull=False) & (
-        Q(my_read_at__isnull=True) | Q(last_message_at__gt=F("my_read_at"))
+def _unread_q(user: AbstractBaseUser) -> Q:
+    """Customer is waiting and nothing marks this agent as having looked since the last
+    message: one NOT EXISTS probe of the (user, conversation) unique index per row."""
+    seen = ReadMarker.objects.filter(
+        user_id=user.pk,
+        conversation_id=OuterRef("pk"),
+        read_at__gte=OuterRef("last_message_at"),
     )
-
-
-def _with_read_marker(
-    conversations: QuerySet[Conversation], user: AbstractBaseUser
-) -> QuerySet[Conversation]:
-    return conversations.annotate(
-        my_read_at=Subquery(
-            ReadMarker.objects.filter(user_id=user.pk, conversation_id=OuterRef("pk")).values(
-                "read_at"
-            )[:1]
-        )
-    )
+    return Q(waiting_since__isnull=False) & ~Exists(seen)
 
 
 def search_condition(q: str) -> Q:
@@ -410,11 +640,25 @@ def _filtered(
     return conversations
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InboxRow:
-    conversation: Conversation
-    channels: list[str]
+    """One line of the list as the template prints it: plain values, no model lookups
+    (a page of 25 rows is rendered on every list refresh of every agent)."""
+
+    id: int
+    url: str
+    customer_name: str
+    subject: str
+    preview: str
+    channels: list[str]  # every channel the conversation used, sorted
+    channel_icons: SafeString  # their icons, markup built once per channel kind
+    waiting: str  # compact waiting time ("12m"); empty when nobody waits
+    priority: int
+    priority_class: str
+    priority_label: str
+    assignee_name: str  # empty when unassigned
     unread: bool
+    last_message_at: datetime
 
 
 @dataclass(frozen=True)
@@ -423,8 +667,8 @@ class InboxPage:
     next_cursor: str | None
 
 
-def encode_cursor(conversation: Conversation) -> str:
-    raw = f"{conversation.last_message_at.isoformat()}|{conversation.pk}"
+def encode_cursor(last_message_at: datetime, pk: int) -> str:
+    raw = f"{last_message_at.isoformat()}|{pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -437,26 +681,46 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         return None
 
 
+# What a row shows, and nothing else: the list query reads these columns only.
+_ROW_FIELDS = (
+    "pk",
+    "subject",
+    "priority",
+    "last_channel",
+    "last_message_at",
+    "last_message_preview",
+    "waiting_since",
+    "customer_id",
+    "customer__name",
+    "assignee_id",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+    "unread",
+)
+
+
 def inbox_queryset(
     *, agent: AbstractBaseUser, filters: InboxFilters, cursor: str | None = None
-) -> QuerySet[Conversation]:
-    """The list's rows in order, before slicing (also what the benchmark times bare)."""
-    conversations = visible_conversations(user=agent).filter(
-        _view_q(filters.view, agent), status=filters.status
+) -> QuerySet:
+    """The list's rows in order, as dicts of `_ROW_FIELDS`, before slicing (also what
+    the benchmark times bare)."""
+    condition = _view_q(filters.view, agent)
+    if filters.view not in ("mine", "teams"):  # those two only hold visible rows already
+        condition &= visibility_filter(user=agent) or Q()
+    conversations = _filtered(
+        Conversation.objects.filter(condition, status=filters.status), filters
     )
-    conversations = _filtered(conversations, filters)
     position = decode_cursor(cursor) if cursor else None
     if position is not None:
         at, pk = position
         conversations = conversations.filter(
             Q(last_message_at__lt=at) | Q(last_message_at=at, pk__lt=pk)
         )
-    conversations = _with_read_marker(conversations, agent).annotate(
-        unread=ExpressionWrapper(_unread_q(), output_field=BooleanField())
+    conversations = conversations.annotate(
+        unread=ExpressionWrapper(_unread_q(agent), output_field=BooleanField())
     )
-    return conversations.select_related("customer", "assignee", "team").order_by(
-        "-last_message_at", "-pk"
-    )
+    return conversations.order_by("-last_message_at", "-pk").values(*_ROW_FIELDS)
 
 
 def inbox_page(
@@ -477,60 +741,83 @@ def inbox_page(
     channels: dict[int, list[str]] = {}
     if page:
         for conversation_id, channel in (
-            Message.objects.filter(conversation_id__in=[c.pk for c in page])
+            Message.objects.filter(conversation_id__in=[row["pk"] for row in page])
             .exclude(channel="")
             .order_by()  # the model's ordering would defeat DISTINCT
             .values_list("conversation_id", "channel")
             .distinct()
         ):
             channels.setdefault(conversation_id, []).append(channel)
+    url_prefix = reverse("inbox:inbox")
+    now = timezone.now()
     rows = [
         InboxRow(
-            conversation=c,
-            channels=sorted(channels.get(c.pk, [c.last_channel])),
-            unread=bool(c.unread),
+            id=row["pk"],
+            url=f"{url_prefix}c/{row['pk']}/",
+            customer_name=row["customer__name"] or f"Customer #{row['customer_id']}",
+            subject=row["subject"],
+            preview=row["last_message_preview"],
+            channels=(kinds := sorted(channels.get(row["pk"], [row["last_channel"]]))),
+            channel_icons=SafeString("".join(_channel_icon_html(kind) for kind in kinds)),
+            waiting=_compact_duration(now - row["waiting_since"]) if row["waiting_since"] else "",
+            priority=row["priority"],
+            priority_class=priority_class(row["priority"]),
+            priority_label=priority_label(row["priority"]),
+            assignee_name=_user_name(
+                row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]
+            )
+            if row["assignee_id"]
+            else "",
+            unread=bool(row["unread"]),
+            last_message_at=row["last_message_at"],
         )
-        for c in page
+        for row in page
     ]
-    return InboxPage(rows=rows, next_cursor=encode_cursor(page[-1]) if has_more else None)
+    next_cursor = encode_cursor(page[-1]["last_message_at"], page[-1]["pk"]) if has_more else None
+    return InboxPage(rows=rows, next_cursor=next_cursor)
+
+
+@functools.cache
+def _channel_icon_html(kind: str) -> SafeString:
+    return format_html(
+        '<span class="channel-icon ch-{}" title="{}">{}</span>',
+        kind,
+        channel_label(kind),
+        channel_icon(kind),
+    )
+
+
+def _compact_duration(elapsed: timedelta) -> str:
+    """45s, 12m, 3h, 2d."""
+    seconds = max(int(elapsed.total_seconds()), 0)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _user_name(first_name: str, last_name: str, username: str) -> str:
+    """What `user.get_full_name() or user.get_username()` gives, from plain columns."""
+    return f"{first_name} {last_name}".strip() or username
 
 
 def inbox_counts(*, agent: AbstractBaseUser, status: str = Conversation.Status.OPEN) -> dict:
     """Counts per view, and the agent's unread count, in ONE query:
     `SELECT COUNT(*) FILTER (WHERE ...), ... FROM conversation WHERE visible AND status`."""
-    conversations = _with_read_marker(
-        visible_conversations(user=agent).filter(status=status), agent
-    )
-    counts = conversations.aggregate(
-        mine=Count("pk", filter=_view_q("mine", agent)),
-        unassigned=Count("pk", filter=_view_q("unassigned", agent)),
-        teams=Count("pk", filter=_view_q("teams", agent)),
-        all=Count("pk"),
-        unread_mine=Count("pk", filter=_view_q("mine", agent) & _unread_q()),
+    counts = (
+        visible_conversations(user=agent)
+        .filter(status=status)
+        .aggregate(
+            mine=Count("pk", filter=_view_q("mine", agent)),
+            unassigned=Count("pk", filter=_view_q("unassigned", agent)),
+            teams=Count("pk", filter=_view_q("teams", agent)),
+            all=Count("pk"),
+            unread_mine=Count("pk", filter=_view_q("mine", agent) & _unread_q(agent)),
+        )
     )
     if not sees_everything(agent):
         counts.pop("all")
     return counts
-
-
-def conversation_timeline(*, conversation: Conversation, limit: int = 500) -> list[TimelineItem]:
-    """Every message, note, call and event of one conversation, oldest first; at most the
-    latest `limit` items. Three queries: messages, their attachments, events."""
-    messages = list(
-        conversation.messages.select_related("author")
-        .prefetch_related("attachments")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    events = list(
-        conversation.events.select_related("actor").order_by("-created_at", "-id")[:limit]
-    )
-    items = [TimelineItem(m.created_at, "message", m.conversation_id, m) for m in messages]
-    items += [TimelineItem(e.created_at, "event", e.conversation_id, e) for e in events]
-    items.sort(key=lambda item: (item.at, item.kind != "event", item.item.pk))
-    return items[-limit:]
-
-
-TIMELINE_FIRST_ITEMS = 100
 
 
 def latest_message_id(*, conversation: Conversation) -> int:

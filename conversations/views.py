@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
@@ -26,10 +25,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
-
-
-# Rows link to "/inbox/c/<id>/"; one reverse() per page instead of two per row.
-CONVERSATION_URL_PREFIX = reverse_lazy("inbox:inbox")
 
 
 def inbox_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -65,8 +60,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 @inbox_view
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
-    services.mark_read(conversation=conversation, user=request.user)
+    conversation = selectors.access_conversation(
+        user=request.user, conversation_id=conversation_id, with_read_at=True
+    )
+    if selectors.has_unseen_activity(conversation):
+        services.mark_read(conversation=conversation, user=request.user)
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return render(
             request,
@@ -88,7 +86,6 @@ def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> H
         # Counts arrive right after first paint (hx-trigger="load"): the list is what the
         # agent needs first, and counting 100,000 rows should not delay it.
         "open_id": conversation.pk if conversation else None,
-        "conversation_url_prefix": CONVERSATION_URL_PREFIX,
     }
     if conversation is not None:
         context |= _conversation_context(request, conversation)
@@ -117,7 +114,6 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "open_id": _int_or_none(request.GET.get("open")),
             "appending": bool(request.GET.get("cursor")),
-            "conversation_url_prefix": CONVERSATION_URL_PREFIX,
         },
     )
 
@@ -139,18 +135,18 @@ def counts(request: HttpRequest) -> HttpResponse:
 # --- The conversation pane --------------------------------------------------------------
 
 
-def _conversation_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+def _conversation_context(
+    request: HttpRequest, conversation: Conversation, *, timeline: bool = True
+) -> dict[str, Any]:
+    """Everything the pane shows; `timeline=False` for the header and sidebar fragments,
+    which a live refresh re-fetches without the timeline."""
     choices = services.reply_endpoint_choices(conversation)
     default = selectors.default_reply_message(conversation)
     default_endpoint_id = default.endpoint_id if default else conversation.endpoint_id
     if choices and default_endpoint_id not in {e.pk for e in choices}:
         default_endpoint_id = choices[0].pk
-    return {
+    context = {
         "conversation": conversation,
-        "timeline": selectors.conversation_timeline(
-            conversation=conversation, limit=selectors.TIMELINE_FIRST_ITEMS
-        ),
-        "timeline_limit": selectors.TIMELINE_FIRST_ITEMS,
         "history": False,
         "endpoint_choices": choices,
         "default_endpoint_id": default_endpoint_id,
@@ -168,6 +164,11 @@ def _conversation_context(request: HttpRequest, conversation: Conversation) -> d
         "mode": "reply",
         "draft_text": "",
     }
+    if timeline:
+        context |= _timeline_context(
+            selectors.conversation_timeline(conversation=conversation), conversation
+        )
+    return context
 
 
 def _pane(request: HttpRequest, conversation_id: int, **extra: Any) -> HttpResponse:
@@ -178,32 +179,40 @@ def _pane(request: HttpRequest, conversation_id: int, **extra: Any) -> HttpRespo
     return render(request, "conversations/_conversation_open.html", context, status=status)
 
 
+def _timeline_context(page: selectors.TimelinePage, conversation: Conversation) -> dict[str, Any]:
+    return {
+        "entries": selectors.timeline_entries(page.items, customer_name=str(conversation.customer)),
+        "earlier_cursor": page.earlier_cursor,
+    }
+
+
 @require_GET
 @inbox_view
 def timeline(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """The conversation's timeline, or with `history=1` the customer's whole story
-    across every conversation this agent may see."""
-    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    """The conversation's latest timeline items, or with `history=1` the customer's whole
+    story across every conversation this agent may see. With `before` (the cursor of
+    "Show earlier messages") only the items before it, to insert above those shown."""
+    before = request.GET.get("before") or None
+    conversation = selectors.access_conversation(
+        user=request.user, conversation_id=conversation_id, with_read_at=before is None
+    )
     history = request.GET.get("history") == "1"
-    # The pane opens on the latest items; "Show earlier" asks for up to 500.
-    limit = 500 if request.GET.get("full") == "1" else selectors.TIMELINE_FIRST_ITEMS
-    items = (
-        selectors.timeline(customer=conversation.customer, user=request.user, limit=limit)
-        if history
-        else selectors.conversation_timeline(conversation=conversation, limit=limit)
+    if history:
+        page = selectors.customer_timeline(
+            customer=conversation.customer, user=request.user, before=before
+        )
+    else:
+        page = selectors.conversation_timeline(conversation=conversation, before=before)
+        if before is None and selectors.has_unseen_activity(conversation):
+            services.mark_read(conversation=conversation, user=request.user)
+    context = {"conversation": conversation, "history": history} | _timeline_context(
+        page, conversation
     )
-    if not history:
-        services.mark_read(conversation=conversation, user=request.user)
-    return render(
-        request,
-        "conversations/_timeline.html",
-        {
-            "conversation": conversation,
-            "timeline": items,
-            "history": history,
-            "timeline_limit": limit,
-        },
-    )
+    if before is not None:
+        return render(
+            request, "conversations/_timeline_items.html", context | {"earlier_request": True}
+        )
+    return render(request, "conversations/_timeline.html", context)
 
 
 @require_GET
@@ -213,7 +222,7 @@ def header(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(
         request,
         "conversations/_header.html",
-        _conversation_context(request, conversation),
+        _conversation_context(request, conversation, timeline=False),
     )
 
 
@@ -224,7 +233,7 @@ def sidebar(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(
         request,
         "conversations/_sidebar.html",
-        _conversation_context(request, conversation),
+        _conversation_context(request, conversation, timeline=False),
     )
 
 

@@ -214,6 +214,20 @@
   setInterval(renderCollisions, 1000);
 
   // --- After HTMX swaps -------------------------------------------------------------------
+  // "Show earlier messages" inserts older items above what the agent is reading: keep
+  // the same distance from the bottom so the view does not jump.
+  var keepFromBottom = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var wrap = $("timeline-wrap");
+    if (target && target.id === "timeline-earlier" && wrap) keepFromBottom = wrap.scrollHeight - wrap.scrollTop;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var wrap = $("timeline-wrap");
+    if (keepFromBottom === null || !wrap) return;
+    wrap.scrollTop = wrap.scrollHeight - keepFromBottom;
+    keepFromBottom = null;
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (!target) return;
