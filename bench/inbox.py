@@ -8,7 +8,9 @@ browser latency against a raw Redis publish/subscribe round trip, in the same ru
 
 Renders go through the Django test client (middleware, view, selectors, templates), so
 the ratio is the whole server-side cost of the page over its own SQL run bare with
-psycopg. Query counts are printed to show they are constant (no N+1).
+psycopg. Query counts are printed to show they are constant (no N+1). The last line is
+the floor every request pays before its view's own work (session and user loads), to
+read the ratios by: it is outside every bare query.
 
 Production settings, as the desk is deployed: DJANGO_DEBUG=0 (no debug cursor recording
 every query, cached template loaders), a bench-only SECRET_KEY, static files collected
@@ -371,6 +373,30 @@ def measure_renders(ids: dict, repeat: int) -> None:
     assert response.status_code == 200, ("/inbox/", response.status_code)
     full_ms = median_ms(lambda: client.get("/inbox/?view=teams", secure=True), repeat)
     print(f"{'whole /inbox/ page (agent)':46} {full_ms:9.2f} {'':>9} {'':>7} {len(captured):8d}")
+    floor_ms, floor_queries = measure_floor(client, repeat)
+    label = "floor: login_required empty view"
+    print(f"{label:46} {floor_ms:9.2f} {'':>9} {'':>7} {floor_queries:8d}")
+
+
+def measure_floor(client, repeat: int) -> tuple[float, int]:
+    """What every inbox request pays before its own work (test client, middleware,
+    session and user loads), from an empty login_required view mounted for the run."""
+    from django.contrib.auth.decorators import login_required
+    from django.db import connection
+    from django.http import HttpResponse
+    from django.urls import clear_url_caches, path
+
+    from omnidesk import urls
+
+    urls.urlpatterns.append(
+        path("bench-floor/", login_required(lambda request: HttpResponse("ok")))
+    )
+    clear_url_caches()
+    client.get("/bench-floor/", secure=True)
+    captured: list[str] = []
+    with connection.execute_wrapper(counting(captured)):
+        client.get("/bench-floor/", secure=True)
+    return median_ms(lambda: client.get("/bench-floor/", secure=True), repeat), len(captured)
 
 
 # --- Latency ------------------------------------------------------------------------------
