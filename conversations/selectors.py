@@ -8,7 +8,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,6 +39,7 @@ from conversations.templatetags.inbox_tags import (
     priority_class,
     priority_label,
     sanitize_html,
+    waiting_for,
 )
 from customers.models import Customer, Identity
 from omnidesk.errors import ApplicationError, NotFoundError
@@ -749,32 +750,36 @@ def inbox_page(
         ):
             channels.setdefault(conversation_id, []).append(channel)
     url_prefix = reverse("inbox:inbox")
-    now = timezone.now()
     rows = [
-        InboxRow(
-            id=row["pk"],
-            url=f"{url_prefix}c/{row['pk']}/",
-            customer_name=row["customer__name"] or f"Customer #{row['customer_id']}",
-            subject=row["subject"],
-            preview=row["last_message_preview"],
-            channels=(kinds := sorted(channels.get(row["pk"], [row["last_channel"]]))),
-            channel_icons=SafeString("".join(_channel_icon_html(kind) for kind in kinds)),
-            waiting=_compact_duration(now - row["waiting_since"]) if row["waiting_since"] else "",
-            priority=row["priority"],
-            priority_class=priority_class(row["priority"]),
-            priority_label=priority_label(row["priority"]),
-            assignee_name=_user_name(
-                row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]
-            )
-            if row["assignee_id"]
-            else "",
-            unread=bool(row["unread"]),
-            last_message_at=row["last_message_at"],
-        )
+        _inbox_row(row, sorted(channels.get(row["pk"], [row["last_channel"]])), url_prefix)
         for row in page
     ]
     next_cursor = encode_cursor(page[-1]["last_message_at"], page[-1]["pk"]) if has_more else None
     return InboxPage(rows=rows, next_cursor=next_cursor)
+
+
+def _inbox_row(row: dict[str, Any], channels: list[str], url_prefix: str) -> InboxRow:
+    assignee_name = ""
+    if row["assignee_id"]:
+        assignee_name = _user_name(
+            row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]
+        )
+    return InboxRow(
+        id=row["pk"],
+        url=f"{url_prefix}c/{row['pk']}/",
+        customer_name=row["customer__name"] or f"Customer #{row['customer_id']}",
+        subject=row["subject"],
+        preview=row["last_message_preview"],
+        channels=channels,
+        channel_icons=SafeString("".join(_channel_icon_html(kind) for kind in channels)),
+        waiting=waiting_for(row["waiting_since"]),
+        priority=row["priority"],
+        priority_class=priority_class(row["priority"]),
+        priority_label=priority_label(row["priority"]),
+        assignee_name=assignee_name,
+        unread=bool(row["unread"]),
+        last_message_at=row["last_message_at"],
+    )
 
 
 @functools.cache
@@ -785,15 +790,6 @@ def _channel_icon_html(kind: str) -> SafeString:
         channel_label(kind),
         channel_icon(kind),
     )
-
-
-def _compact_duration(elapsed: timedelta) -> str:
-    """45s, 12m, 3h, 2d."""
-    seconds = max(int(elapsed.total_seconds()), 0)
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def _user_name(first_name: str, last_name: str, username: str) -> str:
