@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -71,15 +72,15 @@ def _sequence_key(group: str) -> str:
     return f"realtime:seq:{group}"
 
 
-def next_sequence(group: str) -> int:
-    """The next number of `group`'s stream (atomic in Redis; per process in memory)."""
+def reserve_sequences(group: str, count: int) -> int:
+    """Reserve the next `count` numbers of `group`'s stream (atomic in Redis; per process
+    in memory); returns the last of them."""
     key = _sequence_key(group)
-    cache.add(key, 0, timeout=None)
     try:
-        return cache.incr(key)
-    except ValueError:  # evicted between add and incr
+        return cache.incr(key, count)
+    except ValueError:  # the first message of the group (or the counter was evicted)
         cache.add(key, 0, timeout=None)
-        return cache.incr(key)
+        return cache.incr(key, count)
 
 
 def current_sequences(groups: Iterable[str]) -> dict[str, int]:
@@ -93,14 +94,20 @@ def _send_many(items: list[tuple[dict[str, Any], list[str]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    counts = Counter(group for _, groups in items for group in groups)
+    # One counter update per group for the whole batch, not one per event.
+    next_seq: dict[str, int] = {}
+    for group, count in counts.items():
+        try:
+            next_seq[group] = reserve_sequences(group, count) - count + 1
+        except Exception:
+            logger.exception("realtime sequence failed", extra={"group": group})
     messages = []
     for event, groups in items:
         for group in groups:
-            try:
-                seq = next_sequence(group)
-            except Exception:
-                logger.exception("realtime sequence failed", extra={"group": group})
+            if group not in next_seq:
                 continue
+            seq, next_seq[group] = next_seq[group], next_seq[group] + 1
             message = {"type": "omnidesk.event", "event": event, "group": group, "seq": seq}
             messages.append((group, message))
     # One hop into the event loop for all groups: async_to_sync per group costs a thread

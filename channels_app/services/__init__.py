@@ -132,7 +132,7 @@ EVENT_HANDLERS["call"] = _handle_message
 _INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 
 
-def process_inbound_event(*, event_id: int) -> InboundEvent | None:
+def process_inbound_event(*, event_id: int) -> str | None:
     """Turn a stored event into domain changes, exactly once, and with it the other
     message events waiting behind it (up to `OMNIDESK_INBOUND_BATCH_SIZE` in all).
 
@@ -141,13 +141,14 @@ def process_inbound_event(*, event_id: int) -> InboundEvent | None:
     SKIP LOCKED, so workers draining a backlog share it instead of queueing on each
     other; their own tasks then find them processed. Bad data marks an event failed
     with the error (re-processable by an admin); infrastructure errors propagate so the
-    task retries and the events stay pending.
+    task retries and the events stay pending. Returns the event's status afterwards
+    (None for an unknown id).
     """
-    seen = InboundEvent.objects.filter(pk=event_id).first()
-    if seen is None or seen.status != InboundEvent.Status.PENDING:
+    status = InboundEvent.objects.filter(pk=event_id).values_list("status", flat=True).first()
+    if status != InboundEvent.Status.PENDING:
         # Already processed (by a batch, or a redelivered task): a plain read, no lock,
         # no write, so a drained backlog's remaining tasks cost almost nothing.
-        return seen
+        return status
     with transaction.atomic():
         event = (
             InboundEvent.objects.select_for_update(of=("self",))
@@ -156,7 +157,7 @@ def process_inbound_event(*, event_id: int) -> InboundEvent | None:
             .first()
         )
         if event is None or event.status != InboundEvent.Status.PENDING:
-            return event
+            return event.status if event else None
         batch = [event]
         if event.kind == "message" and settings.OMNIDESK_INBOUND_BATCH_SIZE > 1:
             batch += (
@@ -168,7 +169,7 @@ def process_inbound_event(*, event_id: int) -> InboundEvent | None:
                 .order_by("id")[: settings.OMNIDESK_INBOUND_BATCH_SIZE - 1]
             )
         _process_in_order(sorted(batch, key=lambda e: e.pk))
-    return event
+    return event.status
 
 
 def _process_in_order(events: list[InboundEvent]) -> None:

@@ -7,6 +7,8 @@ import threading
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import connection
 from django.utils import timezone
 
@@ -351,3 +353,38 @@ def test_two_workers_draining_one_backlog_process_each_message_once():
         assert len(numbers) == 5
         assert len({n % 12 for n in numbers}) == 1
     assert set(InboundEvent.objects.values_list("status", "attempts")) == {("processed", 1)}
+
+
+def test_a_batch_numbers_its_events_per_group_without_gaps(
+    desk, django_capture_on_commit_callbacks
+):
+    """Sequence numbers are reserved once per group for the whole batch; a listener
+    still sees consecutive numbers, so it never resyncs for nothing."""
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(team_group(Team.objects.get().pk), channel)
+    event_ids = queue_without_processing(
+        [
+            (
+                desk["api"],
+                InboundMessage(
+                    provider_id=f"q{n}", identities={"email": f"q{n}@example.com"}, text="Hi"
+                ),
+            )
+            for n in range(3)
+        ],
+        django_capture_on_commit_callbacks,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        process_inbound_event.apply(args=[event_ids[0]])
+
+    async def receive_all() -> list[dict]:
+        return [await layer.receive(channel) for _ in range(8)]
+
+    received = async_to_sync(receive_all)()
+    seqs = [message["seq"] for message in received]
+    assert seqs == list(range(seqs[0], seqs[0] + 8))
+    # Three new conversations and their messages, and the two the online agents took.
+    assert sorted(message["event"]["type"] for message in received) == (
+        ["conversation.created"] * 3 + ["conversation.updated"] * 2 + ["message.created"] * 3
+    )
