@@ -158,9 +158,13 @@ def run_burst(workload: list) -> float:
             endpoint=endpoint, messages=[message], raw={"id": message.provider_id}
         )
         event_ids += [a.event.pk for a in accepted if a.created]
+    accepted_at = time.perf_counter()
     for event_id in event_ids:
         process_inbound_event.apply(args=[event_id])
-    return time.perf_counter() - started
+    finished = time.perf_counter()
+    accepting, processing = accepted_at - started, finished - accepted_at
+    print(f"  burst: accepting {accepting:.1f} s, processing {processing:.1f} s")
+    return finished - started
 
 
 def run_one_at_a_time(workload: list) -> float:

@@ -173,9 +173,7 @@ class Message(models.Model):
             ),
             # Inbox search; queries must build the very same expression
             # (conversations.selectors.MESSAGE_SEARCH_VECTOR) for PostgreSQL to use it.
-            GinIndex(
-                SearchVector("subject", "text", config="simple"), name="message_search_idx"
-            ),
+            GinIndex(SearchVector("subject", "text", config="simple"), name="message_search_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

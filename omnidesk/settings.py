@@ -94,6 +94,14 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Server-side parameters let psycopg prepare the statements a connection runs
+        # again and again (after 5 uses), so PostgreSQL plans them once, not per query.
+        # Set OMNIDESK_DB_SERVER_SIDE_BINDING=0 behind a transaction-mode pooler that
+        # cannot keep prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
+            "OMNIDESK_DB_SERVER_SIDE_BINDING", True
+        )
 else:
     DATABASES = {
         "default": {

@@ -106,7 +106,7 @@ def iso_time(value: datetime | None) -> str:
 
 @register.filter
 def short_time(value: datetime | None) -> str:
-    """"Nov 23, 14:05" in the desk's time zone; cheaper than the `date` filter, which
+    """ "Nov 23, 14:05" in the desk's time zone; cheaper than the `date` filter, which
     matters on a timeline of hundreds of items."""
     if value is None:
         return ""
