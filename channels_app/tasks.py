@@ -21,6 +21,18 @@ def process_inbound_event(event_id: int) -> None:
     services.process_inbound_event(event_id=event_id)
 
 
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=10,
+)
+def drain_inbound_events() -> int:
+    return services.drain_inbound_events()
+
+
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def deliver_message(self, message_id: int) -> str:
     outcome = services.deliver_message(message_id=message_id)

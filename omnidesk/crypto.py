@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from typing import Any
@@ -13,7 +14,11 @@ from django.db import models
 
 
 def _fernet() -> Fernet:
-    secret = settings.OMNIDESK_ENCRYPTION_KEY or settings.SECRET_KEY
+    return _fernet_for(settings.OMNIDESK_ENCRYPTION_KEY or settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet_for(secret: str) -> Fernet:
     key = base64.urlsafe_b64encode(
         hashlib.sha256(f"omnidesk-credentials:{secret}".encode()).digest()
     )
@@ -25,8 +30,16 @@ def encrypt_json(value: dict[str, Any]) -> str:
 
 
 def decrypt_json(token: str) -> dict[str, Any]:
+    # A fresh dict each time: callers may change what they get.
+    return json.loads(_decrypt(token, _fernet()))
+
+
+@functools.lru_cache(maxsize=256)
+def _decrypt(token: str, fernet: Fernet) -> bytes:
+    """Every load of an endpoint (once per inbound event) decrypts the same few tokens:
+    remember the plaintext of recent ones rather than redo the HMAC and AES each time."""
     try:
-        return json.loads(_fernet().decrypt(token.encode()))
+        return fernet.decrypt(token.encode())
     except InvalidToken as exc:
         raise ValueError("credentials cannot be decrypted with the configured key") from exc
 

@@ -162,6 +162,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "channels_app.tasks.process_inbound_event": {"queue": "inbound"},
+    "channels_app.tasks.drain_inbound_events": {"queue": "inbound"},
     "channels_app.tasks.deliver_message": {"queue": "outbound"},
     "channels_app.tasks.sweep_stranded_work": {"queue": "periodic"},
     "*.tasks.scan_*": {"queue": "periodic"},
@@ -270,8 +271,8 @@ OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP = int(
 OMNIDESK_CSAT_REPLY_WINDOW_HOURS = int(os.environ.get("OMNIDESK_CSAT_REPLY_WINDOW_HOURS", "72"))
 # Inbound events still pending after this long are re-enqueued by the sweep.
 OMNIDESK_STRANDED_AFTER_SECONDS = int(os.environ.get("OMNIDESK_STRANDED_AFTER_SECONDS", "60"))
-# A worker processing an inbound event takes up to this many waiting message events with it
-# in one transaction (1 turns batching off).
+# Inbound events are processed in batches of up to this many per transaction (1 turns
+# batching off).
 OMNIDESK_INBOUND_BATCH_SIZE = int(os.environ.get("OMNIDESK_INBOUND_BATCH_SIZE", "100"))
 # Key for credentials encrypted at rest; derived from SECRET_KEY when unset.
 OMNIDESK_ENCRYPTION_KEY = os.environ.get("OMNIDESK_ENCRYPTION_KEY", "")

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -43,14 +44,17 @@ def accept_inbound(
     nor re-enqueued. Nothing here calls a provider or does the domain work, so a
     webhook answers in milliseconds.
     """
-    results: list[Accepted] = []
-    with transaction.atomic():
-        for message in messages:
-            results.append(_store_event_once(endpoint, message, raw or {}))
-        new_ids = [result.event.pk for result in results if result.created]
-        if new_ids:
-            # robust: a broker outage must not fail the request; the sweep re-enqueues.
-            transaction.on_commit(lambda: _enqueue_processing(new_ids), robust=True)
+    if len(messages) == 1:
+        # One INSERT commits on its own (or joins the caller's transaction): no BEGIN and
+        # COMMIT round trips around it.
+        results = [_store_event_once(endpoint, messages[0], raw or {})]
+    else:
+        with transaction.atomic():
+            results = [_store_event_once(endpoint, message, raw or {}) for message in messages]
+    if any(result.created for result in results):
+        # After commit (at once when there is no transaction around us). robust: a broker
+        # outage must not fail the request; the sweep re-enqueues.
+        transaction.on_commit(schedule_drain, robust=True)
     return results
 
 
@@ -92,6 +96,52 @@ def _enqueue_processing(event_ids: list[int]) -> None:
 
     for event_id in event_ids:
         process_inbound_event.delay(event_id)
+
+
+DRAIN_SCHEDULED_KEY = "inbound:drain-scheduled"
+# Past this, a drain that never started (a lost task) no longer stops new ones.
+DRAIN_SCHEDULED_SECONDS = 10
+# A drain hands over to a fresh task after this many batches, so one task never runs long.
+DRAIN_MAX_BATCHES = 50
+
+
+def schedule_drain() -> None:
+    """Make sure a drain task is queued. One waiting drain takes every event stored
+    before it starts, so while one waits, accepting more events queues nothing more: a
+    burst costs one cache write per event instead of one task each."""
+    from channels_app.tasks import drain_inbound_events
+
+    if cache.add(DRAIN_SCHEDULED_KEY, 1, timeout=DRAIN_SCHEDULED_SECONDS):
+        try:
+            drain_inbound_events.delay()
+        except Exception:
+            # No drain is queued after all: let the next event try again.
+            cache.delete(DRAIN_SCHEDULED_KEY)
+            raise
+
+
+def drain_inbound_events() -> int:
+    """Process waiting events, oldest first, in batches, until none is left; returns how
+    many were processed. Workers draining at the same time share the backlog (SKIP
+    LOCKED). Events waiting for something else (RetryLater) are left to the sweep."""
+    # From here on, an event accepted now schedules another drain: none is left behind.
+    cache.delete(DRAIN_SCHEDULED_KEY)
+    processed = 0
+    for _ in range(DRAIN_MAX_BATCHES):
+        with transaction.atomic():
+            batch = list(
+                InboundEvent.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("endpoint")
+                .defer("raw")  # the provider's payload: kept for audits, not needed here
+                .filter(status=InboundEvent.Status.PENDING, error="")
+                .order_by("id")[: settings.OMNIDESK_INBOUND_BATCH_SIZE]
+            )
+            _process_in_order(batch)
+        processed += len(batch)
+        if len(batch) < settings.OMNIDESK_INBOUND_BATCH_SIZE:
+            return processed
+    schedule_drain()
+    return processed
 
 
 class RetryLater(Exception):
