@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -69,8 +70,11 @@ def normalize_email(value: str) -> str:
     return f"{local.lower()}@{ascii_domain}"
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_phone(value: str, default_region: str = "US") -> str:
-    """Return the number in E.164, reading national numbers in `default_region`."""
+    """Return the number in E.164, reading national numbers in `default_region`.
+    Remembered per input: parsing is the costly part of resolving a sender, and the same
+    numbers write again and again."""
     raw = (value or "").strip()
     if raw.startswith("whatsapp:"):
         raw = raw.removeprefix("whatsapp:")
