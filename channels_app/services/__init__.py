@@ -131,11 +131,11 @@ def drain_inbound_events() -> int:
         with transaction.atomic():
             batch = list(
                 InboundEvent.objects.select_for_update(of=("self",), skip_locked=True)
-                .select_related("endpoint")
                 .defer("raw")  # the provider's payload: kept for audits, not needed here
                 .filter(status=InboundEvent.Status.PENDING, error="")
                 .order_by("id")[: settings.OMNIDESK_INBOUND_BATCH_SIZE]
             )
+            _attach_endpoints(batch)
             _process_in_order(batch)
         processed += len(batch)
         if len(batch) < settings.OMNIDESK_INBOUND_BATCH_SIZE:
@@ -222,9 +222,17 @@ def process_inbound_event(*, event_id: int) -> str | None:
     return event.status
 
 
+def _attach_endpoints(events: list[InboundEvent]) -> None:
+    """One load per endpoint of the batch (a batch has a handful), not one per event."""
+    endpoints = ChannelEndpoint.objects.in_bulk({event.endpoint_id for event in events})
+    for event in events:
+        event.endpoint = endpoints[event.endpoint_id]
+
+
 def _process_in_order(events: list[InboundEvent]) -> None:
-    """Runs of plain messages go through the batch path; anything else, one by one, in
-    between, so every customer's messages keep their order."""
+    """Runs of plain messages (a run may be one message) go through the batch path;
+    anything else, one by one, in between, so every customer's messages keep their
+    order."""
     run: list[tuple[InboundEvent, InboundMessage]] = []
     for event in events:
         inbound = _batchable_message(event)
@@ -248,9 +256,7 @@ def _batchable_message(event: InboundEvent) -> InboundMessage | None:
 
 
 def _process_run(run: list[tuple[InboundEvent, InboundMessage]]) -> None:
-    if len(run) < 2:
-        for event, _ in run:
-            _process_one(event)
+    if not run:
         return
     try:
         with transaction.atomic():
@@ -267,10 +273,16 @@ def _process_run(run: list[tuple[InboundEvent, InboundMessage]]) -> None:
             )
     except _INFRASTRUCTURE_ERRORS:
         raise
-    except Exception:
+    except Exception as exc:
         # One bad message must not fail its neighbours: the batch's savepoint is gone,
-        # so each event gets its own chance (and its own error).
-        logger.warning("inbound batch failed, processing its events one by one", exc_info=True)
+        # so each event gets its own chance (and its own error). Bad data is expected;
+        # anything else is a bug worth a traceback.
+        expected = isinstance(exc, ApplicationError)
+        logger.log(
+            logging.INFO if expected else logging.WARNING,
+            "inbound batch failed, processing its events one by one",
+            exc_info=not expected,
+        )
         for event, _ in run:
             _process_one(event)
         return

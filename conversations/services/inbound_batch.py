@@ -177,8 +177,7 @@ def _continuable_conversations(
     earliest = min(item.received_at for item in items)
     best: dict[int, Conversation] = {}
     candidates = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("endpoint")
+        Conversation.objects.select_for_update()
         .filter(
             customer_id__in=customers,
             status__in=Conversation.CONTINUABLE_STATUSES,
