@@ -47,7 +47,12 @@ class InboundEvent(models.Model):
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
 
-    endpoint = models.ForeignKey(ChannelEndpoint, on_delete=models.PROTECT, related_name="events")
+    endpoint = models.ForeignKey(
+        ChannelEndpoint,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,  # leads the unique (endpoint, provider_id) index
+    )
     provider_id = models.CharField(max_length=255)
     kind = models.CharField(max_length=32, default="message")
     raw = models.JSONField(default=dict, help_text="The provider's payload, as received.")

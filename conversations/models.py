@@ -32,13 +32,17 @@ class Conversation(models.Model):
     CONTINUABLE_STATUSES = (Status.OPEN, Status.PENDING, Status.SNOOZED)
 
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="conversations"
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        db_index=False,  # leads the composite indexes in Meta
     )
     endpoint = models.ForeignKey(
         "channels_app.ChannelEndpoint",
         on_delete=models.PROTECT,
         related_name="conversations",
         help_text="The inbox the conversation started in; decides which teams see it.",
+        db_index=False,  # leads the composite indexes in Meta
     )
     team = models.ForeignKey(
         "routing.Team",
@@ -46,6 +50,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="conversations",
+        db_index=False,  # leads the composite indexes in Meta
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -53,6 +58,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_conversations",
+        db_index=False,  # leads the composite indexes in Meta
     )
     subject = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
@@ -113,7 +119,10 @@ class Message(models.Model):
         NOT_APPLICABLE = "n/a", "Not applicable"
 
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,  # leads the composite indexes in Meta
     )
     direction = models.CharField(max_length=8, choices=Direction.choices)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -230,7 +239,12 @@ class ConversationEvent(models.Model):
         SLA = "sla", "SLA"
         DELIVERY_FAILED = "delivery_failed", "Delivery failed"
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # leads the composite index in Meta
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
