@@ -102,6 +102,13 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
             "OMNIDESK_DB_SERVER_SIDE_BINDING", True
         )
+        # JIT compiles plans for analytics-sized queries; the desk runs short OLTP queries
+        # that never pay back its compile time (tens of ms on the inbox counts).
+        # OMNIDESK_DB_OPTIONS replaces these startup options ("" sends none, e.g. for a
+        # pooler that refuses them); `?options=` in DATABASE_URL wins over both.
+        _db_options = os.environ.get("OMNIDESK_DB_OPTIONS", "-c jit=off")
+        if _db_options:
+            DATABASES["default"]["OPTIONS"].setdefault("options", _db_options)
 else:
     DATABASES = {
         "default": {
@@ -149,6 +156,10 @@ if REDIS_URL:
             "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
+    # Sessions read from Redis, written to both: no session query per request, and a
+    # Redis flush or restart signs nobody out. Not with the per-process local memory
+    # cache below, where a session ended in one process would live on in the others.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -206,6 +217,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # The session's user is loaded with its agent profile (the role) in one query.
+    "omnidesk.auth.ProfileModelBackend",
+    # Only for sessions signed in before the backend above existed: Django keeps the
+    # backend's path in the session and signs the user out when it is not listed. (A
+    # failed sign-in checks the password in both; drop this once those sessions expired.)
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inbox/"

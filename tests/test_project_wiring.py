@@ -77,3 +77,12 @@ def test_demo_data_is_complete_and_reseeding_duplicates_nothing():
         c for c in Conversation.objects.all() if c.messages.values("channel").distinct().count() > 1
     ]
     assert len(multichannel) >= 10
+
+
+def test_database_connections_run_without_jit():
+    """The desk's queries are short; PostgreSQL's JIT only adds compile time to them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
