@@ -292,7 +292,7 @@ OMNIDESK_CSAT_REPLY_WINDOW_HOURS = int(os.environ.get("OMNIDESK_CSAT_REPLY_WINDO
 OMNIDESK_STRANDED_AFTER_SECONDS = int(os.environ.get("OMNIDESK_STRANDED_AFTER_SECONDS", "60"))
 # Inbound events are processed in batches of up to this many per transaction (1 turns
 # batching off).
-OMNIDESK_INBOUND_BATCH_SIZE = int(os.environ.get("OMNIDESK_INBOUND_BATCH_SIZE", "100"))
+OMNIDESK_INBOUND_BATCH_SIZE = int(os.environ.get("OMNIDESK_INBOUND_BATCH_SIZE", "250"))
 # Key for credentials encrypted at rest; derived from SECRET_KEY when unset.
 OMNIDESK_ENCRYPTION_KEY = os.environ.get("OMNIDESK_ENCRYPTION_KEY", "")
 # Provider base URLs are settings so tests can point adapters at loopback fakes.
