@@ -117,7 +117,9 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             .order_by("pk")
         }
         current = _continuable_conversations(customers, items)
-        team_of_endpoint = _first_team_of_endpoints({item.endpoint.pk for item in items})
+        endpoint_teams = _teams_of_endpoints(
+            {item.endpoint.pk for item in items} | {c.endpoint_id for c in current.values()}
+        )
 
         touched: dict[int, _Touched] = {}
         messages: list[Message] = []
@@ -136,7 +138,7 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
                     endpoint=item.endpoint,
                     inbound=item.inbound,
                     now=item.received_at,
-                    team_id=team_of_endpoint.get(item.endpoint.pk),
+                    team_id=next(iter(endpoint_teams.get(item.endpoint.pk, ())), None),
                 )
                 current[customer.pk] = conversation
                 touched[id(conversation)] = _Touched(conversation, opened=True)
@@ -167,7 +169,7 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
         apply_sla_many(
             changes=[(t.conversation, t.messages[-1].created_at) for t in touched.values()]
         )
-        _publish(list(touched.values()))
+        _publish(list(touched.values()), endpoint_teams)
     return messages
 
 
@@ -198,25 +200,20 @@ def _continuable_conversations(
     return best
 
 
-def _first_team_of_endpoints(endpoint_ids: set[int]) -> dict[int, int]:
-    owners: dict[int, int] = {}
+def _teams_of_endpoints(endpoint_ids: set[int]) -> dict[int, list[int]]:
+    """The teams owning each endpoint, in id order (the first one gets new conversations)."""
+    owners: dict[int, list[int]] = {}
     rows = (
         Team.endpoints.through.objects.filter(channelendpoint_id__in=endpoint_ids)
         .order_by("team_id")
         .values_list("channelendpoint_id", "team_id")
     )
     for endpoint_id, team_id in rows:
-        owners.setdefault(endpoint_id, team_id)
+        owners.setdefault(endpoint_id, []).append(team_id)
     return owners
 
 
-def _publish(touched: list[_Touched]) -> None:
-    endpoint_teams: dict[int, list[int]] = {}
-    rows = Team.endpoints.through.objects.filter(
-        channelendpoint_id__in={t.conversation.endpoint_id for t in touched}
-    ).values_list("channelendpoint_id", "team_id")
-    for endpoint_id, team_id in rows:
-        endpoint_teams.setdefault(endpoint_id, []).append(team_id)
+def _publish(touched: list[_Touched], endpoint_teams: dict[int, list[int]]) -> None:
     published = []
     for item in touched:
         conversation = item.conversation
