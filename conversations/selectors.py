@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import (
@@ -21,16 +22,18 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
+    prefetch_related_objects,
 )
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from conversations.models import Conversation, ConversationEvent, Message, ReadMarker
+from conversations.models import Attachment, Conversation, ConversationEvent, Message, ReadMarker
 from conversations.templatetags.inbox_tags import (
     channel_icon,
     channel_label,
@@ -91,17 +94,17 @@ def access_conversation(
     conversation_id: int | str,
     lock: bool = False,
     with_read_at: bool = False,
+    related: tuple[str, ...] = ("customer", "endpoint", "team", "assignee"),
 ) -> Conversation:
     """The conversation if `user` may see it; otherwise NotFoundError (never say it exists).
     `with_read_at` also reads when `user` last looked at it (`my_read_at`, None if never)
-    in the same query, for `has_unseen_activity`."""
+    in the same query, for `has_unseen_activity`. `related` are the relations loaded
+    with it (by default all that the pane shows)."""
     try:
         pk = int(conversation_id)
     except (TypeError, ValueError):
         raise NotFoundError("Conversation not found.")
-    conversations = visible_conversations(user=user).select_related(
-        "customer", "endpoint", "team", "assignee"
-    )
+    conversations = visible_conversations(user=user).select_related(*related)
     if with_read_at:
         conversations = conversations.annotate(
             my_read_at=Subquery(
@@ -315,12 +318,17 @@ def _timeline_page(
             if is_message
             else Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
         )
-    fetched = [
-        TimelineItem(m.created_at, "message", m.conversation_id, m)
-        for m in messages.select_related("author")
-        .prefetch_related("attachments")
+    message_rows = list(
+        messages.select_related("author")
+        .annotate(has_attachments=Exists(Attachment.objects.filter(message_id=OuterRef("pk"))))
         .order_by("-created_at", "-id")[: limit + 1]
-    ]
+    )
+    # Most messages carry no file: only a page with some pays a query for them.
+    prefetch_related_objects(
+        [m for m in message_rows if m.has_attachments],
+        Prefetch("attachments", to_attr="attachment_list"),
+    )
+    fetched = [TimelineItem(m.created_at, "message", m.conversation_id, m) for m in message_rows]
     fetched += [
         TimelineItem(e.created_at, "event", e.conversation_id, e)
         for e in events.select_related("actor").order_by("-created_at", "-id")[: limit + 1]
@@ -333,8 +341,20 @@ def _timeline_page(
     )
 
 
+class DisplayValues:
+    """Base of the display rows templates print. Django's template engine looks
+    `row.name` up as `row["name"]` first and only then as an attribute, so on a plain
+    object every variable printed costs a raised and caught TypeError; answering the
+    key lookup makes it a hit on the first try."""
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+
 @dataclass(frozen=True, slots=True)
-class AttachmentLink:
+class AttachmentLink(DisplayValues):
     url: str
     filename: str
     size: int
@@ -342,7 +362,7 @@ class AttachmentLink:
 
 
 @dataclass(frozen=True, slots=True)
-class TimelineEntry:
+class TimelineEntry(DisplayValues):
     """A timeline item as the pane prints it: display values computed once here, so the
     template only prints (the pane is re-rendered on every event of the conversation)."""
 
@@ -382,6 +402,7 @@ def timeline_entries(items: list[TimelineItem], *, customer_name: str) -> list[T
     """Display values for `items`; `customer_name` signs customer messages that carry no
     sender name. Needs the authors, actors and attachments the timeline selectors load."""
     prefix = reverse("inbox:inbox")
+    delivery_labels = {value: str(label) for value, label in Message.DeliveryStatus.choices}
     entries = []
     for entry in items:
         local = timezone.localtime(entry.at)
@@ -434,17 +455,24 @@ def timeline_entries(items: list[TimelineItem], *, customer_name: str) -> list[T
                         size=attachment.size,
                         preview=bool(attachment.is_image and attachment.file),
                     )
-                    for attachment in message.attachments.all()
+                    for attachment in _attachments_of(message)
                 ],
                 outbound=message.direction == Message.Direction.OUTBOUND,
                 delivery_status=message.delivery_status,
-                delivery_label=message.get_delivery_status_display(),
+                delivery_label=delivery_labels.get(
+                    message.delivery_status, message.delivery_status
+                ),
                 delivery_error=message.delivery_error,
                 retry_url=f"{conversation_url}messages/{message.pk}/retry/" if failed else "",
                 **common,
             )
         )
     return entries
+
+
+def _attachments_of(message: Message) -> list[Attachment]:
+    """The attachments `_timeline_page` loaded (none when it found the message has none)."""
+    return message.attachment_list if message.has_attachments else []
 
 
 def customer_timeline(
@@ -482,7 +510,8 @@ def conversation_timeline(
     before: str | None = None,
 ) -> TimelinePage:
     """Messages, notes, calls and events of one conversation, oldest first: the latest
-    `limit` before `before`. Three queries: messages, their attachments, events."""
+    `limit` before `before`. Two queries, messages and events, and a third for the
+    attachments of those messages that have any."""
     return _timeline_page(
         conversation.messages.all(), conversation.events.all(), limit=limit, before=before
     )
@@ -642,7 +671,7 @@ def _filtered(
 
 
 @dataclass(frozen=True, slots=True)
-class InboxRow:
+class InboxRow(DisplayValues):
     """One line of the list as the template prints it: plain values, no model lookups
     (a page of 25 rows is rendered on every list refresh of every agent)."""
 
@@ -705,7 +734,8 @@ def inbox_queryset(
     *, agent: AbstractBaseUser, filters: InboxFilters, cursor: str | None = None
 ) -> QuerySet:
     """The list's rows in order, as dicts of `_ROW_FIELDS`, before slicing (also what
-    the benchmark times bare)."""
+    the benchmark times bare). On PostgreSQL each row also carries `channels`, the
+    sorted channels its messages used."""
     condition = _view_q(filters.view, agent)
     if filters.view not in ("mine", "teams"):  # those two only hold visible rows already
         condition &= visibility_filter(user=agent) or Q()
@@ -721,7 +751,22 @@ def inbox_queryset(
     conversations = conversations.annotate(
         unread=ExpressionWrapper(_unread_q(agent), output_field=BooleanField())
     )
-    return conversations.order_by("-last_message_at", "-pk").values(*_ROW_FIELDS)
+    fields = _ROW_FIELDS
+    if connection.vendor == "postgresql":
+        # In the row itself rather than a second query: one round trip per page, and
+        # PostgreSQL runs the subquery for the rows the LIMIT keeps (an index-only scan
+        # of message_conv_channel_idx each).
+        conversations = conversations.annotate(
+            channels=ArraySubquery(
+                Message.objects.filter(conversation_id=OuterRef("pk"))
+                .exclude(channel="")
+                .order_by("channel")
+                .values("channel")
+                .distinct()
+            )
+        )
+        fields += ("channels",)
+    return conversations.order_by("-last_message_at", "-pk").values(*fields)
 
 
 def inbox_page(
@@ -734,13 +779,15 @@ def inbox_page(
     """One page of the agent's conversation list, newest activity first.
 
     Keyset pagination on (last_message_at, id): a page costs the same at row 100,000 as
-    at row 1. Two queries whatever the page size: the rows, and their channels.
+    at row 1. One query whatever the page size (two on SQLite: the rows, their channels).
     """
     page = list(inbox_queryset(agent=agent, filters=filters, cursor=cursor)[: limit + 1])
     has_more = len(page) > limit
     page = page[:limit]
     channels: dict[int, list[str]] = {}
-    if page:
+    if page and "channels" in page[0]:
+        channels = {row["pk"]: row["channels"] for row in page if row["channels"]}
+    elif page:
         for conversation_id, channel in (
             Message.objects.filter(conversation_id__in=[row["pk"] for row in page])
             .exclude(channel="")
@@ -751,7 +798,7 @@ def inbox_page(
             channels.setdefault(conversation_id, []).append(channel)
     url_prefix = reverse("inbox:inbox")
     rows = [
-        _inbox_row(row, sorted(channels.get(row["pk"], [row["last_channel"]])), url_prefix)
+        _inbox_row(row, sorted(channels.get(row["pk"]) or [row["last_channel"]]), url_prefix)
         for row in page
     ]
     next_cursor = encode_cursor(page[-1]["last_message_at"], page[-1]["pk"]) if has_more else None

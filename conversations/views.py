@@ -194,7 +194,10 @@ def timeline(request: HttpRequest, conversation_id: int) -> HttpResponse:
     "Show earlier messages") only the items before it, to insert above those shown."""
     before = request.GET.get("before") or None
     conversation = selectors.access_conversation(
-        user=request.user, conversation_id=conversation_id, with_read_at=before is None
+        user=request.user,
+        conversation_id=conversation_id,
+        with_read_at=before is None,
+        related=("customer",),  # the timeline names the customer, nothing else
     )
     history = request.GET.get("history") == "1"
     if history:

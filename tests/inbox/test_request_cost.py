@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conversations.models import Attachment
 from omnidesk.auth import ProfileModelBackend
 from omnidesk.roles import AGENT, SUPERVISOR, role_of
 from tests.factories import UserFactory
@@ -35,7 +36,7 @@ def test_list_fragment_loads_user_and_role_in_one_query_and_no_session_query(des
     user_queries = _user_queries(sql)
     assert len(user_queries) == 1, user_queries
     assert 'JOIN "routing_agentprofile"' in user_queries[0]
-    assert len(sql) == 3  # user with profile, the rows, their channels
+    assert len(sql) == 2  # user with profile, the rows (with their channels)
 
 
 def test_timeline_reads_the_role_without_a_query_of_its_own(desk):
@@ -102,3 +103,24 @@ def test_sessions_signed_in_with_the_stock_backend_stay_signed_in(desk):
     store.save()
     response = htmx(bob, "get", "/inbox/list/?view=teams")
     assert response.status_code == 200
+
+
+def test_timeline_queries_attachments_only_when_a_message_has_some(desk):
+    first = desk.receive(desk.whatsapp, "1", "Hi", phone="+14155552671")
+    conversation = first.conversation
+    desk.receive(desk.whatsapp, "2", "Again", phone="+14155552671")
+    bob = client_for(desk.bob)
+    url = f"/inbox/c/{conversation.pk}/timeline/"
+    htmx(bob, "get", url)
+    with CaptureQueriesContext(connection) as plain:
+        htmx(bob, "get", url)
+    # user with profile, the access check, messages (each knowing whether it has files),
+    # events
+    assert len(plain) == 4
+    assert not [q for q in plain if q["sql"].startswith('SELECT "conversations_attachment"')]
+
+    Attachment.objects.create(message=first, filename="invoice.pdf", size=4)
+    with CaptureQueriesContext(connection) as with_file:
+        html = htmx(bob, "get", url).content.decode()
+    assert len(with_file) == 5
+    assert html.count("invoice.pdf") == 1
