@@ -8,8 +8,7 @@ browser latency against a raw Redis publish/subscribe round trip, in the same ru
 
 Renders go through the Django test client (middleware, view, selectors, templates), so
 the ratio is the whole server-side cost of the page over its own SQL run bare with
-psycopg on the same connection (same server settings). Page and bare samples alternate,
-so load from elsewhere on the machine weighs on both. Query counts are printed to show
+psycopg on the same connection (same server settings). Query counts are printed to show
 they are constant (no N+1). The last line is the floor every request pays before its
 view's own work (the session from the cache, the user with its role in one query), to
 read the ratios by: it is outside every bare query.
@@ -248,21 +247,13 @@ def build_dataset(conversations: int, per_conversation: int, long_conversation: 
 
 
 def median_ms(function, repeat: int) -> float:
-    return paired_medians_ms([function], repeat)[0]
-
-
-def paired_medians_ms(functions: list, repeat: int) -> list[float]:
-    """Median ms of each function, sampled in turn (page, bare, page, bare...) so that
-    load from other processes on the machine weighs on both sides of a ratio alike."""
-    for function in functions:
-        function()  # warm caches and the connection
-    samples: list[list[float]] = [[] for _ in functions]
+    function()  # warm caches and the connection
+    samples = []
     for _ in range(repeat):
-        for function, times in zip(functions, samples, strict=True):
-            started = time.perf_counter()
-            function()
-            times.append((time.perf_counter() - started) * 1000)
-    return [statistics.median(times) for times in samples]
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
 
 
 def counting(captured: list[str]):
@@ -365,14 +356,11 @@ def measure_renders(ids: dict, repeat: int) -> None:
         with connection.execute_wrapper(counting(captured)):
             response = client.get(url, **headers)
         assert response.status_code == 200, (url, response.status_code)
-        bare_runs = [bare(sql, params) for sql, params in bare_queries]
-        page_ms, bare_ms = paired_medians_ms(
-            [
-                lambda client=client, url=url, headers=headers: client.get(url, **headers),
-                lambda runs=bare_runs: [run() for run in runs],
-            ],
-            repeat,
+        page_ms = median_ms(
+            lambda client=client, url=url, headers=headers: client.get(url, **headers), repeat
         )
+        bare_runs = [bare(sql, params) for sql, params in bare_queries]
+        bare_ms = median_ms(lambda runs=bare_runs: [run() for run in runs], repeat)
         print(
             f"{label:46} {page_ms:9.2f} {bare_ms:9.2f} {page_ms / bare_ms:6.2f}x {len(captured):8d}"
         )
