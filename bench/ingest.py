@@ -19,9 +19,10 @@ Two shapes of traffic, both against the same baseline:
 
 The baseline, in the same run and on the same PostgreSQL, inserts the same number of
 rows with raw psycopg, one transaction each, once before and once after the pipeline
-(their mean counts: the rate of fsync-bound commits drifts). The workload has many customers and many
-continuing conversations: each customer writes several messages, across the API, email
-and SMS endpoints, in interleaved order. Runs with production settings (DEBUG off).
+(their mean counts: the rate of fsync-bound commits drifts). The workload has many
+customers and many continuing conversations: each customer writes several messages,
+across the API, email and SMS endpoints, in interleaved order. Runs with production
+settings (DEBUG off).
 """
 
 from __future__ import annotations

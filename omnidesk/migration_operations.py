@@ -19,3 +19,20 @@ class PostgresOnlyAddIndex(migrations.AddIndex):
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class PostgresOnlyAlterField(migrations.AlterField):
+    """A field change only worth making in a PostgreSQL database, such as dropping an
+    index that another index already covers.
+
+    SQLite would rebuild the whole table for it, and cannot rebuild a table whose state
+    holds a PostgreSQL-only index; the embedded default keeps the old index instead.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
