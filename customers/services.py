@@ -223,15 +223,10 @@ def _settle_in_bulk(
     return customers
 
 
-def _single_known_owner(
-    claims: list[IdentityClaim], known: dict[IdentityClaim, Identity] | None = None
-) -> Customer | None:
+def _single_known_owner(claims: list[IdentityClaim]) -> Customer | None:
     """The live customer owning every claimed identity, if there is exactly one."""
-    if known is None:
-        known = _known_identities(claims)
-    else:
-        known = {claim: known[claim] for claim in claims if claim in known}
-    if len(known) != len(set(claims)):
+    known = _known_identities(claims)
+    if len(known) != len(claims):
         return None
     owners = {identity.customer_id: identity.customer for identity in known.values()}
     if len(owners) != 1:

@@ -129,13 +129,7 @@ def drain_inbound_events() -> int:
     processed = 0
     for _ in range(DRAIN_MAX_BATCHES):
         with transaction.atomic():
-            batch = list(
-                InboundEvent.objects.select_for_update(of=("self",), skip_locked=True)
-                .defer("raw")  # the provider's payload: kept for audits, not needed here
-                .filter(status=InboundEvent.Status.PENDING, error="")
-                .order_by("id")[: settings.OMNIDESK_INBOUND_BATCH_SIZE]
-            )
-            _attach_endpoints(batch)
+            batch = _claim_waiting_events(settings.OMNIDESK_INBOUND_BATCH_SIZE)
             _process_in_order(batch)
         processed += len(batch)
         if len(batch) < settings.OMNIDESK_INBOUND_BATCH_SIZE:
@@ -184,7 +178,7 @@ _INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 
 def process_inbound_event(*, event_id: int) -> str | None:
     """Turn a stored event into domain changes, exactly once, and with it the other
-    message events waiting behind it (up to `OMNIDESK_INBOUND_BATCH_SIZE` in all).
+    events waiting behind it (up to `OMNIDESK_INBOUND_BATCH_SIZE` in all).
 
     The event row is locked for the whole transaction, so two workers given the same
     event serialise and the second sees it processed. The waiting events are taken with
@@ -208,25 +202,31 @@ def process_inbound_event(*, event_id: int) -> str | None:
         )
         if event is None or event.status != InboundEvent.Status.PENDING:
             return event.status if event else None
-        batch = [event]
-        if event.kind == "message" and settings.OMNIDESK_INBOUND_BATCH_SIZE > 1:
-            batch += (
-                InboundEvent.objects.select_for_update(of=("self",), skip_locked=True)
-                .select_related("endpoint")
-                # Events waiting for something else (RetryLater) are left to the sweep.
-                .filter(status=InboundEvent.Status.PENDING, kind="message", error="")
-                .exclude(pk=event.pk)
-                .order_by("id")[: settings.OMNIDESK_INBOUND_BATCH_SIZE - 1]
-            )
-        _process_in_order(sorted(batch, key=lambda e: e.pk))
+        waiting = _claim_waiting_events(
+            settings.OMNIDESK_INBOUND_BATCH_SIZE - 1, other_than=event.pk
+        )
+        _process_in_order(sorted([event, *waiting], key=lambda e: e.pk))
     return event.status
 
 
-def _attach_endpoints(events: list[InboundEvent]) -> None:
-    """One load per endpoint of the batch (a batch has a handful), not one per event."""
+def _claim_waiting_events(limit: int, *, other_than: int | None = None) -> list[InboundEvent]:
+    """Lock up to `limit` waiting events, oldest first, skipping those another worker
+    holds. Events waiting for something else (RetryLater) are left to the sweep."""
+    if limit < 1:
+        return []
+    waiting = (
+        InboundEvent.objects.select_for_update(of=("self",), skip_locked=True)
+        .defer("raw")  # the provider's payload: kept for audits, not needed here
+        .filter(status=InboundEvent.Status.PENDING, error="")
+        .exclude(pk=other_than)
+        .order_by("id")[:limit]
+    )
+    events = list(waiting)
+    # One load per endpoint of the batch (a batch has a handful), not one per event.
     endpoints = ChannelEndpoint.objects.in_bulk({event.endpoint_id for event in events})
     for event in events:
         event.endpoint = endpoints[event.endpoint_id]
+    return events
 
 
 def _process_in_order(events: list[InboundEvent]) -> None:
