@@ -7,11 +7,21 @@ browser latency against a raw Redis publish/subscribe round trip, in the same ru
     .venv/bin/python bench/inbox.py --reuse               # keep the data of a previous run
 
 Renders go through the Django test client (middleware, view, selectors, templates), so
-the ratio is the whole server-side cost of the page over its own SQL run bare with
-psycopg on the same connection (same server settings). Query counts are printed to show
-they are constant (no N+1). The last line is the floor every request pays before its
-view's own work (the session from the cache, the user with its role in one query), to
-read the ratios by: it is outside every bare query.
+the ratio is the whole server-side cost of the page over the SQL it needs, run bare on
+the same connection (same server settings):
+  page ms   the request, as an agent refreshing it sees it (fragments already rendered
+            once by this process are reused: `inbox_tags._fragment`)
+  cold ms   the same with those fragment caches emptied before each request: content
+            this process never rendered
+  bare ms   every query the request ran (its user, access check, rows), replayed bare;
+            the first ratio is page over this
+  main ms   the page's own query (the list, the counts, the timeline's) alone; the second
+            ratio is page over this, a stricter reading that charges the user's load to
+            the page
+Page and bare queries are timed in turns, so a machine that drifts weighs on both.
+Query counts are printed to show they are constant (no N+1). The last line is the floor
+every request pays before its view's own work (the session from the cache, the user with
+its role in one query).
 
 Production settings, as the desk is deployed: DJANGO_DEBUG=0 (no debug cursor recording
 every query, cached template loaders), a bench-only SECRET_KEY, static files collected
@@ -256,6 +266,28 @@ def median_ms(function, repeat: int) -> float:
     return statistics.median(samples)
 
 
+def interleaved_medians_ms(functions: list, repeat: int) -> list[float]:
+    """Median of each function, run in turns so that a machine slowing down or speeding
+    up during the run weighs on all of them alike (their ratios are what counts)."""
+    for function in functions:
+        function()  # warm caches and the connection
+    samples: list[list[float]] = [[] for _ in functions]
+    for _ in range(repeat):
+        for function, timings in zip(functions, samples, strict=True):
+            started = time.perf_counter()
+            function()
+            timings.append((time.perf_counter() - started) * 1000)
+    return [statistics.median(timings) for timings in samples]
+
+
+def recording(captured: list[tuple[str, object]]):
+    def wrapper(execute, sql, params, many, context):
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
 def counting(captured: list[str]):
     def wrapper(execute, sql, params, many, context):
         captured.append(sql)
@@ -290,9 +322,7 @@ def measure_renders(ids: dict, repeat: int) -> None:
     long_conversation = Conversation.objects.get(pk=ids["long_id"])
 
     def list_sql(user, **filters):
-        queryset = selectors.inbox_queryset(agent=user, filters=selectors.InboxFilters(**filters))[
-            : selectors.INBOX_PAGE_SIZE + 1
-        ]
+        queryset = selectors.inbox_queryset(agent=user, filters=selectors.InboxFilters(**filters))
         return queryset.query.sql_with_params()
 
     def counts_sql(user):
@@ -345,24 +375,49 @@ def measure_renders(ids: dict, repeat: int) -> None:
             [(sql, None) for sql in timeline_sql(long_conversation)],
         ),
     ]
+    from conversations.templatetags import inbox_tags
+
+    def forget_rendered_fragments() -> None:
+        inbox_tags._rendered_fragment.cache_clear()
+        inbox_tags.sanitize_html.cache_clear()
+        inbox_tags.fold_quotes.cache_clear()
+
     print()
-    print(f"{'render':46} {'page ms':>9} {'bare ms':>9} {'ratio':>7} {'queries':>8}")
-    for label, user, url, bare_queries in cases:
+    print(
+        f"{'render':46} {'page ms':>9} {'cold ms':>9} {'bare ms':>9} {'ratio':>7}"
+        f" {'main ms':>9} {'ratio':>7} {'queries':>8}"
+    )
+    for label, user, url, main_queries in cases:
         client = Client()
         client.force_login(user)
         headers = {"HTTP_HX_REQUEST": "true", "secure": True}
         client.get(url, **headers)  # warm: session, caches
-        captured: list[str] = []
-        with connection.execute_wrapper(counting(captured)):
+        captured: list[tuple[str, object]] = []
+        with connection.execute_wrapper(recording(captured)):
             response = client.get(url, **headers)
         assert response.status_code == 200, (url, response.status_code)
-        page_ms = median_ms(
-            lambda client=client, url=url, headers=headers: client.get(url, **headers), repeat
+
+        def page(client=client, url=url, headers=headers) -> None:
+            client.get(url, **headers)
+
+        def cold_page(page=page) -> None:
+            forget_rendered_fragments()
+            page()
+
+        every_query = [bare(sql, params) for sql, params in captured]
+        main = [bare(sql, params) for sql, params in main_queries]
+        page_ms, cold_ms, bare_ms, main_ms = interleaved_medians_ms(
+            [
+                page,
+                cold_page,
+                lambda runs=every_query: [run() for run in runs],
+                lambda runs=main: [run() for run in runs],
+            ],
+            repeat,
         )
-        bare_runs = [bare(sql, params) for sql, params in bare_queries]
-        bare_ms = median_ms(lambda runs=bare_runs: [run() for run in runs], repeat)
         print(
-            f"{label:46} {page_ms:9.2f} {bare_ms:9.2f} {page_ms / bare_ms:6.2f}x {len(captured):8d}"
+            f"{label:46} {page_ms:9.2f} {cold_ms:9.2f} {bare_ms:9.2f} {page_ms / bare_ms:6.2f}x"
+            f" {main_ms:9.2f} {page_ms / main_ms:6.2f}x {len(captured):8d}"
         )
     # Full page for reference: list + counts + layout in one response.
     client = Client()

@@ -7,7 +7,7 @@ import binascii
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -45,6 +45,7 @@ from conversations.templatetags.inbox_tags import (
     waiting_for,
 )
 from customers.models import Customer, Identity
+from omnidesk import baked
 from omnidesk.errors import ApplicationError, NotFoundError
 from omnidesk.roles import sees_everything
 from routing.models import Team
@@ -73,11 +74,11 @@ def visibility_filter(*, user: AbstractBaseUser) -> Q | None:
     """
     if sees_everything(user):
         return None
-    my_teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
-    my_endpoints = Team.endpoints.through.objects.filter(team_id__in=my_teams).values(
-        "channelendpoint_id"
-    )
-    return Q(endpoint_id__in=my_endpoints) | Q(team_id__in=my_teams) | Q(assignee_id=user.pk)
+    return _team_visibility_q(user.pk)
+
+
+def _team_visibility_q(user_id: int) -> Q:
+    return _my_teams_q(user_id) | Q(assignee_id=user_id)
 
 
 def visible_conversations(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
@@ -377,7 +378,7 @@ class TimelineEntry(DisplayValues):
     short_time: str
     subject: str = ""
     body: SafeString | str = ""  # messages: sanitised, quotes folded; events: description
-    attachments: list[AttachmentLink] = field(default_factory=list)
+    attachments: tuple[AttachmentLink, ...] = ()
     outbound: bool = False
     delivery_status: str = ""
     delivery_label: str = ""
@@ -448,7 +449,7 @@ def timeline_entries(items: list[TimelineItem], *, customer_name: str) -> list[T
                 body=format_html('<div class="email-html">{}</div>', sanitize_html(message.html))
                 if message.html
                 else fold_quotes(message.text),
-                attachments=[
+                attachments=tuple(
                     AttachmentLink(
                         url=f"{prefix}attachments/{attachment.pk}/",
                         filename=attachment.filename,
@@ -456,7 +457,7 @@ def timeline_entries(items: list[TimelineItem], *, customer_name: str) -> list[T
                         preview=bool(attachment.is_image and attachment.file),
                     )
                     for attachment in _attachments_of(message)
-                ],
+                ),
                 outbound=message.direction == Message.Direction.OUTBOUND,
                 delivery_status=message.delivery_status,
                 delivery_label=delivery_labels.get(
@@ -575,29 +576,30 @@ def inbox_views_for(user: AbstractBaseUser) -> dict[str, str]:
     return {key: label for key, label in INBOX_VIEWS.items() if key != "all"}
 
 
-def _my_teams_q(user: AbstractBaseUser) -> Q:
-    my_teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+def _my_teams_q(user_id: int) -> Q:
+    """Conversations of the user's teams: in their queue, or in an inbox a team owns."""
+    my_teams = Team.members.through.objects.filter(user_id=user_id).values("team_id")
     my_endpoints = Team.endpoints.through.objects.filter(team_id__in=my_teams).values(
         "channelendpoint_id"
     )
-    return Q(team_id__in=my_teams) | Q(endpoint_id__in=my_endpoints)
+    return Q(endpoint_id__in=my_endpoints) | Q(team_id__in=my_teams)
 
 
-def _view_q(view: str, user: AbstractBaseUser) -> Q:
+def _view_q(view: str, user_id: int) -> Q:
     if view == "mine":
-        return Q(assignee_id=user.pk)
+        return Q(assignee_id=user_id)
     if view == "unassigned":
         return Q(assignee__isnull=True)
     if view == "teams":
-        return _my_teams_q(user)
+        return _my_teams_q(user_id)
     return Q()
 
 
-def _unread_q(user: AbstractBaseUser) -> Q:
+def _unread_q(user_id: int) -> Q:
     """Customer is waiting and nothing marks this agent as having looked since the last
     message: one NOT EXISTS probe of the (user, conversation) unique index per row."""
     seen = ReadMarker.objects.filter(
-        user_id=user.pk,
+        user_id=user_id,
         conversation_id=OuterRef("pk"),
         read_at__gte=OuterRef("last_message_at"),
     )
@@ -649,24 +651,24 @@ def search_condition(q: str) -> Q:
 
 
 def _filtered(
-    conversations: QuerySet[Conversation], filters: InboxFilters
+    conversations: QuerySet[Conversation], *, channel: str, tag: str, q: str
 ) -> QuerySet[Conversation]:
-    if filters.channel:
+    if channel:
         # A plain EXISTS (no OR) lets PostgreSQL probe message_conv_channel_idx per row
         # instead of hashing every message of the channel.
         conversations = conversations.filter(
-            Exists(Message.objects.filter(conversation_id=OuterRef("pk"), channel=filters.channel))
+            Exists(Message.objects.filter(conversation_id=OuterRef("pk"), channel=channel))
         )
-    if filters.tag:
+    if tag:
         conversations = conversations.filter(
             Exists(
                 Conversation.tags.through.objects.filter(
-                    conversation_id=OuterRef("pk"), tag__name=filters.tag
+                    conversation_id=OuterRef("pk"), tag__name=tag
                 )
             )
         )
-    if filters.q:
-        conversations = conversations.filter(search_condition(filters.q))
+    if q:
+        conversations = conversations.filter(search_condition(q))
     return conversations
 
 
@@ -680,7 +682,7 @@ class InboxRow(DisplayValues):
     customer_name: str
     subject: str
     preview: str
-    channels: list[str]  # every channel the conversation used, sorted
+    channels: tuple[str, ...]  # every channel the conversation used, sorted
     channel_icons: SafeString  # their icons, markup built once per channel kind
     waiting: str  # compact waiting time ("12m"); empty when nobody waits
     priority: int
@@ -731,25 +733,64 @@ _ROW_FIELDS = (
 
 
 def inbox_queryset(
-    *, agent: AbstractBaseUser, filters: InboxFilters, cursor: str | None = None
+    *,
+    agent: AbstractBaseUser,
+    filters: InboxFilters,
+    cursor: str | None = None,
+    limit: int = INBOX_PAGE_SIZE + 1,
 ) -> QuerySet:
-    """The list's rows in order, as dicts of `_ROW_FIELDS`, before slicing (also what
-    the benchmark times bare). On PostgreSQL each row also carries `channels`, the
+    """The list's rows in order, as dicts of `_ROW_FIELDS`, at most `limit` of them (also
+    what the benchmark times bare). On PostgreSQL each row also carries `channels`, the
     sorted channels its messages used."""
-    condition = _view_q(filters.view, agent)
-    if filters.view not in ("mine", "teams"):  # those two only hold visible rows already
-        condition &= visibility_filter(user=agent) or Q()
-    conversations = _filtered(
-        Conversation.objects.filter(condition, status=filters.status), filters
-    )
+    shape, values = _inbox_query_arguments(agent, filters, cursor, limit)
+    return _inbox_rows(**shape, **values)
+
+
+def _inbox_query_arguments(
+    agent: AbstractBaseUser, filters: InboxFilters, cursor: str | None, limit: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`_inbox_rows` arguments split for `omnidesk.baked`: what shapes the SQL, and the
+    values that only fill its parameters."""
     position = decode_cursor(cursor) if cursor else None
-    if position is not None:
-        at, pk = position
+    at, pk = position or (None, None)
+    shape = {"everything": sees_everything(agent), "view": filters.view, "limit": limit}
+    values = {
+        "user_id": agent.pk,
+        "status": filters.status,
+        "channel": filters.channel,
+        "tag": filters.tag,
+        "q": filters.q,  # a search is never baked: Django rewrites it (tsquery, LIKE)
+        "cursor_at": at,
+        "cursor_pk": pk,
+    }
+    return shape, values
+
+
+def _inbox_rows(
+    *,
+    everything: bool,
+    view: str,
+    limit: int,
+    user_id: int,
+    status: str,
+    channel: str,
+    tag: str,
+    q: str,
+    cursor_at: datetime | None,
+    cursor_pk: int | None,
+) -> QuerySet:
+    condition = _view_q(view, user_id)
+    if view not in ("mine", "teams") and not everything:  # those two hold visible rows only
+        condition &= _team_visibility_q(user_id)
+    conversations = _filtered(
+        Conversation.objects.filter(condition, status=status), channel=channel, tag=tag, q=q
+    )
+    if cursor_at is not None:
         conversations = conversations.filter(
-            Q(last_message_at__lt=at) | Q(last_message_at=at, pk__lt=pk)
+            Q(last_message_at__lt=cursor_at) | Q(last_message_at=cursor_at, pk__lt=cursor_pk)
         )
     conversations = conversations.annotate(
-        unread=ExpressionWrapper(_unread_q(agent), output_field=BooleanField())
+        unread=ExpressionWrapper(_unread_q(user_id), output_field=BooleanField())
     )
     fields = _ROW_FIELDS
     if connection.vendor == "postgresql":
@@ -766,7 +807,7 @@ def inbox_queryset(
             )
         )
         fields += ("channels",)
-    return conversations.order_by("-last_message_at", "-pk").values(*fields)
+    return conversations.order_by("-last_message_at", "-pk").values(*fields)[:limit]
 
 
 def inbox_page(
@@ -779,9 +820,11 @@ def inbox_page(
     """One page of the agent's conversation list, newest activity first.
 
     Keyset pagination on (last_message_at, id): a page costs the same at row 100,000 as
-    at row 1. One query whatever the page size (two on SQLite: the rows, their channels).
+    at row 1. One query whatever the page size (two on SQLite: the rows, their channels),
+    compiled once per shape (`omnidesk.baked`): building it is slower than running it.
     """
-    page = list(inbox_queryset(agent=agent, filters=filters, cursor=cursor)[: limit + 1])
+    shape, values = _inbox_query_arguments(agent, filters, cursor, limit + 1)
+    page = baked.fetch_values(_inbox_rows, shape=shape, values=values)
     has_more = len(page) > limit
     page = page[:limit]
     channels: dict[int, list[str]] = {}
@@ -798,14 +841,14 @@ def inbox_page(
             channels.setdefault(conversation_id, []).append(channel)
     url_prefix = reverse("inbox:inbox")
     rows = [
-        _inbox_row(row, sorted(channels.get(row["pk"]) or [row["last_channel"]]), url_prefix)
+        _inbox_row(row, tuple(sorted(channels.get(row["pk"]) or [row["last_channel"]])), url_prefix)
         for row in page
     ]
     next_cursor = encode_cursor(page[-1]["last_message_at"], page[-1]["pk"]) if has_more else None
     return InboxPage(rows=rows, next_cursor=next_cursor)
 
 
-def _inbox_row(row: dict[str, Any], channels: list[str], url_prefix: str) -> InboxRow:
+def _inbox_row(row: dict[str, Any], channels: tuple[str, ...], url_prefix: str) -> InboxRow:
     assignee_name = ""
     if row["assignee_id"]:
         assignee_name = _user_name(
@@ -851,11 +894,11 @@ def inbox_counts(*, agent: AbstractBaseUser, status: str = Conversation.Status.O
         visible_conversations(user=agent)
         .filter(status=status)
         .aggregate(
-            mine=Count("pk", filter=_view_q("mine", agent)),
-            unassigned=Count("pk", filter=_view_q("unassigned", agent)),
-            teams=Count("pk", filter=_view_q("teams", agent)),
+            mine=Count("pk", filter=_view_q("mine", agent.pk)),
+            unassigned=Count("pk", filter=_view_q("unassigned", agent.pk)),
+            teams=Count("pk", filter=_view_q("teams", agent.pk)),
             all=Count("pk"),
-            unread_mine=Count("pk", filter=_view_q("mine", agent) & _unread_q(agent)),
+            unread_mine=Count("pk", filter=_view_q("mine", agent.pk) & _unread_q(agent.pk)),
         )
     )
     if not sees_everything(agent):

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
 from django import template
-from django.utils import timezone
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 from conversations.models import ConversationEvent
+
+if TYPE_CHECKING:
+    from conversations.selectors import InboxRow, TimelineEntry
 
 register = template.Library()
 
@@ -53,9 +59,11 @@ def channel_icon(channel: str) -> str:
 
 
 @register.filter
+@functools.lru_cache(maxsize=1024)
 def sanitize_html(html: str) -> SafeString:
-    """Email HTML is stored sanitised; cleaning again at render costs little and keeps
-    a bad row (or a future bug) from running script in an agent's browser."""
+    """Email HTML is stored sanitised; cleaning again at render costs little (and is
+    remembered per input) and keeps a bad row (or a future bug) from running script in
+    an agent's browser."""
     cleaned = nh3.clean(html or "", link_rel="noopener noreferrer nofollow")
     # Fold quoted replies: each top-level quote becomes a collapsed <details>.
     cleaned = cleaned.replace(
@@ -65,6 +73,7 @@ def sanitize_html(html: str) -> SafeString:
 
 
 @register.filter
+@functools.lru_cache(maxsize=1024)
 def fold_quotes(text: str) -> SafeString:
     """Plain text with the quoted tail (`> ...` lines, "On ... wrote:") folded away."""
     lines = (text or "").splitlines()
@@ -189,3 +198,43 @@ def attributes_text(attributes: dict | None) -> str:
 @register.simple_tag(takes_context=True)
 def inbox_query(context: template.Context, **overrides: str) -> str:
     return context["filters"].as_query(**overrides)
+
+
+# Fragments rendered once per distinct content. Every agent's list is re-fetched on every
+# event and an open timeline on every event of its conversation, and almost everything
+# in them is unchanged since the last time. A list row and a timeline item are functions
+# of their display values (a row's waiting time included, so it ages) and the template,
+# so their markup is kept per process, keyed by those values and the language. Not in
+# DEBUG, where templates change under a running server.
+
+
+@register.simple_tag
+def inbox_row(row: InboxRow, open_id: int | None) -> SafeString:
+    """One row of the conversation list."""
+    return _fragment("conversations/_row.html", row=row, active=open_id == row.id)
+
+
+@register.simple_tag
+def timeline_item(entry: TimelineEntry, history: bool, conversation_id: int) -> SafeString:
+    """One message, note, call or event of the timeline."""
+    return _fragment(
+        "conversations/_timeline_item.html",
+        e=entry,
+        history=bool(history),
+        other_conversation=bool(history) and entry.conversation_id != conversation_id,
+    )
+
+
+def _fragment(template_name: str, **context: Any) -> SafeString:
+    key = (template_name, translation.get_language(), *sorted(context.items()))
+    if settings.DEBUG:
+        return _render_fragment(key)
+    return _rendered_fragment(key)
+
+
+def _render_fragment(key: tuple) -> SafeString:
+    template_name, _language, *context = key
+    return SafeString(render_to_string(template_name, dict(context)))
+
+
+_rendered_fragment = functools.lru_cache(maxsize=8192)(_render_fragment)

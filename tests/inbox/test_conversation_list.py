@@ -140,8 +140,8 @@ def test_page_costs_one_query_whatever_its_size(desk):
         page = inbox_page(agent=desk.bob, filters=InboxFilters(view="teams"), limit=50)
     assert len(small) == len(large) == 1  # the rows carry their channels
     channels = {row.id: row.channels for row in page.rows}
-    assert channels[both.pk] == ["sms", "whatsapp"]
-    assert set(map(tuple, channels.values())) == {("whatsapp",), ("sms", "whatsapp")}
+    assert channels[both.pk] == ("sms", "whatsapp")
+    assert set(channels.values()) == {("whatsapp",), ("sms", "whatsapp")}
 
 
 def test_counts_come_from_one_count_filter_query(desk):
@@ -219,7 +219,7 @@ def test_row_ids_are_printed_whole_even_with_thousand_separators(settings):
         customer_name="Dana Scully",
         subject="",
         preview="Hello",
-        channels=["sms"],
+        channels=("sms",),
         channel_icons=selectors.SafeString(""),
         waiting="",
         priority=2,
