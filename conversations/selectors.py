@@ -105,21 +105,44 @@ def access_conversation(
         pk = int(conversation_id)
     except (TypeError, ValueError):
         raise NotFoundError("Conversation not found.")
-    conversations = visible_conversations(user=user).select_related(*related)
+    found = baked.fetch_models(
+        _visible_conversation,
+        shape={
+            "everything": sees_everything(user),
+            "related": tuple(related),
+            "with_read_at": with_read_at,
+            "lock": lock,
+        },
+        values={"user_id": user.pk, "conversation_id": pk},
+    )
+    if not found:
+        raise NotFoundError("Conversation not found.")
+    return found[0]
+
+
+def _visible_conversation(
+    *,
+    everything: bool,
+    related: tuple[str, ...],
+    with_read_at: bool,
+    lock: bool,
+    user_id: int,
+    conversation_id: int,
+) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.select_related(*related)
+    if not everything:
+        conversations = conversations.filter(_team_visibility_q(user_id))
     if with_read_at:
         conversations = conversations.annotate(
             my_read_at=Subquery(
-                ReadMarker.objects.filter(user_id=user.pk, conversation_id=OuterRef("pk")).values(
+                ReadMarker.objects.filter(user_id=user_id, conversation_id=OuterRef("pk")).values(
                     "read_at"
                 )[:1]
             )
         )
     if lock:
         conversations = conversations.select_for_update(of=("self",))
-    conversation = conversations.filter(pk=pk).first()
-    if conversation is None:
-        raise NotFoundError("Conversation not found.")
-    return conversation
+    return conversations.filter(pk=conversation_id).order_by()[:1]
 
 
 def has_unseen_activity(conversation: Conversation) -> bool:
@@ -296,34 +319,29 @@ def decode_timeline_cursor(cursor: str) -> tuple[datetime, bool, int] | None:
 
 
 def _timeline_page(
-    messages: QuerySet[Message],
-    events: QuerySet[ConversationEvent],
     *,
+    scope: str,
+    owner_id: int,
+    viewer: AbstractBaseUser | None = None,
     limit: int,
     before: str | None,
 ) -> TimelinePage:
     """Keyset page over two tables merged in `_item_key` order: the `limit` items just
-    before `before` (the latest when None). Fetching limit + 1 of each tells whether
-    anything older is left without counting."""
+    before `before` (the latest when None), of one conversation (`scope="conversation"`)
+    or of every conversation of one customer that `viewer` may see (`"customer"`).
+    Fetching limit + 1 of each tells whether anything older is left without counting.
+    Both queries are compiled once per shape (`omnidesk.baked`): the pane is re-fetched
+    on every event of its conversation."""
     position = decode_timeline_cursor(before) if before else None
-    if position is not None:
-        at, is_message, pk = position
-        # Strictly before (at, is_message, pk): messages sort after events at one instant.
-        messages = messages.filter(
-            Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
-            if is_message
-            else Q(created_at__lt=at)
-        )
-        events = events.filter(
-            Q(created_at__lte=at)
-            if is_message
-            else Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
-        )
-    message_rows = list(
-        messages.select_related("author")
-        .annotate(has_attachments=Exists(Attachment.objects.filter(message_id=OuterRef("pk"))))
-        .order_by("-created_at", "-id")[: limit + 1]
-    )
+    at, before_message, pk = position or (None, False, None)
+    shape = {
+        "scope": scope,
+        "everything": viewer is None or sees_everything(viewer),
+        "before_message": before_message,
+        "limit": limit + 1,
+    }
+    values = {"owner_id": owner_id, "viewer_id": viewer.pk if viewer else None, "at": at, "pk": pk}
+    message_rows = baked.fetch_models(_timeline_messages, shape=shape, values=values)
     # Most messages carry no file: only a page with some pays a query for them.
     prefetch_related_objects(
         [m for m in message_rows if m.has_attachments],
@@ -332,7 +350,7 @@ def _timeline_page(
     fetched = [TimelineItem(m.created_at, "message", m.conversation_id, m) for m in message_rows]
     fetched += [
         TimelineItem(e.created_at, "event", e.conversation_id, e)
-        for e in events.select_related("actor").order_by("-created_at", "-id")[: limit + 1]
+        for e in baked.fetch_models(_timeline_events, shape=shape, values=values)
     ]
     fetched.sort(key=_item_key)
     items = fetched[-limit:]
@@ -340,6 +358,77 @@ def _timeline_page(
     return TimelinePage(
         items=items, earlier_cursor=encode_timeline_cursor(items[0]) if has_earlier else None
     )
+
+
+def _timeline_scope(
+    model: type[Message] | type[ConversationEvent],
+    *,
+    scope: str,
+    everything: bool,
+    owner_id: int,
+    viewer_id: int | None,
+) -> QuerySet:
+    if scope == "conversation":
+        return model.objects.filter(conversation_id=owner_id)
+    conversations = Conversation.objects.filter(customer_id=owner_id)
+    if not everything:
+        conversations = conversations.filter(_team_visibility_q(viewer_id))
+    return model.objects.filter(conversation_id__in=conversations.values("pk"))
+
+
+def _timeline_messages(
+    *,
+    scope: str,
+    everything: bool,
+    before_message: bool,
+    limit: int,
+    owner_id: int,
+    viewer_id: int | None,
+    at: datetime | None,
+    pk: int | None,
+) -> QuerySet[Message]:
+    messages = _timeline_scope(
+        Message, scope=scope, everything=everything, owner_id=owner_id, viewer_id=viewer_id
+    )
+    if at is not None:
+        # Strictly before (at, before_message, pk): messages sort after events at one instant.
+        messages = messages.filter(
+            Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
+            if before_message
+            else Q(created_at__lt=at)
+        )
+    return (
+        messages.select_related("author")
+        .annotate(has_attachments=Exists(Attachment.objects.filter(message_id=OuterRef("pk"))))
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def _timeline_events(
+    *,
+    scope: str,
+    everything: bool,
+    before_message: bool,
+    limit: int,
+    owner_id: int,
+    viewer_id: int | None,
+    at: datetime | None,
+    pk: int | None,
+) -> QuerySet[ConversationEvent]:
+    events = _timeline_scope(
+        ConversationEvent,
+        scope=scope,
+        everything=everything,
+        owner_id=owner_id,
+        viewer_id=viewer_id,
+    )
+    if at is not None:
+        events = events.filter(
+            Q(created_at__lte=at)
+            if before_message
+            else Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
+        )
+    return events.select_related("actor").order_by("-created_at", "-id")[:limit]
 
 
 class DisplayValues:
@@ -485,15 +574,8 @@ def customer_timeline(
 ) -> TimelinePage:
     """The customer's whole story across conversations and channels, oldest first.
     With `user`, only conversations that user may see are included."""
-    conversations = Conversation.objects.filter(customer=customer)
-    if user is not None:
-        conversations = conversations.filter(pk__in=visible_conversations(user=user).values("pk"))
-    conversation_ids = conversations.values("pk")
     return _timeline_page(
-        Message.objects.filter(conversation_id__in=conversation_ids),
-        ConversationEvent.objects.filter(conversation_id__in=conversation_ids),
-        limit=limit,
-        before=before,
+        scope="customer", owner_id=customer.pk, viewer=user, limit=limit, before=before
     )
 
 
@@ -514,7 +596,7 @@ def conversation_timeline(
     `limit` before `before`. Two queries, messages and events, and a third for the
     attachments of those messages that have any."""
     return _timeline_page(
-        conversation.messages.all(), conversation.events.all(), limit=limit, before=before
+        scope="conversation", owner_id=conversation.pk, limit=limit, before=before
     )
 
 

@@ -1,5 +1,5 @@
-"""Baked queries: the SQL of a `values()` queryset compiled once per shape, then reused
-with new values (what SQLAlchemy calls baked queries or its compiled cache).
+"""Baked queries: the SQL of a queryset compiled once per shape, then reused with new
+values (what SQLAlchemy calls baked queries or its compiled cache).
 
 Django builds and compiles a queryset in Python on every call. For the inbox list (a
 visibility filter of subqueries, an unread probe, the array of channels) that costs about
@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 _MARKER_KINDS = (int, str, datetime)
 
@@ -39,8 +40,8 @@ class _Baked:
     sql: str
     # For each parameter: ("value", name) or ("constant", the value).
     parameters: tuple[tuple[str, Any], ...]
-    names: tuple[str, ...]
     converters: dict[int, tuple[list[Callable], Any]]
+    make: Callable[[list | tuple], Any]  # a converted row -> what the queryset yields
 
 
 _UNBAKEABLE = object()
@@ -56,34 +57,69 @@ def fetch_values(
 ) -> list[dict[str, Any]]:
     """`list(build(**shape, **values))` for a builder returning a `values()` queryset, its
     SQL compiled once per shape on PostgreSQL."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return list(build(**shape, **values))
-    markable = {name: value for name, value in values.items() if value}
-    for name, value in markable.items():
-        if not isinstance(value, _MARKER_KINDS) or isinstance(value, bool):
-            raise TypeError(f"{name}: bake a value of int, str or datetime, not {type(value)}")
-    fixed = {name: value for name, value in values.items() if name not in markable}
-    key = _key(build, using, shape, fixed, markable)
-    baked = _baked.get(key)
-    if baked is None:
-        baked = _baked[key] = _bake(build, shape=shape, fixed=fixed, markable=markable, using=using)
-    if baked is _UNBAKEABLE:
-        return list(build(**shape, **values))
-    parameters = [markable[item] if kind == "value" else item for kind, item in baked.parameters]
-    with connection.cursor() as cursor:
-        cursor.execute(baked.sql, parameters)
-        rows = cursor.fetchall()
-    return [_as_dict(row, baked, connection) for row in rows]
+    return _fetch(build, shape, values, using, _values_maker)
+
+
+def fetch_models(
+    build: Callable[..., QuerySet],
+    *,
+    shape: dict[str, Hashable],
+    values: dict[str, Any],
+    using: str = "default",
+) -> list[Any]:
+    """`list(build(**shape, **values))` for a builder returning model instances (with
+    `select_related` and annotations, not `prefetch_related` nor a related manager's
+    queryset), its SQL compiled once per shape on PostgreSQL. The instances are built as
+    Django's own ModelIterable builds them."""
+    return _fetch(build, shape, values, using, _model_maker)
 
 
 def is_baked(
     build: Callable[..., QuerySet], *, shape: dict[str, Hashable], values: dict[str, Any]
 ) -> bool:
     """Whether a call with these arguments runs from compiled SQL (for tests and benches)."""
+    markable, fixed = _split(values)
+    return any(
+        isinstance(_baked.get(_key(build, "default", shape, fixed, markable, maker)), _Baked)
+        for maker in (_values_maker, _model_maker)
+    )
+
+
+def _fetch(
+    build: Callable[..., QuerySet],
+    shape: dict[str, Hashable],
+    values: dict[str, Any],
+    using: str,
+    maker: Callable,
+) -> list[Any]:
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return list(build(**shape, **values))
+    markable, fixed = _split(values)
+    key = _key(build, using, shape, fixed, markable, maker)
+    baked = _baked.get(key)
+    if baked is None:
+        baked = _baked[key] = _bake(
+            build, shape=shape, fixed=fixed, markable=markable, using=using, maker=maker
+        )
+    if baked is _UNBAKEABLE:
+        return list(build(**shape, **values))
+    parameters = [markable[item] if kind == "value" else item for kind, item in baked.parameters]
+    with connection.cursor() as cursor:
+        cursor.execute(baked.sql, parameters)
+        rows = cursor.fetchall()
+    if baked.converters:
+        rows = [_converted(row, baked.converters, connection) for row in rows]
+    return [baked.make(row) for row in rows]
+
+
+def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     markable = {name: value for name, value in values.items() if value}
+    for name, value in markable.items():
+        if not isinstance(value, _MARKER_KINDS) or isinstance(value, bool):
+            raise TypeError(f"{name}: bake a value of int, str or datetime, not {type(value)}")
     fixed = {name: value for name, value in values.items() if name not in markable}
-    return isinstance(_baked.get(_key(build, "default", shape, fixed, markable)), _Baked)
+    return markable, fixed
 
 
 def _key(
@@ -92,10 +128,12 @@ def _key(
     shape: dict[str, Hashable],
     fixed: dict[str, Any],
     markable: dict[str, Any],
+    maker: Callable,
 ) -> Hashable:
     return (
         build.__module__,
         build.__qualname__,
+        maker.__name__,
         using,
         tuple(sorted(shape.items())),
         tuple(sorted(fixed.items(), key=lambda item: item[0])),
@@ -124,6 +162,7 @@ def _bake(
     fixed: dict[str, Any],
     markable: dict[str, Any],
     using: str,
+    maker: Callable,
 ) -> _Baked | object:
     markers = (_markers(markable, 0), _markers(markable, 1))
     compiled = []
@@ -144,26 +183,60 @@ def _bake(
             parameters.append(("value", slots[(first, second)]))
         else:
             return _UNBAKEABLE
-    query = queryset.query
-    if query.selected:
-        names = tuple(query.selected)
-    else:
-        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    make = maker(queryset, compiler, using)
+    if make is None:
+        return _UNBAKEABLE
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
     return _Baked(
         sql=sql,
         parameters=tuple(parameters),
-        names=names,
         converters=compiler.get_converters(fields),
+        make=make,
     )
 
 
-def _as_dict(row: tuple, baked: _Baked, connection: Any) -> dict[str, Any]:
-    if baked.converters:
-        row = list(row)
-        for position, (converters, expression) in baked.converters.items():
-            value = row[position]
-            for converter in converters:
-                value = converter(value, expression, connection)
-            row[position] = value
-    return dict(zip(baked.names, row, strict=True))
+def _values_maker(queryset: QuerySet, compiler: Any, using: str) -> Callable | None:
+    if not issubclass(queryset._iterable_class, ValuesIterable):
+        return None
+    query = queryset.query
+    if query.selected:
+        names = tuple(query.selected)
+    else:  # as ValuesIterable names them
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    return lambda row: dict(zip(names, row, strict=True))
+
+
+def _model_maker(queryset: QuerySet, compiler: Any, using: str) -> Callable | None:
+    """What ModelIterable does per row, with what it computes per query done once."""
+    if (
+        queryset._iterable_class is not ModelIterable
+        or queryset._known_related_objects
+        or queryset._prefetch_related_lookups
+    ):
+        return None
+    select, klass_info = compiler.select, compiler.klass_info
+    annotation_col_map = compiler.annotation_col_map
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    related_populators = get_related_populators(klass_info, select, using)
+
+    def make(row: list | tuple) -> Any:
+        instance = model.from_db(using, init_list, row[start:end])
+        for populator in related_populators:
+            populator.populate(row, instance)
+        for name, position in (annotation_col_map or {}).items():
+            setattr(instance, name, row[position])
+        return instance
+
+    return make
+
+
+def _converted(row: tuple, converters: dict, connection: Any) -> list:
+    row = list(row)
+    for position, (functions, expression) in converters.items():
+        value = row[position]
+        for function in functions:
+            value = function(value, expression, connection)
+        row[position] = value
+    return row
