@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Identity
 from omnidesk import baked
 from routing.models import AgentProfile
 from tests.factories import make_agent
@@ -97,3 +97,45 @@ def test_session_user_comes_with_its_profile_decoded(db):
     user.is_active = False
     user.save()
     assert ProfileModelBackend().get_user(user.pk) is None
+
+
+def _customer_with_identity_count(*, customer_id: int) -> QuerySet:
+    return (
+        Customer.objects.filter(pk=customer_id)
+        .select_related("merged_into")
+        .annotate(identity_count=Count("identities"))
+        .order_by()
+    )
+
+
+def test_model_instances_come_with_their_relations_and_annotations(db):
+    target = Customer.objects.create(name="Kept")
+    merged = Customer.objects.create(name="Merged", merged_into=target)
+    Identity.objects.create(customer=merged, kind=Identity.Kind.EMAIL, value="m@example.com")
+
+    for customer in (merged, target):
+        [loaded] = baked.fetch_models(
+            _customer_with_identity_count, shape={}, values={"customer_id": customer.pk}
+        )
+        [expected] = _customer_with_identity_count(customer_id=customer.pk)
+        assert loaded == expected and loaded.name == expected.name
+        assert loaded.identity_count == expected.identity_count
+        assert loaded.merged_into == expected.merged_into
+        assert not loaded._state.adding and loaded._state.db == "default"
+    assert baked.is_baked(
+        _customer_with_identity_count, shape={}, values={"customer_id": merged.pk}
+    )
+
+
+def test_a_related_managers_queryset_is_not_baked(db):
+    """Django hands such a queryset's rows their owner without a query; baked rows could
+    not, so it is left to the ORM."""
+    customer = Customer.objects.create(name="Ana")
+    Identity.objects.create(customer=customer, kind=Identity.Kind.EMAIL, value="a@example.com")
+
+    def identities_of(*, customer_id: int) -> QuerySet:
+        return Customer(pk=customer_id).identities.all()
+
+    [identity] = baked.fetch_models(identities_of, shape={}, values={"customer_id": customer.pk})
+    assert identity.value == "a@example.com"
+    assert not baked.is_baked(identities_of, shape={}, values={"customer_id": customer.pk})
