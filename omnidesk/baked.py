@@ -31,6 +31,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
+from django.db.transaction import TransactionManagementError
 
 _MARKER_KINDS = (int, str, datetime)
 
@@ -42,6 +43,7 @@ class _Baked:
     parameters: tuple[tuple[str, Any], ...]
     converters: dict[int, tuple[list[Callable], Any]]
     make: Callable[[list | tuple], Any]  # a converted row -> what the queryset yields
+    locks: bool  # SELECT ... FOR UPDATE: only inside a transaction, as the ORM insists
 
 
 _UNBAKEABLE = object()
@@ -104,6 +106,10 @@ def _fetch(
         )
     if baked is _UNBAKEABLE:
         return list(build(**shape, **values))
+    if baked.locks and connection.get_autocommit():
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
     parameters = [markable[item] if kind == "value" else item for kind, item in baked.parameters]
     with connection.cursor() as cursor:
         cursor.execute(baked.sql, parameters)
@@ -192,6 +198,7 @@ def _bake(
         parameters=tuple(parameters),
         converters=compiler.get_converters(fields),
         make=make,
+        locks=bool(queryset.query.select_for_update),
     )
 
 

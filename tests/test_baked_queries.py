@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from customers.models import Customer, Identity
@@ -139,3 +142,30 @@ def test_a_related_managers_queryset_is_not_baked(db):
     [identity] = baked.fetch_models(identities_of, shape={}, values={"customer_id": customer.pk})
     assert identity.value == "a@example.com"
     assert not baked.is_baked(identities_of, shape={}, values={"customer_id": customer.pk})
+
+
+def test_a_locking_query_still_needs_a_transaction(db):
+    """The ORM refuses SELECT ... FOR UPDATE in autocommit (the lock would end at once);
+    compiled SQL must refuse it too, not silently lock nothing."""
+    customer = Customer.objects.create(name="Ana")
+
+    def locked(*, customer_id: int) -> QuerySet:
+        return Customer.objects.select_for_update().filter(pk=customer_id)
+
+    with transaction.atomic():
+        [loaded] = baked.fetch_models(locked, shape={}, values={"customer_id": customer.pk})
+    assert loaded == customer
+    assert baked.is_baked(locked, shape={}, values={"customer_id": customer.pk})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_query_outside_a_transaction_is_refused():
+    customer = Customer.objects.create(name="Ana")
+
+    def locked(*, customer_id: int) -> QuerySet:
+        return Customer.objects.select_for_update().filter(pk=customer_id)
+
+    with transaction.atomic():
+        baked.fetch_models(locked, shape={}, values={"customer_id": customer.pk})
+    with pytest.raises(TransactionManagementError):
+        baked.fetch_models(locked, shape={}, values={"customer_id": customer.pk})
