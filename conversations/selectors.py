@@ -341,7 +341,9 @@ def _timeline_page(
         "limit": limit + 1,
     }
     values = {"owner_id": owner_id, "viewer_id": viewer.pk if viewer else None, "at": at, "pk": pk}
-    message_rows = baked.fetch_models(_timeline_messages, shape=shape, values=values)
+    message_rows = baked.fetch_models(
+        _timeline_rows, shape=shape | {"kind": "message"}, values=values
+    )
     # Most messages carry no file: only a page with some pays a query for them.
     prefetch_related_objects(
         [m for m in message_rows if m.has_attachments],
@@ -350,7 +352,7 @@ def _timeline_page(
     fetched = [TimelineItem(m.created_at, "message", m.conversation_id, m) for m in message_rows]
     fetched += [
         TimelineItem(e.created_at, "event", e.conversation_id, e)
-        for e in baked.fetch_models(_timeline_events, shape=shape, values=values)
+        for e in baked.fetch_models(_timeline_rows, shape=shape | {"kind": "event"}, values=values)
     ]
     fetched.sort(key=_item_key)
     items = fetched[-limit:]
@@ -360,75 +362,44 @@ def _timeline_page(
     )
 
 
-def _timeline_scope(
-    model: type[Message] | type[ConversationEvent],
+def _timeline_rows(
     *,
+    kind: str,
     scope: str,
     everything: bool,
+    before_message: bool,
+    limit: int,
     owner_id: int,
     viewer_id: int | None,
+    at: datetime | None,
+    pk: int | None,
 ) -> QuerySet:
+    """Messages (`kind="message"`) or events of one conversation or of the customer's
+    conversations `viewer_id` may see, newest first, strictly before the cursor item
+    (`at`, `before_message`, `pk`) in `_item_key` order."""
+    model = Message if kind == "message" else ConversationEvent
     if scope == "conversation":
-        return model.objects.filter(conversation_id=owner_id)
-    conversations = Conversation.objects.filter(customer_id=owner_id)
-    if not everything:
-        conversations = conversations.filter(_team_visibility_q(viewer_id))
-    return model.objects.filter(conversation_id__in=conversations.values("pk"))
-
-
-def _timeline_messages(
-    *,
-    scope: str,
-    everything: bool,
-    before_message: bool,
-    limit: int,
-    owner_id: int,
-    viewer_id: int | None,
-    at: datetime | None,
-    pk: int | None,
-) -> QuerySet[Message]:
-    messages = _timeline_scope(
-        Message, scope=scope, everything=everything, owner_id=owner_id, viewer_id=viewer_id
-    )
+        rows = model.objects.filter(conversation_id=owner_id)
+    else:
+        conversations = Conversation.objects.filter(customer_id=owner_id)
+        if not everything:
+            conversations = conversations.filter(_team_visibility_q(viewer_id))
+        rows = model.objects.filter(conversation_id__in=conversations.values("pk"))
     if at is not None:
-        # Strictly before (at, before_message, pk): messages sort after events at one instant.
-        messages = messages.filter(
-            Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
-            if before_message
-            else Q(created_at__lt=at)
+        if (kind == "message") == before_message:  # same table: the id breaks the tie
+            earlier = Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
+        elif kind == "event":  # events sort before messages at one instant
+            earlier = Q(created_at__lte=at)
+        else:
+            earlier = Q(created_at__lt=at)
+        rows = rows.filter(earlier)
+    if kind == "message":
+        rows = rows.select_related("author").annotate(
+            has_attachments=Exists(Attachment.objects.filter(message_id=OuterRef("pk")))
         )
-    return (
-        messages.select_related("author")
-        .annotate(has_attachments=Exists(Attachment.objects.filter(message_id=OuterRef("pk"))))
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def _timeline_events(
-    *,
-    scope: str,
-    everything: bool,
-    before_message: bool,
-    limit: int,
-    owner_id: int,
-    viewer_id: int | None,
-    at: datetime | None,
-    pk: int | None,
-) -> QuerySet[ConversationEvent]:
-    events = _timeline_scope(
-        ConversationEvent,
-        scope=scope,
-        everything=everything,
-        owner_id=owner_id,
-        viewer_id=viewer_id,
-    )
-    if at is not None:
-        events = events.filter(
-            Q(created_at__lte=at)
-            if before_message
-            else Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
-        )
-    return events.select_related("actor").order_by("-created_at", "-id")[:limit]
+    else:
+        rows = rows.select_related("actor")
+    return rows.order_by("-created_at", "-id")[:limit]
 
 
 class DisplayValues:
