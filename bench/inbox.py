@@ -104,10 +104,10 @@ def build_dataset(conversations: int, per_conversation: int, long_conversation: 
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from agents.models import AgentProfile, Team
     from channels_app.models import ChannelEndpoint
     from conversations.models import Conversation, ConversationEvent, Message, Tag
     from customers.models import Customer, Identity
-    from routing.models import AgentProfile, Team
 
     User = get_user_model()
     started = time.perf_counter()

@@ -75,10 +75,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
 
+    from agents.models import Team
     from channels_app.models import ChannelEndpoint
     from channels_app.types import InboundMessage
     from conversations.models import Conversation, Message
-    from routing.models import Team
 
     endpoints = [
         ChannelEndpoint.objects.create(kind=kind, name=f"bench {kind}")

@@ -65,8 +65,8 @@ def build(conversations: int, messages: int, days: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from agents.models import AgentProfile, BusinessHours, BusinessHoursInterval, Team
     from channels_app.models import ChannelEndpoint
-    from routing.models import AgentProfile, BusinessHours, BusinessHoursInterval, Team
 
     teams = {name: Team.objects.create(name=name) for name in sorted(set(TEAM_OF_KIND.values()))}
     hours = BusinessHours.objects.create(name="Weekdays", timezone="Europe/Berlin")

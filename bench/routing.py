@@ -115,10 +115,11 @@ def bench_routing(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from agents.models import AgentProfile, Team
     from channels_app.models import ChannelEndpoint
     from conversations.models import Conversation, Message
     from customers.models import Customer
-    from routing.models import AgentProfile, SlaPolicy, Team
+    from routing.models import SlaPolicy
     from routing.services import apply_sla, route
 
     rng = random.Random(7)

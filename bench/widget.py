@@ -263,8 +263,8 @@ def setup_data():
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
+    from agents.models import AgentProfile, Team
     from channels_app.models import ChannelEndpoint
-    from routing.models import AgentProfile, Team
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)

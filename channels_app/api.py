@@ -10,12 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agents.roles import is_admin
 from channels_app import selectors, services
 from channels_app.models import ChannelEndpoint
 from channels_app.serializers import EndpointSerializer, InboundSerializer
 from channels_app.types import InboundMessage
 from omnidesk.errors import ApplicationError
-from omnidesk.roles import is_admin
 
 
 class IsDeskAdmin(permissions.BasePermission):

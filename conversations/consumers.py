@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from agents.roles import sees_everything, team_ids_of
 from conversations import events
 from conversations.selectors import (
     SUPERVISORS_GROUP,
@@ -21,7 +22,6 @@ from conversations.selectors import (
 )
 from omnidesk.errors import NotFoundError
 from omnidesk.realtime import apublish_rollback_unsafe, current_sequences
-from omnidesk.roles import sees_everything, team_ids_of
 
 logger = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ class Conversation(models.Model):
         db_index=False,  # leads the composite indexes in Meta
     )
     team = models.ForeignKey(
-        "routing.Team",
+        "agents.Team",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -264,7 +264,7 @@ class CannedResponse(models.Model):
     shortcut = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
     text = models.TextField()
-    team = models.ForeignKey("routing.Team", null=True, blank=True, on_delete=models.CASCADE)
+    team = models.ForeignKey("agents.Team", null=True, blank=True, on_delete=models.CASCADE)
 
     def __str__(self) -> str:
         return f"/{self.shortcut}"

@@ -33,6 +33,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from agents.models import Team
+from agents.roles import sees_everything
 from conversations.models import Attachment, Conversation, ConversationEvent, Message, ReadMarker
 from conversations.templatetags.inbox_tags import (
     channel_icon,
@@ -47,8 +49,6 @@ from conversations.templatetags.inbox_tags import (
 from customers.models import Customer, Identity
 from omnidesk import baked
 from omnidesk.errors import ApplicationError, NotFoundError
-from omnidesk.roles import sees_everything
-from routing.models import Team
 
 SUPERVISORS_GROUP = "inbox.supervisors"
 

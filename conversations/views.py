@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
+from agents.models import Team
 from conversations import selectors, services
 from conversations.models import Attachment, Conversation, Tag
 from customers.models import Identity
 from omnidesk.errors import ApplicationError, NotFoundError
-from routing.models import Team
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -14,11 +14,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from agents.models import AgentProfile, Team
 from channels_app.models import ChannelEndpoint
 from channels_app.types import InboundMessage
 from conversations import services as conversation_services
 from conversations.models import CannedResponse, Conversation, Tag
-from routing.models import AgentProfile, Team
 
 DEMO_PASSWORD = "omnidesk-demo"
 

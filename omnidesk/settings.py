@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "channels",
     "anymail",
     "omnidesk",
+    "agents",
     "customers",
     "conversations",
     "channels_app",

@@ -13,8 +13,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
+from agents.roles import sees_everything
 from conversations.selectors import SUPERVISORS_GROUP
-from omnidesk.roles import sees_everything
 from reporting import selectors
 
 # Events closer together than this are answered with one rendering.

@@ -40,7 +40,7 @@ class CsatSurvey(models.Model):
     method = models.CharField(max_length=16, choices=Method.choices)
     token = models.CharField(max_length=64, unique=True, default=new_survey_token, editable=False)
     team = models.ForeignKey(
-        "routing.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "agents.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

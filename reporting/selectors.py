@@ -141,7 +141,7 @@ Schedules = tuple[Schedule, tuple[tuple[int, Schedule], ...]]
 def desk_schedules() -> Schedules:
     """Each team's business hours (routing's `Team.business_hours`); a team without them
     runs on the clock, as routing's SLA clocks do."""
-    from routing.models import Team
+    from agents.models import Team
     from routing.selectors import schedule_for
 
     teams = (
@@ -730,7 +730,7 @@ def live_counts(*, team_ids: Sequence[int] | None = None) -> list[dict[str, Any]
     from django.db.models import Count, Q
     from django.utils import timezone
 
-    from routing.models import Team
+    from agents.models import Team
 
     now = timezone.now()
     unresolved = Conversation.objects.exclude(status=Conversation.Status.RESOLVED)
@@ -922,8 +922,8 @@ def dashboard(*, filters: ReportFilters) -> dict[str, Any]:
 
 def access_reports(*, user: Any) -> None:
     """Reports are for supervisors and admins; PermissionDeniedError otherwise."""
+    from agents.roles import sees_everything
     from omnidesk.errors import PermissionDeniedError
-    from omnidesk.roles import sees_everything
 
     if not sees_everything(user):
         raise PermissionDeniedError("Reports are for supervisors.")
@@ -933,7 +933,7 @@ def filter_choices() -> dict[str, list[tuple[int, str]]]:
     """Teams, agents and endpoints the filters offer."""
     from django.contrib.auth import get_user_model
 
-    from routing.models import Team
+    from agents.models import Team
 
     users = get_user_model().objects.filter(agent_profile__isnull=False, is_active=True)
     return {
@@ -958,7 +958,7 @@ def agent_names(ids: Sequence[int | None]) -> dict[int | None, str]:
 
 
 def team_names(ids: Sequence[int | None]) -> dict[int | None, str]:
-    from routing.models import Team
+    from agents.models import Team
 
     names: dict[int | None, str] = {None: "No team"}
     names.update(
@@ -968,7 +968,7 @@ def team_names(ids: Sequence[int | None]) -> dict[int | None, str]:
 
 
 def has_business_hours() -> bool:
-    from routing.models import Team
+    from agents.models import Team
 
     return Team.objects.filter(business_hours__isnull=False).exists()
 

@@ -18,24 +18,26 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from agents.models import (
+    AgentChannelCapacity,
+    AgentProfile,
+    BusinessHours,
+    BusinessHoursInterval,
+    Holiday,
+    Team,
+)
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation
 from routing import rules as rule_logic
 from routing import selectors
 from routing.business_hours import is_open
 from routing.models import (
-    AgentChannelCapacity,
-    AgentProfile,
-    BusinessHours,
-    BusinessHoursInterval,
     EscalationRule,
-    Holiday,
     RoutingRule,
     RuleAction,
     RuleChange,
     RuleCondition,
     SlaPolicy,
-    Team,
 )
 from routing.services import record_change, schedule_queue_drain
 

@@ -12,20 +12,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
+from agents.models import AgentChannelCapacity, AgentProfile, BusinessHours, Team
+from agents.roles import sees_everything
 from conversations.models import Conversation, Message
 from omnidesk.errors import PermissionDeniedError
-from omnidesk.roles import sees_everything
 from routing import rules as rule_logic
 from routing.business_hours import Schedule, is_open
-from routing.models import (
-    AgentChannelCapacity,
-    AgentProfile,
-    BusinessHours,
-    RoutingRule,
-    RuleAction,
-    SlaPolicy,
-    Team,
-)
+from routing.models import RoutingRule, RuleAction, SlaPolicy
 from routing.strategies import Candidate, choose
 
 # Conversations that count against an agent's capacity.

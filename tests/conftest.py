@@ -8,10 +8,10 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agents.models import AgentProfile
 from channels_app.models import ChannelEndpoint
 from channels_app.types import InboundMessage
 from omnidesk import realtime
-from routing.models import AgentProfile
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 
 

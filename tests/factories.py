@@ -6,10 +6,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from agents.models import AgentProfile, Team
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, Message
 from customers.models import Customer, Identity
-from routing.models import AgentProfile, Team
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -11,9 +11,9 @@ from django.db.models import Count, QuerySet
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from agents.models import AgentProfile
 from customers.models import Customer, Identity
 from omnidesk import baked
-from routing.models import AgentProfile
 from tests.factories import make_agent
 
 
@@ -86,7 +86,7 @@ def test_a_value_django_rewrites_is_not_baked_and_still_answers(db):
 
 
 def test_session_user_comes_with_its_profile_decoded(db):
-    from omnidesk.auth import ProfileModelBackend
+    from agents.auth import ProfileModelBackend
 
     user = make_agent(role=AgentProfile.Role.SUPERVISOR, username="sam")
     user.agent_profile.skills = ["billing", "de"]

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
+from agents.models import AgentProfile, Team
 from conversations.models import Conversation, Message
 from customers.models import Customer, Identity
-from routing.models import AgentProfile, Team
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
 
 if TYPE_CHECKING:
-    from routing.models import Team
+    from agents.models import Team
 
 logger = logging.getLogger(__name__)
 

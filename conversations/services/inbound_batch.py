@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 
+from agents.models import Team
 from conversations import events
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.selectors import agent_groups_for_conversation
@@ -38,7 +39,6 @@ from customers.models import Customer
 from customers.services import ResolveRequest, normalize_claims, resolve_customers
 from omnidesk.bulk import update_rows
 from omnidesk.realtime import publish_many_on_commit
-from routing.models import Team
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint, InboundEvent

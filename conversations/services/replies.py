@@ -33,8 +33,8 @@ def reply_endpoint_choices(conversation: Conversation) -> list[ChannelEndpoint]:
     customer has. Candidates are the endpoints the customer has written to, the
     conversation's own inbox, and the inboxes of the teams working the conversation (so
     a customer who wrote on WhatsApp can be answered by SMS on the same number)."""
+    from agents.models import Team
     from channels_app.models import ChannelEndpoint
-    from routing.models import Team
 
     identity_kinds = set(conversation.customer.identities.values_list("kind", flat=True))
     endpoint_ids = set(

@@ -61,7 +61,7 @@ def status_changed(
     apply_sla(conversation=conversation, now=now or timezone.now())
     freed = previous in LOAD_STATUSES and conversation.status not in LOAD_STATUSES
     if freed and conversation.assignee_id:
-        from routing.models import Team
+        from agents.models import Team
 
         team_ids = list(
             Team.objects.filter(members__id=conversation.assignee_id).values_list("id", flat=True)

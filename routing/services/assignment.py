@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from agents.models import AgentProfile, Team
 from conversations import events
 from conversations.models import Conversation, ConversationEvent, Message, Tag
 from conversations.selectors import (
@@ -24,7 +25,7 @@ from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
 from routing import rules as rule_logic
 from routing import selectors, strategies
-from routing.models import AgentProfile, RuleAction, SlaClock, Team
+from routing.models import RuleAction, SlaClock
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from agents.models import AgentProfile
 from channels_app.models import ChannelEndpoint
 from conversations.services import receive_message
-from routing.models import AgentProfile
 from tests.conftest import api_client_for, inbound
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 

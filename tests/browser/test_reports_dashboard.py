@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from agents.models import AgentProfile
 from channels_app.types import InboundMessage
 from conversations.services import receive_message
 from reporting.services import refresh_report_data
-from routing.models import AgentProfile
 from tests.browser.conftest import login, new_page, off_loop, screenshot
 from tests.factories import make_agent
 from tests.reporting import dataset

@@ -8,10 +8,10 @@ from datetime import datetime
 import pytest
 from django.test import Client
 
+from agents.models import AgentProfile, Team
 from channels_app.models import ChannelEndpoint
 from conversations.models import Message
 from conversations.services import receive_message
-from routing.models import AgentProfile, Team
 from tests.conftest import inbound
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 

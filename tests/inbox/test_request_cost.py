@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agents.auth import ProfileModelBackend
+from agents.roles import AGENT, SUPERVISOR, role_of
 from conversations.models import Attachment
-from omnidesk.auth import ProfileModelBackend
-from omnidesk.roles import AGENT, SUPERVISOR, role_of
 from tests.factories import UserFactory
 from tests.inbox.conftest import client_for, htmx
 

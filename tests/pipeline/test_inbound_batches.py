@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.utils import timezone
 
+from agents.models import AgentProfile, Team
 from channels_app import services
 from channels_app.models import ChannelEndpoint, InboundEvent
 from channels_app.tasks import process_inbound_event
@@ -20,7 +21,7 @@ from conversations.models import Conversation, Message
 from conversations.selectors import SUPERVISORS_GROUP, team_group
 from conversations.services import receive_message
 from customers.models import Customer, MergeSuggestion
-from routing.models import AgentProfile, SlaPolicy, Team
+from routing.models import SlaPolicy
 from tests.factories import (
     ConversationFactory,
     CustomerFactory,

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from agents.models import BusinessHours, BusinessHoursInterval
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.services import merge_customers
 from reporting.models import CsatSurvey
 from reporting.services import record_survey_answer
-from routing.models import BusinessHours, BusinessHoursInterval
 from tests.factories import CustomerFactory, EndpointFactory, TeamFactory, make_agent
 
 WEEK_START = date(2026, 3, 2)

@@ -9,7 +9,7 @@ import io
 import pytest
 from django.test import Client
 
-from routing.models import AgentProfile
+from agents.models import AgentProfile
 from tests.factories import make_agent
 from tests.reporting import dataset
 

@@ -11,11 +11,11 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from agents.models import AgentProfile
 from channels_app.types import InboundMessage
 from conversations.models import Conversation
 from conversations.services import change_status, receive_message
 from omnidesk.asgi import application
-from routing.models import AgentProfile
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from routing.models import AgentProfile
+from agents.models import AgentProfile
 from tests.conftest import api_client_for
 from tests.factories import make_agent
 from tests.reporting import dataset

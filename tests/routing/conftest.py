@@ -6,10 +6,11 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from agents.models import AgentProfile, Team
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation
 from conversations.services import receive_message
-from routing.models import AgentProfile, RoutingRule, RuleAction, RuleCondition, Team
+from routing.models import RoutingRule, RuleAction, RuleCondition
 from tests.conftest import inbound
 from tests.factories import EndpointFactory, TeamFactory, UserFactory, make_agent
 

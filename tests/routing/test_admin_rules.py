@@ -3,15 +3,8 @@ rows, get validation errors in plain words, and every change lands in the audit 
 
 from __future__ import annotations
 
-from routing.models import (
-    AgentProfile,
-    BusinessHours,
-    RoutingRule,
-    RuleChange,
-    RuleCondition,
-    SlaPolicy,
-    Team,
-)
+from agents.models import AgentProfile, BusinessHours, Team
+from routing.models import RoutingRule, RuleChange, RuleCondition, SlaPolicy
 from routing.selectors import active_rules
 from tests.factories import UserFactory
 
@@ -147,7 +140,7 @@ def test_policy_and_hours_forms_explain_mistakes(supervisor_client):
     assert not SlaPolicy.objects.exists()
 
     response = supervisor_client.post(
-        "/admin/routing/businesshours/add/",
+        "/admin/agents/businesshours/add/",
         {
             "name": "Office",
             "timezone": "Mars/Olympus",
@@ -164,10 +157,10 @@ def test_policy_and_hours_forms_explain_mistakes(supervisor_client):
 def test_agent_skills_are_edited_as_words_not_json(supervisor_client):
     agent = UserFactory(username="ann")
     profile = AgentProfile.objects.create(user=agent, skills=["billing"])
-    page = supervisor_client.get(f"/admin/routing/agentprofile/{profile.pk}/change/")
+    page = supervisor_client.get(f"/admin/agents/agentprofile/{profile.pk}/change/")
     assert 'value="billing"' in page.content.decode()
     response = supervisor_client.post(
-        f"/admin/routing/agentprofile/{profile.pk}/change/",
+        f"/admin/agents/agentprofile/{profile.pk}/change/",
         {
             "user": str(agent.pk),
             "role": "agent",
@@ -190,9 +183,9 @@ def test_every_routing_admin_page_opens(supervisor_client):
         "/admin/routing/routingrule/add/",
         "/admin/routing/routingrule/dry-run/",
         "/admin/routing/slapolicy/add/",
-        "/admin/routing/businesshours/add/",
-        "/admin/routing/team/add/",
-        "/admin/routing/agentprofile/add/",
+        "/admin/agents/businesshours/add/",
+        "/admin/agents/team/add/",
+        "/admin/agents/agentprofile/add/",
         "/admin/routing/rulechange/",
     ):
         response = supervisor_client.get(url)

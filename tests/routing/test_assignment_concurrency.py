@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from agents.models import Team
 from conversations.models import Conversation, ConversationEvent
-from routing.models import Team
 from routing.services import assign_waiting
 from tests.factories import ConversationFactory, EndpointFactory, TeamFactory
 from tests.routing.conftest import online_agent, route_locked

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.test import Client
 
+from agents.models import Team
 from conversations.models import ConversationEvent
 from routing import rules
-from routing.models import RuleAction, Team
+from routing.models import RuleAction
 from tests.routing.conftest import make_rule, online_agent, receive
 
 

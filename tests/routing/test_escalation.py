@@ -9,11 +9,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from agents.models import AgentProfile, Team
 from conversations.models import Conversation, ConversationEvent
 from conversations.selectors import SUPERVISORS_GROUP
 from conversations.services import receive_message
 from routing import tasks
-from routing.models import AgentProfile, EscalationFire, EscalationRule, SlaClock, SlaPolicy, Team
+from routing.models import EscalationFire, EscalationRule, SlaClock, SlaPolicy
 from routing.services import scan_escalations
 from tests.conftest import inbound
 from tests.factories import make_agent

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from routing.models import AgentProfile
+from agents.models import AgentProfile
 from routing.services import (
     mark_offline_if_still_disconnected,
     presence_disconnected,

@@ -14,9 +14,10 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
+from agents.models import AgentProfile, Team
 from conversations.models import Conversation
 from omnidesk.asgi import application
-from routing.models import AgentProfile, SlaPolicy, Team
+from routing.models import SlaPolicy
 from routing.services import set_presence
 from tests.factories import make_agent
 from tests.routing.conftest import online_agent, receive

@@ -3,10 +3,11 @@ fired rule is on the timeline, naming it."""
 
 from __future__ import annotations
 
+from agents.models import Team
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.services import change_status
 from routing import rules
-from routing.models import RuleAction, Team
+from routing.models import RuleAction
 from tests.routing.conftest import make_rule, online_agent, receive
 
 

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from agents.models import BusinessHours, BusinessHoursInterval, Holiday
 from conversations.models import Conversation
 from conversations.services import change_status, receive_message, send_reply
-from routing.models import BusinessHours, BusinessHoursInterval, Holiday, SlaClock, SlaPolicy
+from routing.models import SlaClock, SlaPolicy
 from tests.conftest import inbound
 from tests.factories import make_agent
 

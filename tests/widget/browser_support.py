@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from agents.models import AgentProfile
 from channels_app.models import ChannelEndpoint
-from routing.models import AgentProfile
 from tests.browser.conftest import new_page
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 

@@ -11,9 +11,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from agents.models import AgentProfile
 from channels_app.models import ChannelEndpoint
 from channels_app.widget.identity import identifier_hash
-from routing.models import AgentProfile
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 
 SHOP_ORIGIN = "https://shop.example"

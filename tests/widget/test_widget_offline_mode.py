@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from agents.models import AgentProfile
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
-from routing.models import AgentProfile
 from tests.widget.conftest import db_call, open_widget
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,7 +90,7 @@ async def test_the_widget_is_offline_outside_the_teams_business_hours(
 
     from django.utils import timezone
 
-    from routing.models import BusinessHours, BusinessHoursInterval
+    from agents.models import BusinessHours, BusinessHoursInterval
 
     def close_the_team_today():
         hours = BusinessHours.objects.create(name="Not today", timezone="UTC")

@@ -11,7 +11,7 @@ ADMIN = "admin"
 
 def role_of(user: AbstractBaseUser | AnonymousUser) -> str | None:
     """The user's role, from the agent profile the authentication backend loaded with the
-    request's user (`omnidesk.auth`); a user loaded otherwise pays one query, once."""
+    request's user (`agents.auth`); a user loaded otherwise pays one query, once."""
     if not user or not user.is_authenticated:
         return None
     if user.is_superuser:
