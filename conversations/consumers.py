@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from agents import services as agent_services
 from agents.roles import sees_everything, team_ids_of
 from conversations import events
 from conversations.selectors import (
@@ -139,15 +140,13 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _set_presence(user: Any, presence: str) -> None:
-    """Tell routing the agent is connected, or that a socket of theirs closed (routing
-    waits a grace period before offline, so a reload or a second tab does not flap)."""
-    from routing import services as routing_services
-
+    """Record that the agent is connected, or that a socket of theirs closed (offline
+    comes after a grace period, so a reload or a second tab does not flap)."""
     try:
         if presence == "online":
-            routing_services.set_presence(user=user, presence="online")
+            agent_services.set_presence(user=user, presence="online")
         else:
-            routing_services.presence_disconnected(user=user)
+            agent_services.presence_disconnected(user=user)
     except Exception:
         # Presence is advisory; a failure must not break the agent's socket.
         logger.exception("presence update failed", extra={"user_id": user.pk})

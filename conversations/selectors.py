@@ -35,6 +35,13 @@ from django.utils.safestring import SafeString
 
 from agents.models import Team
 from agents.roles import sees_everything
+from agents.selectors import (
+    SUPERVISORS_GROUP,
+    agent_group,
+    my_teams_q,
+    team_group,
+    team_visibility_q,
+)
 from conversations.models import Attachment, Conversation, ConversationEvent, Message, ReadMarker
 from conversations.templatetags.inbox_tags import (
     channel_icon,
@@ -50,16 +57,6 @@ from customers.models import Customer, Identity
 from omnidesk import baked
 from omnidesk.errors import ApplicationError, NotFoundError
 
-SUPERVISORS_GROUP = "inbox.supervisors"
-
-
-def agent_group(user_id: int) -> str:
-    return f"inbox.agent.{user_id}"
-
-
-def team_group(team_id: int) -> str:
-    return f"inbox.team.{team_id}"
-
 
 def conversation_group(conversation_id: int) -> str:
     return f"inbox.conversation.{conversation_id}"
@@ -74,11 +71,7 @@ def visibility_filter(*, user: AbstractBaseUser) -> Q | None:
     """
     if sees_everything(user):
         return None
-    return _team_visibility_q(user.pk)
-
-
-def _team_visibility_q(user_id: int) -> Q:
-    return _my_teams_q(user_id) | Q(assignee_id=user_id)
+    return team_visibility_q(user.pk)
 
 
 def visible_conversations(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
@@ -131,7 +124,7 @@ def _visible_conversation(
 ) -> QuerySet[Conversation]:
     conversations = Conversation.objects.select_related(*related)
     if not everything:
-        conversations = conversations.filter(_team_visibility_q(user_id))
+        conversations = conversations.filter(team_visibility_q(user_id))
     if with_read_at:
         conversations = conversations.annotate(
             my_read_at=Subquery(
@@ -383,7 +376,7 @@ def _timeline_rows(
     else:
         conversations = Conversation.objects.filter(customer_id=owner_id)
         if not everything:
-            conversations = conversations.filter(_team_visibility_q(viewer_id))
+            conversations = conversations.filter(team_visibility_q(viewer_id))
         rows = model.objects.filter(conversation_id__in=conversations.values("pk"))
     if at is not None:
         if (kind == "message") == before_message:  # same table: the id breaks the tie
@@ -629,22 +622,13 @@ def inbox_views_for(user: AbstractBaseUser) -> dict[str, str]:
     return {key: label for key, label in INBOX_VIEWS.items() if key != "all"}
 
 
-def _my_teams_q(user_id: int) -> Q:
-    """Conversations of the user's teams: in their queue, or in an inbox a team owns."""
-    my_teams = Team.members.through.objects.filter(user_id=user_id).values("team_id")
-    my_endpoints = Team.endpoints.through.objects.filter(team_id__in=my_teams).values(
-        "channelendpoint_id"
-    )
-    return Q(endpoint_id__in=my_endpoints) | Q(team_id__in=my_teams)
-
-
 def _view_q(view: str, user_id: int) -> Q:
     if view == "mine":
         return Q(assignee_id=user_id)
     if view == "unassigned":
         return Q(assignee__isnull=True)
     if view == "teams":
-        return _my_teams_q(user_id)
+        return my_teams_q(user_id)
     return Q()
 
 
@@ -834,7 +818,7 @@ def _inbox_rows(
 ) -> QuerySet:
     condition = _view_q(view, user_id)
     if view not in ("mine", "teams") and not everything:  # those two hold visible rows only
-        condition &= _team_visibility_q(user_id)
+        condition &= team_visibility_q(user_id)
     conversations = _filtered(
         Conversation.objects.filter(condition, status=status), channel=channel, tag=tag, q=q
     )

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
+from agents.business_hours import Schedule
+from agents.selectors import schedule_for
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, ConversationEvent, Message
 from reporting import tables
@@ -30,7 +32,6 @@ from reporting.models import (
     MessageRollup,
     ResponseWait,
 )
-from routing.business_hours import Schedule
 
 CONVERSATIONS = Conversation._meta.db_table
 MESSAGES = Message._meta.db_table
@@ -142,7 +143,6 @@ def desk_schedules() -> Schedules:
     """Each team's business hours (routing's `Team.business_hours`); a team without them
     runs on the clock, as routing's SLA clocks do."""
     from agents.models import Team
-    from routing.selectors import schedule_for
 
     teams = (
         Team.objects.filter(business_hours__isnull=False)

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from agents.business_hours import is_open
 from agents.models import (
     AgentChannelCapacity,
     AgentProfile,
@@ -26,11 +27,11 @@ from agents.models import (
     Holiday,
     Team,
 )
+from agents.selectors import default_team_for_endpoint, team_schedule
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation
 from routing import rules as rule_logic
 from routing import selectors
-from routing.business_hours import is_open
 from routing.models import (
     EscalationRule,
     RoutingRule,
@@ -266,16 +267,14 @@ def _run_dry_run(data: dict[str, Any]):
         return (
             selectors.dry_run(
                 facts=facts,
-                endpoint_team_id=selectors._default_team_id(conversation),
+                endpoint_team_id=default_team_for_endpoint(conversation.endpoint_id),
                 current_team_id=None,
                 current_tags=selectors.wanted_skills(conversation),
             ),
             conversation,
         )
     endpoint = data.get("endpoint")
-    team_id = (
-        endpoint.teams.order_by("id").values_list("id", flat=True).first() if endpoint else None
-    )
+    team_id = default_team_for_endpoint(endpoint.pk) if endpoint else None
     facts = rule_logic.Facts(
         channel=data.get("channel") or endpoint.kind,
         endpoint_id=endpoint.pk if endpoint else None,
@@ -287,7 +286,7 @@ def _run_dry_run(data: dict[str, Any]):
         ),
         language=data.get("language") or "",
         priority=data["priority"],
-        inside_business_hours=is_open(now, selectors.team_schedule(team_id)),
+        inside_business_hours=is_open(now, team_schedule(team_id)),
         previous_contact_at=None,
         now=now,
     )

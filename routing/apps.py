@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class RoutingConfig(AppConfig):
     name = "routing"
     verbose_name = "Routing"
+
+    def ready(self) -> None:
+        from agents import hooks as agent_hooks
+        from routing import listeners
+
+        agent_hooks.agent_came_online.append(listeners.offer_queues_to_agent)

@@ -12,12 +12,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
+from agents.business_hours import Schedule, is_open
 from agents.models import AgentChannelCapacity, AgentProfile, BusinessHours, Team
 from agents.roles import sees_everything
+from agents.selectors import default_team_for_endpoint, schedule_for, team_schedule
 from conversations.models import Conversation, Message
 from omnidesk.errors import PermissionDeniedError
 from routing import rules as rule_logic
-from routing.business_hours import Schedule, is_open
 from routing.models import RoutingRule, RuleAction, SlaPolicy
 from routing.strategies import Candidate, choose
 
@@ -26,28 +27,6 @@ LOAD_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)
 
 
 # --- Schedules ----------------------------------------------------------------------------
-
-
-def schedule_for(business_hours: BusinessHours | None) -> Schedule:
-    """The schedule of `business_hours`; around the clock when there is none."""
-    if business_hours is None:
-        return Schedule.always()
-    rows = [(i.weekday, i.opens, i.closes) for i in business_hours.intervals.all()]
-    holidays = [h.date for h in business_hours.holidays.all()]
-    if not rows:
-        return Schedule.always(business_hours.timezone)
-    return Schedule.from_rows(business_hours.timezone, rows, holidays)
-
-
-def team_schedule(team_id: int | None) -> Schedule:
-    if team_id is None:
-        return Schedule.always()
-    hours = (
-        BusinessHours.objects.filter(teams__id=team_id)
-        .prefetch_related("intervals", "holidays")
-        .first()
-    )
-    return schedule_for(hours)
 
 
 # --- The rule set, compiled once per change -------------------------------------------------
@@ -173,7 +152,7 @@ def conversation_facts(
         )
     customer = conversation.customer
     endpoint = message.endpoint if message and message.endpoint_id else conversation.endpoint
-    team_id = conversation.team_id or _default_team_id(conversation)
+    team_id = conversation.team_id or default_team_for_endpoint(conversation.endpoint_id)
     inside = True
     if rules is None or _rules_use(rules, rule_logic.BUSINESS_HOURS):
         inside = is_open(now, team_schedule(team_id))
@@ -198,19 +177,6 @@ def conversation_facts(
         previous_contact_at=previous,
         now=now,
     )
-
-
-def _default_team_id(conversation: Conversation) -> int | None:
-    return (
-        Team.objects.filter(endpoints__id=conversation.endpoint_id)
-        .order_by("id")
-        .values_list("id", flat=True)
-        .first()
-    )
-
-
-def default_team(conversation: Conversation) -> Team | None:
-    return conversation.endpoint.teams.order_by("id").first()
 
 
 # --- SLA policy ----------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -23,10 +21,3 @@ def scan_escalations() -> int:
 )
 def assign_waiting_conversations(team_id: int) -> int:
     return services.assign_waiting(team_id=team_id)
-
-
-@shared_task(acks_late=True)
-def mark_offline_after_grace(user_id: int, disconnected_at: str) -> bool:
-    return services.mark_offline_if_still_disconnected(
-        user_id=user_id, disconnected_at=datetime.fromisoformat(disconnected_at)
-    )

@@ -14,15 +14,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from agents.business_hours import is_open
 from agents.models import AgentProfile
+from agents.selectors import schedule_for
 from channels_app.models import ChannelEndpoint
 from channels_app.widget import identity, strings, uploads
 from conversations.models import Conversation, Message
 from customers.models import Customer, Identity
 from customers.services import follow_merges
 from omnidesk.errors import NotFoundError, PermissionDeniedError
-from routing.business_hours import is_open
-from routing.selectors import schedule_for
 
 DEFAULT_MAX_MESSAGE_CHARS = 5000
 HISTORY_LIMIT = 200

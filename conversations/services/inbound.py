@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from agents.selectors import default_team_for_endpoint
 from conversations import events
 from conversations.models import (
     Attachment,
@@ -181,7 +182,7 @@ def find_or_open_conversation(
     if conversation is not None:
         return conversation, False
 
-    team_id = endpoint.teams.order_by("id").values_list("id", flat=True).first()
+    team_id = default_team_for_endpoint(endpoint.pk)
     conversation = new_conversation(
         customer=customer, endpoint=endpoint, inbound=inbound, now=now, team_id=team_id
     )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 
-from agents.models import Team
+from agents.selectors import teams_of_endpoints
 from conversations import events
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.selectors import agent_groups_for_conversation
@@ -117,7 +117,7 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             .order_by("pk")
         }
         current = _continuable_conversations(customers, items)
-        endpoint_teams = _teams_of_endpoints(
+        endpoint_teams = teams_of_endpoints(
             {item.endpoint.pk for item in items} | {c.endpoint_id for c in current.values()}
         )
 
@@ -198,19 +198,6 @@ def _continuable_conversations(
         ):
             best[conversation.customer_id] = conversation
     return best
-
-
-def _teams_of_endpoints(endpoint_ids: set[int]) -> dict[int, list[int]]:
-    """The teams owning each endpoint, in id order (the first one gets new conversations)."""
-    owners: dict[int, list[int]] = {}
-    rows = (
-        Team.endpoints.through.objects.filter(channelendpoint_id__in=endpoint_ids)
-        .order_by("team_id")
-        .values_list("channelendpoint_id", "team_id")
-    )
-    for endpoint_id, team_id in rows:
-        owners.setdefault(endpoint_id, []).append(team_id)
-    return owners
 
 
 def _publish(touched: list[_Touched], endpoint_teams: dict[int, list[int]]) -> None:

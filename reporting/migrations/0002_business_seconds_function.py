@@ -1,10 +1,10 @@
-"""`reporting_business_seconds`: routing.business_hours.business_seconds_between, in SQL.
+"""`reporting_business_seconds`: agents.business_hours.business_seconds_between, in SQL.
 
 Business-time metrics aggregate over many thousands of conversations; computing them in
 the database avoids loading every row into Python. The schedule is passed as parallel
 arrays (weekday 0 = Monday, opening minute, closing minute of the local day; closing at
 most 1440) plus the timezone and the holiday dates, the same model as
-`routing.business_hours.Schedule`. An interval ending before it starts counts 0.
+`agents.business_hours.Schedule`. An interval ending before it starts counts 0.
 """
 
 from django.db import migrations

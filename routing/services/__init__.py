@@ -15,13 +15,10 @@ from routing.services.assignment import (
     RouteOutcome,
     assign_from_team,
     assign_waiting,
-    mark_offline_if_still_disconnected,
-    presence_disconnected,
     route,
     route_many,
     schedule_queue_drain,
     send_auto_reply,
-    set_presence,
 )
 from routing.services.audit import record_change
 from routing.services.sla import apply_sla, apply_sla_many, scan_escalations
@@ -32,15 +29,12 @@ __all__ = [
     "apply_sla_many",
     "assign_from_team",
     "assign_waiting",
-    "mark_offline_if_still_disconnected",
-    "presence_disconnected",
     "record_change",
     "route",
     "route_many",
     "scan_escalations",
     "schedule_queue_drain",
     "send_auto_reply",
-    "set_presence",
     "status_changed",
 ]
 

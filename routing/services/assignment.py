@@ -12,7 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from agents.models import AgentProfile, Team
+from agents.models import Team
+from agents.selectors import default_team_for_endpoint
 from conversations import events
 from conversations.models import Conversation, ConversationEvent, Message, Tag
 from conversations.selectors import (
@@ -29,7 +30,6 @@ from routing.models import RuleAction, SlaClock
 
 logger = logging.getLogger(__name__)
 
-PRESENCE_CHANGED = "agent.presence"
 QUEUE_CHANGED = "routing.queue"
 
 
@@ -82,9 +82,9 @@ def route_many(
                 clock.routed_at = now
                 clock.save(update_fields=["routed_at"])
         if conversation.team_id is None:
-            team = selectors.default_team(conversation)
-            if team is not None:
-                _set_team(conversation, team, reason="owns the inbox")
+            team_id = default_team_for_endpoint(conversation.endpoint_id)
+            if team_id is not None:
+                _set_team(conversation, Team.objects.get(pk=team_id), reason="owns the inbox")
         outcomes.append(outcome)
     full_teams: set[int] = set()
     for (conversation, _), outcome in zip(conversations, outcomes, strict=True):
@@ -323,65 +323,6 @@ def schedule_queue_drain(*, team_ids: list[int]) -> None:
         transaction.on_commit(
             lambda team_id=team_id: assign_waiting_conversations.delay(team_id), robust=True
         )
-
-
-# --- Presence ---------------------------------------------------------------------------------
-
-
-def set_presence(*, user: AbstractBaseUser, presence: str, at: datetime | None = None) -> None:
-    """Set an agent's presence. Coming online assigns their teams' queues to them."""
-    if presence not in AgentProfile.Presence.values:
-        raise ApplicationError(
-            "Unknown presence.", fields={"presence": [", ".join(AgentProfile.Presence.values)]}
-        )
-    at = at or timezone.now()
-    with transaction.atomic():
-        profile, _ = AgentProfile.objects.select_for_update().get_or_create(user=user)
-        if profile.presence == presence:
-            profile.presence_changed_at = at
-            profile.save(update_fields=["presence_changed_at"])
-            return
-        profile.presence = presence
-        profile.presence_changed_at = at
-        profile.save(update_fields=["presence", "presence_changed_at"])
-        publish_on_commit(
-            {"type": PRESENCE_CHANGED, "user_id": user.pk, "presence": presence},
-            [SUPERVISORS_GROUP],
-        )
-        if presence == AgentProfile.Presence.ONLINE:
-            schedule_queue_drain(team_ids=list(user.teams.values_list("id", flat=True)))
-
-
-def presence_disconnected(*, user: AbstractBaseUser, grace_seconds: int | None = None) -> None:
-    """The agent's last socket closed: they go offline after a grace period unless they
-    reconnect (a reconnect calls `set_presence`, which moves `presence_changed_at`)."""
-    from django.conf import settings
-
-    from routing.tasks import mark_offline_after_grace
-
-    grace = (
-        grace_seconds
-        if grace_seconds is not None
-        else getattr(settings, "OMNIDESK_PRESENCE_GRACE_SECONDS", 60)
-    )
-    disconnected_at = timezone.now()
-    transaction.on_commit(
-        lambda: mark_offline_after_grace.apply_async(
-            args=[user.pk, disconnected_at.isoformat()], countdown=grace
-        ),
-        robust=True,
-    )
-
-
-def mark_offline_if_still_disconnected(*, user_id: int, disconnected_at: datetime) -> bool:
-    with transaction.atomic():
-        profile = AgentProfile.objects.select_for_update().filter(user_id=user_id).first()
-        if profile is None or profile.presence == AgentProfile.Presence.OFFLINE:
-            return False
-        if profile.presence_changed_at and profile.presence_changed_at > disconnected_at:
-            return False
-    set_presence(user=profile.user, presence=AgentProfile.Presence.OFFLINE)
-    return True
 
 
 # --- Auto-reply -------------------------------------------------------------------------------

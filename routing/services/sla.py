@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agents.business_hours import Schedule, add_business_time, business_seconds_between
 from agents.models import AgentProfile
 from conversations import events
 from conversations.models import Conversation, ConversationEvent
@@ -21,7 +22,6 @@ from conversations.selectors import SUPERVISORS_GROUP, agent_groups_for_conversa
 from omnidesk.bulk import update_rows
 from omnidesk.realtime import publish_on_commit
 from routing import selectors
-from routing.business_hours import Schedule, add_business_time, business_seconds_between
 from routing.models import EscalationFire, EscalationRule, SlaClock, SlaPolicy, SlaTarget
 
 logger = logging.getLogger(__name__)

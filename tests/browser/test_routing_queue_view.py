@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agents.models import AgentProfile, Team
-from routing.services import set_presence
+from agents.services import set_presence
 from tests.browser.conftest import login, new_page
 from tests.factories import EndpointFactory, make_agent
 from tests.routing.conftest import receive

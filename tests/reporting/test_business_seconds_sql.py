@@ -1,4 +1,4 @@
-"""The SQL `reporting_business_seconds` agrees with routing.business_hours."""
+"""The SQL `reporting_business_seconds` agrees with agents.business_hours."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time
 import pytest
 from django.db import connection
 
+from agents.business_hours import Schedule, business_seconds_between
 from reporting.selectors import schedule_params
-from routing.business_hours import Schedule, business_seconds_between
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 from agents.models import AgentChannelCapacity, AgentProfile, Team
+from agents.services import set_presence
 from conversations.models import Conversation
 from conversations.services import change_status
 from routing.models import RuleAction
-from routing.services import set_presence
 from tests.routing.conftest import make_rule, online_agent, receive
 
 

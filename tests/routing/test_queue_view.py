@@ -15,10 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from agents.models import AgentProfile, Team
+from agents.services import set_presence
 from conversations.models import Conversation
 from omnidesk.asgi import application
 from routing.models import SlaPolicy
-from routing.services import set_presence
 from tests.factories import make_agent
 from tests.routing.conftest import online_agent, receive
 

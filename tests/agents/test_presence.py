@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from agents.models import AgentProfile
-from routing.services import (
+from agents.services import (
     mark_offline_if_still_disconnected,
     presence_disconnected,
     set_presence,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from routing.business_hours import (
+from agents.business_hours import (
     Schedule,
     add_business_time,
     business_seconds_between,

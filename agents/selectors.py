@@ -1,0 +1,89 @@
+"""Reads about who works the desk: which team owns an inbox, the conditions that say
+which conversations an agent sees, the realtime groups that follow from it, and a
+team's business hours."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from agents.business_hours import Schedule
+from agents.models import BusinessHours, Team
+
+# Realtime groups of the agent inbox: every supervisor, one agent, one team.
+SUPERVISORS_GROUP = "inbox.supervisors"
+
+
+def agent_group(user_id: int) -> str:
+    return f"inbox.agent.{user_id}"
+
+
+def team_group(team_id: int) -> str:
+    return f"inbox.team.{team_id}"
+
+
+def my_teams_q(user_id: int) -> Q:
+    """Conversations of the user's teams: in their queue, or in an inbox a team owns.
+
+    A condition on a conversation's `endpoint_id` and `team_id`, written with subqueries,
+    not joins, so it never duplicates a row and PostgreSQL can still walk the inbox's
+    (status, last_message_at) index for the first page."""
+    my_teams = Team.members.through.objects.filter(user_id=user_id).values("team_id")
+    my_endpoints = Team.endpoints.through.objects.filter(team_id__in=my_teams).values(
+        "channelendpoint_id"
+    )
+    return Q(endpoint_id__in=my_endpoints) | Q(team_id__in=my_teams)
+
+
+def team_visibility_q(user_id: int) -> Q:
+    """What an agent (not a supervisor) sees: their teams' conversations and anything
+    assigned to them."""
+    return my_teams_q(user_id) | Q(assignee_id=user_id)
+
+
+def default_team_for_endpoint(endpoint_id: int | None) -> int | None:
+    """The team a new conversation in this inbox belongs to: the first (lowest id) team
+    owning the endpoint, or None."""
+    if endpoint_id is None:
+        return None
+    return (
+        Team.endpoints.through.objects.filter(channelendpoint_id=endpoint_id)
+        .order_by("team_id")
+        .values_list("team_id", flat=True)
+        .first()
+    )
+
+
+def teams_of_endpoints(endpoint_ids: set[int]) -> dict[int, list[int]]:
+    """The teams owning each endpoint, in id order: the first is the endpoint's default
+    team (`default_team_for_endpoint`), the others see its conversations too."""
+    owners: dict[int, list[int]] = {}
+    rows = (
+        Team.endpoints.through.objects.filter(channelendpoint_id__in=endpoint_ids)
+        .order_by("team_id")
+        .values_list("channelendpoint_id", "team_id")
+    )
+    for endpoint_id, team_id in rows:
+        owners.setdefault(endpoint_id, []).append(team_id)
+    return owners
+
+
+def schedule_for(business_hours: BusinessHours | None) -> Schedule:
+    """The schedule of `business_hours`; around the clock when there is none."""
+    if business_hours is None:
+        return Schedule.always()
+    rows = [(i.weekday, i.opens, i.closes) for i in business_hours.intervals.all()]
+    holidays = [h.date for h in business_hours.holidays.all()]
+    if not rows:
+        return Schedule.always(business_hours.timezone)
+    return Schedule.from_rows(business_hours.timezone, rows, holidays)
+
+
+def team_schedule(team_id: int | None) -> Schedule:
+    if team_id is None:
+        return Schedule.always()
+    hours = (
+        BusinessHours.objects.filter(teams__id=team_id)
+        .prefetch_related("intervals", "holidays")
+        .first()
+    )
+    return schedule_for(hours)

@@ -1,0 +1,15 @@
+"""Celery tasks of the agents app: thin, idempotent, take ids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agents import services
+from omnidesk.tasks import durable_task
+
+
+@durable_task(former_names=("routing.tasks.mark_offline_after_grace",))
+def mark_offline_after_grace(user_id: int, disconnected_at: str) -> bool:
+    return services.mark_offline_if_still_disconnected(
+        user_id=user_id, disconnected_at=datetime.fromisoformat(disconnected_at)
+    )
