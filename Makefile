@@ -27,6 +27,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	scripts/ensure-system-packages
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.installed-dev
@@ -37,6 +38,7 @@ worker: $(VENV)/.installed
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff format --check .
 
 format: $(VENV)/.installed-dev

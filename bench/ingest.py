@@ -184,7 +184,7 @@ class Worker:
 
 def run_burst(workload: list, worker: Worker) -> float:
     """Accept every message, then let the worker run what was queued; seconds for both."""
-    from channels_app.services import accept_inbound
+    from intake.services import accept_inbound
 
     started = time.perf_counter()
     for endpoint, message in workload:
@@ -198,7 +198,7 @@ def run_burst(workload: list, worker: Worker) -> float:
 
 
 def run_one_at_a_time(workload: list, worker: Worker) -> float:
-    from channels_app.services import accept_inbound
+    from intake.services import accept_inbound
 
     started = time.perf_counter()
     for endpoint, message in workload:

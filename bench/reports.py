@@ -300,7 +300,9 @@ def main() -> None:
     from django.utils import timezone
 
     from conversations.models import Conversation, Message
-    from reporting.selectors import ReportFilters, conversation_breakdown, dashboard
+    from reporting.selectors.cohort import conversation_breakdown
+    from reporting.selectors.dashboard import dashboard
+    from reporting.selectors.filters import ReportFilters
     from reporting.services import refresh_report_data
 
     call_command("migrate", verbosity=0)

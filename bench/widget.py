@@ -198,7 +198,7 @@ def answer_in_agent_process(endpoint_key: str, agent_id: int, token: str, client
     """The agent answering: what the inbox's reply view does, minus the HTTP request."""
     from django.contrib.auth import get_user_model
 
-    from channels_app.widget.identity import read_visitor_token
+    from channels_app.webchat_identity import read_visitor_token
     from conversations.models import Message
     from conversations.services import send_reply
 

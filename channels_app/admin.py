@@ -1,11 +1,10 @@
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from channels_app import services
-from channels_app.models import ChannelEndpoint, InboundEvent
+from channels_app.models import ChannelEndpoint
 from channels_app.selectors import webhook_urls
 
 
@@ -56,17 +55,3 @@ class ChannelEndpointAdmin(admin.ModelAdmin):
         return ", ".join(
             f"{name}: ••••{str(value)[-2:]}" for name, value in sorted(endpoint.credentials.items())
         )
-
-
-@admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "endpoint", "provider_id", "kind", "status", "attempts", "received_at"]
-    list_filter = ["status", "kind", "endpoint"]
-    search_fields = ["provider_id", "error"]
-    readonly_fields = [f.name for f in InboundEvent._meta.fields]
-    actions = ["reprocess"]
-
-    @admin.action(description="Re-process the selected failed events")
-    def reprocess(self, request, queryset) -> None:
-        count = services.reprocess_events(event_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"{count} event(s) queued for processing.", messages.SUCCESS)

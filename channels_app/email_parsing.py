@@ -41,6 +41,20 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "cid"}
 BULK_PRECEDENCE = {"bulk", "list", "junk"}
 BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 
+# Outbound email subjects carry "[#<conversation id>]", so a reply whose mail client
+# dropped the threading headers still finds its conversation.
+_SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
+
+
+def subject_token(conversation_id: int) -> str:
+    return f"[#{conversation_id}]"
+
+
+def conversation_id_from_subject(subject: str) -> int | None:
+    match = _SUBJECT_TOKEN.search(subject or "")
+    return int(match.group(1)) if match else None
+
+
 _QUOTE_HEADERS = [
     re.compile(r"^\s*On\b.{0,300}\bwrote:\s*$", re.IGNORECASE | re.DOTALL),
     re.compile(r"^\s*Le\b.{0,300}\ba écrit\s*:\s*$", re.IGNORECASE | re.DOTALL),

@@ -16,7 +16,9 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from agents.models import Team
-from conversations import selectors, services
+from channels_app.models import ChannelEndpoint
+from channels_app.whatsapp_templates import approved_templates, find_approved_template
+from conversations import presenters, selectors, services
 from conversations.models import Attachment, Conversation, Tag
 from customers.models import Identity
 from omnidesk.errors import ApplicationError, NotFoundError
@@ -82,7 +84,7 @@ def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> H
         "statuses": Conversation.Status.choices,
         "channel_choices": _channel_choices(),
         "tags": Tag.objects.order_by("name"),
-        "page": selectors.inbox_page(agent=request.user, filters=filters),
+        "page": presenters.inbox_rows(selectors.inbox_page(agent=request.user, filters=filters)),
         # Counts arrive right after first paint (hx-trigger="load"): the list is what the
         # agent needs first, and counting 100,000 rows should not delay it.
         "open_id": conversation.pk if conversation else None,
@@ -93,8 +95,6 @@ def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> H
 
 
 def _channel_choices() -> list[tuple[str, str]]:
-    from channels_app.models import ChannelEndpoint
-
     return list(ChannelEndpoint.Kind.choices)
 
 
@@ -110,7 +110,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
         request,
         "conversations/_list.html",
         {
-            "page": page,
+            "page": presenters.inbox_rows(page),
             "filters": filters,
             "open_id": _int_or_none(request.GET.get("open")),
             "appending": bool(request.GET.get("cursor")),
@@ -150,7 +150,7 @@ def _conversation_context(
         "history": False,
         "endpoint_choices": choices,
         "default_endpoint_id": default_endpoint_id,
-        "reply_templates": selectors.approved_templates(choices),
+        "reply_templates": approved_templates(choices),
         "seen_message_id": selectors.latest_message_id(conversation=conversation),
         "agents": selectors.assignable_agents(conversation=conversation),
         "teams": Team.objects.order_by("name"),
@@ -181,7 +181,9 @@ def _pane(request: HttpRequest, conversation_id: int, **extra: Any) -> HttpRespo
 
 def _timeline_context(page: selectors.TimelinePage, conversation: Conversation) -> dict[str, Any]:
     return {
-        "entries": selectors.timeline_entries(page.items, customer_name=str(conversation.customer)),
+        "entries": presenters.timeline_entries(
+            page.items, customer_name=str(conversation.customer)
+        ),
         "earlier_cursor": page.earlier_cursor,
     }
 
@@ -261,7 +263,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
             services.add_note(conversation=conversation, author=request.user, text=text)
         else:
             endpoint = _reply_endpoint(conversation, request.POST.get("endpoint"))
-            template = selectors.find_approved_template(
+            template = find_approved_template(
                 endpoints=services.reply_endpoint_choices(conversation),
                 choice=request.POST.get("template", ""),
             )

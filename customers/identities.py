@@ -18,20 +18,6 @@ EXTERNAL = "external"
 
 IDENTITY_KINDS = (EMAIL, PHONE, MESSENGER, INSTAGRAM, TELEGRAM, WEBCHAT, EXTERNAL)
 
-# Which kind of identity a channel reaches a customer by. A phone number is shared by
-# SMS, voice and WhatsApp; the generic API channel reaches whoever the integration knows.
-CHANNEL_IDENTITY_KIND: dict[str, str | None] = {
-    "email": EMAIL,
-    "webform": EMAIL,
-    "sms": PHONE,
-    "whatsapp": PHONE,
-    "messenger": MESSENGER,
-    "instagram": INSTAGRAM,
-    "telegram": TELEGRAM,
-    "webchat": WEBCHAT,
-    "api": None,
-}
-
 # When identities given together belong to different customers, the first kind in this
 # order wins (DESIGN.md contracts, the generic API channel).
 RESOLUTION_ORDER = (EXTERNAL, EMAIL, PHONE, MESSENGER, INSTAGRAM, TELEGRAM, WEBCHAT)

@@ -1,9 +1,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from channels_app.api import EndpointViewSet, InboundView
 from conversations.api import ConversationMessagesView, ConversationViewSet
-from customers.api import CustomerViewSet
+from conversations.customers_api import CustomerViewSet
+from intake.api import EndpointViewSet, InboundView
 from reporting.api import ReportIndexView, ReportView
 
 router = DefaultRouter()

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "channels_app",
     "routing",
     "reporting",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,11 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    "intake.tasks.process_inbound_event": {"queue": "inbound"},
+    "intake.tasks.drain_inbound_events": {"queue": "inbound"},
+    "conversations.tasks.deliver_message": {"queue": "outbound"},
+    "intake.tasks.sweep_stranded_work": {"queue": "periodic"},
+    # Former names of moved tasks, still answered for one release (omnidesk.tasks).
     "channels_app.tasks.process_inbound_event": {"queue": "inbound"},
     "channels_app.tasks.drain_inbound_events": {"queue": "inbound"},
     "channels_app.tasks.deliver_message": {"queue": "outbound"},
@@ -197,11 +203,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "sweep-stranded-work": {
-        "task": "channels_app.tasks.sweep_stranded_work",
+        "task": "intake.tasks.sweep_stranded_work",
         "schedule": 60.0,
     },
     "poll-email-mailboxes": {
-        "task": "channels_app.tasks.poll_email_mailboxes",
+        "task": "intake.tasks.poll_email_mailboxes",
         "schedule": float(os.environ.get("OMNIDESK_EMAIL_POLL_SECONDS", "60")),
     },
     # Reads only the partial index of due SLA checkpoints; cheap to run often.

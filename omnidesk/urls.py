@@ -20,8 +20,8 @@ urlpatterns = [
     path("inbox/", include("conversations.urls")),
     path("reports/", include("reporting.urls")),
     path("csat/", include("reporting.public_urls")),
-    path("hooks/", include("channels_app.urls")),
-    path("widget/", include("channels_app.widget.urls")),
+    path("hooks/", include("intake.urls")),
+    path("widget/", include("intake.widget.urls")),
 ]
 
 if settings.DEBUG:

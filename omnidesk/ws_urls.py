@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from channels_app.consumers import WidgetConsumer
 from conversations.ws_urls import websocket_urlpatterns as inbox_patterns
+from intake.consumers import WidgetConsumer
 from reporting.ws_urls import websocket_urlpatterns as report_patterns
 
 websocket_urlpatterns = [*inbox_patterns, *report_patterns]

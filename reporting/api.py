@@ -14,8 +14,12 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from omnidesk.errors import ApplicationError, NotFoundError
-from reporting import selectors, services, tables
+from reporting import services, tables
 from reporting.forms import ReportFilterForm
+from reporting.selectors.access import access_reports
+from reporting.selectors.dashboard import dashboard, report_table
+from reporting.selectors.filters import ReportFilters
+from reporting.selectors.live_now import live_counts
 
 FRESH_ENOUGH = timedelta(seconds=15)
 FILTER_PARAMETERS = [
@@ -30,7 +34,7 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _filters_json(filters: selectors.ReportFilters) -> dict[str, Any]:
+def _filters_json(filters: ReportFilters) -> dict[str, Any]:
     return {
         "start": filters.start.isoformat(),
         "end": filters.end.isoformat(),
@@ -49,7 +53,7 @@ class ReportIndexView(APIView):
         operation_id="reports_index", responses=OpenApiTypes.OBJECT, summary="The reports"
     )
     def get(self, request: Request) -> Response:
-        selectors.access_reports(user=request.user)
+        access_reports(user=request.user)
         names = ["live", *tables.TABLE_NAMES]
         return Response(
             {name: reverse("api-report", args=[name], request=request) for name in names}
@@ -64,9 +68,9 @@ class ReportView(APIView):
         summary="One report table: summary, volume, frt-distribution, ... or live",
     )
     def get(self, request: Request, name: str) -> Response:
-        selectors.access_reports(user=request.user)
+        access_reports(user=request.user)
         if name == "live":
-            return Response({"teams": selectors.live_counts()})
+            return Response({"teams": live_counts()})
         if name not in tables.TABLE_NAMES:
             raise NotFoundError("No such report.")
         if connection.vendor != "postgresql":
@@ -76,8 +80,8 @@ class ReportView(APIView):
             raise ApplicationError("Invalid filters.", fields=form.errors.get_json_data())
         services.refresh_report_data(max_age=FRESH_ENOUGH)
         filters = form.report_filters()
-        data = selectors.dashboard(filters=filters)
-        columns, rows = selectors.report_table(name, data)
+        data = dashboard(filters=filters)
+        columns, rows = report_table(name, data)
         body: dict[str, Any] = {
             "report": name,
             "filters": _filters_json(filters),

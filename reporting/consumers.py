@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 
 from agents.roles import sees_everything
 from conversations.selectors import SUPERVISORS_GROUP
-from reporting import selectors
+from reporting.selectors.live_now import live_counts
 
 # Events closer together than this are answered with one rendering.
 COALESCE_SECONDS = 0.5
@@ -61,6 +61,4 @@ class LiveNowConsumer(AsyncWebsocketConsumer):
 
 
 def _render_live_now() -> str:
-    return render_to_string(
-        "reporting/_live_now.html", {"live": selectors.live_counts(), "oob": True}
-    )
+    return render_to_string("reporting/_live_now.html", {"live": live_counts(), "oob": True})

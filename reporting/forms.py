@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from channels_app.models import ChannelEndpoint
-from reporting.selectors import ReportFilters
+from reporting.selectors.filters import ReportFilters
 from reporting.services import MAX_COMMENT_LENGTH
 
 SCORE_CHOICES = [

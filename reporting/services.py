@@ -17,9 +17,11 @@ from django.db.models.functions import TruncHour
 from django.urls import reverse
 from django.utils import timezone
 
+from channels_app.kinds import channel_kind
 from conversations import events
+from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent, Message
-from conversations.selectors import agent_groups_for_conversation, default_reply_message
+from conversations.selectors import agent_groups_for_conversation
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
 from reporting.models import (
@@ -41,9 +43,6 @@ logger = logging.getLogger(__name__)
 # The timeline event kind for an answered survey. ConversationEvent.kind is a plain
 # CharField, so a new value needs no migration in conversations.
 CSAT_EVENT_KIND = "csat"
-
-# Channels whose customers answer by replying with a bare number; the others get a link.
-KEYWORD_CHANNELS = frozenset({"sms", "whatsapp", "messenger", "instagram", "telegram"})
 
 MAX_COMMENT_LENGTH = 5000
 _BARE_SCORE = re.compile(r"^\s*([1-5])\s*[.!]?\s*$")
@@ -67,22 +66,26 @@ def reply_window() -> timedelta:
 # --- Sending a survey -------------------------------------------------------------------
 
 
-def on_conversation_resolved(*, conversation: Conversation) -> CsatSurvey | None:
+def on_conversation_resolved(conversation_id: int) -> CsatSurvey | None:
     """Send the survey for the conversation's latest resolution, at most once.
 
-    Called after the resolving transaction commits. Does nothing when the conversation
-    was reopened in the meantime, when the endpoint it ended on has CSAT turned off,
-    or when the customer cannot be reached on that channel.
+    Subscribed to `conversations.hooks.conversation_resolved` (after the resolving
+    transaction commits). Does nothing when the conversation was reopened in the
+    meantime, when the endpoint it ended on has CSAT turned off, or when the customer
+    cannot be reached on that channel.
     """
-    from conversations.services import recipient_for
-
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("customer", "endpoint")
-            .get(pk=conversation.pk)
+            .filter(pk=conversation_id)
+            .first()
         )
-        if conversation.status != Conversation.Status.RESOLVED or conversation.resolved_at is None:
+        if (
+            conversation is None
+            or conversation.status != Conversation.Status.RESOLVED
+            or conversation.resolved_at is None
+        ):
             return None
         resolution_number = conversation.events.filter(
             kind=ConversationEvent.Kind.STATUS_CHANGED, data__to=Conversation.Status.RESOLVED
@@ -92,96 +95,61 @@ def on_conversation_resolved(*, conversation: Conversation) -> CsatSurvey | None
             or conversation.csat_surveys.filter(resolution_number=resolution_number).exists()
         ):
             return None
-        latest_inbound = default_reply_message(conversation)
-        endpoint = latest_inbound.endpoint if latest_inbound else conversation.endpoint
-        if not csat_enabled(endpoint) or not endpoint.is_active:
-            return None
-        try:
-            recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
-        except ApplicationError:
-            logger.info(
-                "csat survey not sent: customer unreachable",
-                extra={"conversation_id": conversation.pk, "endpoint_key": endpoint.key},
-            )
+        endpoint = conversation_services.default_reply_endpoint(conversation)
+        if not csat_enabled(endpoint):
             return None
         method = (
             CsatSurvey.Method.KEYWORD
-            if endpoint.kind in KEYWORD_CHANNELS
+            if channel_kind(endpoint.kind).answers_surveys_by_keyword
             else CsatSurvey.Method.LINK
         )
         now = timezone.now()
-        survey = CsatSurvey.objects.create(
-            conversation=conversation,
-            resolution_number=resolution_number,
-            resolved_at=conversation.resolved_at,
-            channel=endpoint.kind,
-            endpoint=endpoint,
-            method=method,
-            team_id=conversation.team_id,
-            agent_id=conversation.assignee_id,
-            sent_at=now,
-        )
-        if method == CsatSurvey.Method.KEYWORD:
-            text = (
-                "How did we do? Reply with a number from 1 (very poor) to 5 (excellent) "
-                "to rate this conversation."
+        try:
+            # One savepoint for the survey and its message: a survey that cannot go out
+            # (channel disconnected, customer unreachable there) leaves nothing behind.
+            with transaction.atomic():
+                survey = CsatSurvey.objects.create(
+                    conversation=conversation,
+                    resolution_number=resolution_number,
+                    resolved_at=conversation.resolved_at,
+                    channel=endpoint.kind,
+                    endpoint=endpoint,
+                    method=method,
+                    team_id=conversation.team_id,
+                    agent_id=conversation.assignee_id,
+                    sent_at=now,
+                )
+                survey.message = conversation_services.queue_outbound_message(
+                    conversation=conversation,
+                    kind=Message.Kind.BOT,
+                    text=_survey_text(survey),
+                    sender_name="Satisfaction survey",
+                    endpoint=endpoint,
+                    subject=None if conversation.subject else "How did we do?",
+                    metadata={"csat_survey": survey.pk, "csat_method": method},
+                    at=now,
+                )
+                survey.save(update_fields=["message"])
+        except ApplicationError as exc:
+            logger.info(
+                "csat survey not sent",
+                extra={
+                    "conversation_id": conversation.pk,
+                    "endpoint_key": endpoint.key,
+                    "reason": exc.message,
+                },
             )
-        else:
-            text = f"How did we do? Rate this conversation from 1 to 5: {survey_url(survey)}"
-        in_reply_to, references = (
-            _email_thread(conversation) if endpoint.kind == "email" else ("", "")
-        )
-        message = Message.objects.create(
-            conversation=conversation,
-            direction=Message.Direction.OUTBOUND,
-            kind=Message.Kind.BOT,
-            endpoint=endpoint,
-            channel=endpoint.kind,
-            sender_name="Satisfaction survey",
-            subject=_survey_subject(conversation),
-            text=text,
-            delivery_status=Message.DeliveryStatus.QUEUED,
-            email_in_reply_to=in_reply_to,
-            email_references=references,
-            metadata={"to": recipient, "csat_survey": survey.pk, "csat_method": method},
-            created_at=now,
-        )
-        survey.message = message
-        survey.save(update_fields=["message"])
-        publish_on_commit(
-            events.message_created_event(message), agent_groups_for_conversation(conversation)
-        )
-        transaction.on_commit(lambda: _enqueue_delivery(message.pk), robust=True)
+            return None
     return survey
 
 
-def _enqueue_delivery(message_id: int) -> None:
-    from channels_app.tasks import deliver_message
-
-    deliver_message.delay(message_id)
-
-
-def _survey_subject(conversation: Conversation) -> str:
-    subject = conversation.subject
-    if not subject:
-        return "How did we do?"
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}"[:300]
-
-
-def _email_thread(conversation: Conversation) -> tuple[str, str]:
-    """(In-Reply-To, References), so the survey lands in the customer's email thread."""
-    last_email = (
-        conversation.messages.exclude(email_message_id="")
-        .order_by("-created_at", "-id")
-        .values("email_message_id", "email_references")
-        .first()
-    )
-    if not last_email:
-        return "", ""
-    references = " ".join(
-        filter(None, [last_email["email_references"], last_email["email_message_id"]])
-    )
-    return last_email["email_message_id"], references
+def _survey_text(survey: CsatSurvey) -> str:
+    if survey.method == CsatSurvey.Method.KEYWORD:
+        return (
+            "How did we do? Reply with a number from 1 (very poor) to 5 (excellent) "
+            "to rate this conversation."
+        )
+    return f"How did we do? Rate this conversation from 1 to 5: {survey_url(survey)}"
 
 
 # --- Recording an answer ----------------------------------------------------------------

@@ -14,8 +14,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from omnidesk.errors import ApplicationError, PermissionDeniedError
-from reporting import charts, selectors, services, tables
+from reporting import charts, services, tables
 from reporting.forms import CsatAnswerForm, ReportFilterForm
+from reporting.selectors.access import access_reports
+from reporting.selectors.business_hours import has_business_hours
+from reporting.selectors.dashboard import dashboard as dashboard_data
+from reporting.selectors.dashboard import report_table
+from reporting.selectors.labels import filter_choices, group_names
+from reporting.selectors.live_now import live_counts
+from reporting.selectors.survey_page import survey_answer, survey_for_token
 
 # A dashboard read catches up with what the periodic refresh has not yet seen.
 FRESH_ENOUGH = timedelta(seconds=15)
@@ -23,10 +30,10 @@ FRESH_ENOUGH = timedelta(seconds=15)
 
 @never_cache
 def csat_survey(request: HttpRequest, token: str) -> HttpResponse:
-    survey = selectors.survey_for_token(token=token)
+    survey = survey_for_token(token=token)
     if survey is None:
         raise Http404("This survey link is not valid.")
-    answered = selectors.survey_answer(survey=survey)
+    answered = survey_answer(survey=survey)
     context = {"subject": survey.conversation.subject, "answered": answered, "error": ""}
     if answered is not None:
         return render(request, "reporting/csat_survey.html", context)
@@ -55,7 +62,7 @@ def csat_survey(request: HttpRequest, token: str) -> HttpResponse:
 
 def _supervisor(request: HttpRequest) -> None:
     try:
-        selectors.access_reports(user=request.user)
+        access_reports(user=request.user)
     except PermissionDeniedError as exc:
         raise PermissionDenied(exc.message) from exc
 
@@ -65,7 +72,7 @@ def _report(request: HttpRequest) -> tuple[ReportFilterForm, dict[str, Any] | No
     if not form.is_valid() or connection.vendor != "postgresql":
         return form, None
     services.refresh_report_data(max_age=FRESH_ENOUGH)
-    return form, selectors.dashboard(filters=form.report_filters())
+    return form, dashboard_data(filters=form.report_filters())
 
 
 @login_required
@@ -74,11 +81,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, data = _report(request)
     context: dict[str, Any] = {
         "form": form,
-        "choices": selectors.filter_choices(),
-        "has_business_hours": selectors.has_business_hours(),
+        "choices": filter_choices(),
+        "has_business_hours": has_business_hours(),
         "needs_postgresql": connection.vendor != "postgresql",
         "data": data,
-        "live": selectors.live_counts(),
+        "live": live_counts(),
         "query": request.GET.urlencode(),
         "start_value": _date_value(form, "start"),
         "end_value": _date_value(form, "end"),
@@ -86,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if data is not None:
         filters = data["filters"]
         conversations = data["conversations"]
-        agents, teams = selectors.group_names(data)
+        agents, teams = group_names(data)
         context |= {
             "volume_chart": charts.stacked_bars(
                 start=filters.start,
@@ -144,7 +151,7 @@ def dashboard_csv(request: HttpRequest, name: str) -> HttpResponse:
         return HttpResponse(
             "Invalid filters: " + form.errors.as_text(), status=400, content_type="text/plain"
         )
-    headers, rows = selectors.report_table(name, data)
+    headers, rows = report_table(name, data)
     filters = data["filters"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"omnidesk-{name}-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
@@ -158,4 +165,4 @@ def dashboard_csv(request: HttpRequest, name: str) -> HttpResponse:
 @login_required
 def live_now(request: HttpRequest) -> HttpResponse:
     _supervisor(request)
-    return render(request, "reporting/_live_now.html", {"live": selectors.live_counts()})
+    return render(request, "reporting/_live_now.html", {"live": live_counts()})

@@ -11,14 +11,13 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Model, QuerySet
+from django.forms.models import BaseModelFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from agents.business_hours import is_open
 from agents.models import (
     AgentChannelCapacity,
     AgentProfile,
@@ -27,11 +26,11 @@ from agents.models import (
     Holiday,
     Team,
 )
-from agents.selectors import default_team_for_endpoint, team_schedule
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation
+from omnidesk.errors import ApplicationError
 from routing import rules as rule_logic
-from routing import selectors
+from routing.dry_run import SampleMessage, dry_run_rules
 from routing.models import (
     EscalationRule,
     RoutingRule,
@@ -40,73 +39,55 @@ from routing.models import (
     RuleCondition,
     SlaPolicy,
 )
-from routing.services import record_change, schedule_queue_drain
+from routing.services.audit import record_deletions, record_save
+from routing.services.settings_changed import settings_changed
 
-# --- Audit helpers -------------------------------------------------------------------------------
-
-
-def _describe_formsets(formsets) -> list[str]:
-    changes = []
-    for formset in formsets:
-        label = formset.model._meta.verbose_name
-        for obj in formset.new_objects:
-            changes.append(f"added {label} “{obj}”")
-        for obj, fields in formset.changed_objects:
-            changes.append(f"changed {label} “{obj}”: {', '.join(fields)}")
-        for obj in formset.deleted_objects:
-            changes.append(f"deleted {label} “{obj}”")
-    return changes
+# --- Audit --------------------------------------------------------------------------------------
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Writes who changed what, when, to the routing audit log."""
+    """Every save and delete lands in the routing audit log (`RuleChange`)."""
 
     audit_type = "routing rule"
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        request._routing_audit = (
-            change,
-            [f"changed {name}" for name in form.changed_data] if change else ["created"],
-        )
-
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm,
+        formsets: list[BaseModelFormSet],
+        change: bool,
+    ) -> None:
+        # Runs last on both the change form and list-editable saves, after the inline rows.
         super().save_related(request, form, formsets, change)
-        obj = form.instance
-        was_change, changes = getattr(request, "_routing_audit", (change, []))
-        changes = changes + _describe_formsets(formsets)
-        # Touch the row so cached rule sets notice inline-only edits.
-        type(obj).objects.filter(pk=obj.pk).update(updated_at=timezone.now())
-        if changes or not was_change:
-            record_change(
-                actor=request.user,
-                object_type=self.audit_type,
-                object_id=obj.pk,
-                object_name=str(obj),
-                action=RuleChange.Action.CHANGED if was_change else RuleChange.Action.CREATED,
-                changes=changes,
-            )
-
-    def delete_model(self, request, obj) -> None:
-        record_change(
+        record_save(
             actor=request.user,
             object_type=self.audit_type,
-            object_id=obj.pk,
-            object_name=str(obj),
-            action=RuleChange.Action.DELETED,
+            instance=form.instance,
+            created=not change,
+            changed_fields=form.changed_data,
+            rows=formsets,
         )
-        super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset) -> None:
-        for obj in queryset:
-            record_change(
-                actor=request.user,
-                object_type=self.audit_type,
-                object_id=obj.pk,
-                object_name=str(obj),
-                action=RuleChange.Action.DELETED,
-            )
-        super().delete_queryset(request, queryset)
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet | list[Model]) -> Any:
+        # Django calls this before deleting, from the delete page and the bulk action.
+        record_deletions(actor=request.user, object_type=self.audit_type, instances=queryset)
+        return super().log_deletions(request, queryset)
+
+
+# --- Form fields ---------------------------------------------------------------------------------
+
+
+class CommaListField(forms.CharField):
+    """Edit a JSON list of words as "a, b, c"."""
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value or ""
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        return [item.strip() for item in text.split(",") if item.strip()]
 
 
 # --- Routing rules -------------------------------------------------------------------------------
@@ -208,18 +189,23 @@ class RoutingRuleAdmin(AuditedAdmin):
     def dry_run_view(self, request: HttpRequest) -> HttpResponse:
         form = DryRunForm(request.POST or None)
         result = None
-        conversation = None
         if request.method == "POST" and form.is_valid():
-            result, conversation = _run_dry_run(form.cleaned_data)
-            if result is None:
-                form.add_error("conversation", "There is no conversation with this number.")
+            try:
+                result = dry_run_rules(
+                    conversation_id=form.cleaned_data["conversation"],
+                    sample=form.sample_message(),
+                    now=timezone.now(),
+                )
+            except ApplicationError as exc:
+                field_name = next(iter(exc.fields), None)
+                form.add_error(field_name if field_name in form.fields else None, exc.message)
         context = {
             **self.admin_site.each_context(request),
             "title": "Routing dry run",
             "opts": self.model._meta,
             "form": form,
-            "result": result,
-            "conversation": conversation,
+            "result": result.outcome if result else None,
+            "conversation": result.conversation if result else None,
         }
         return TemplateResponse(request, "admin/routing/dry_run.html", context)
 
@@ -237,7 +223,7 @@ class DryRunForm(forms.Form):
     subject = forms.CharField(required=False)
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), required=False)
     language = forms.CharField(required=False, max_length=16, help_text="e.g. en, pt-BR")
-    customer_tags = forms.CharField(required=False, help_text="Comma-separated.")
+    customer_tags = CommaListField(required=False, help_text="Comma-separated.")
     priority = forms.TypedChoiceField(
         choices=Conversation.Priority.choices, coerce=int, initial=Conversation.Priority.NORMAL
     )
@@ -252,45 +238,17 @@ class DryRunForm(forms.Form):
             self.add_error("channel", "Pick the channel the sample message arrives on.")
         return data
 
-
-def _run_dry_run(data: dict[str, Any]):
-    now = timezone.now()
-    if data.get("conversation"):
-        conversation = (
-            Conversation.objects.select_related("customer", "endpoint")
-            .filter(pk=data["conversation"])
-            .first()
+    def sample_message(self) -> SampleMessage:
+        data = self.cleaned_data
+        return SampleMessage(
+            channel=data["channel"],
+            endpoint=data["endpoint"],
+            text=data["text"],
+            subject=data["subject"],
+            language=data["language"],
+            customer_tags=tuple(data["customer_tags"]),
+            priority=data["priority"],
         )
-        if conversation is None:
-            return None, None
-        facts = selectors.conversation_facts(conversation=conversation, now=now)
-        return (
-            selectors.dry_run(
-                facts=facts,
-                endpoint_team_id=default_team_for_endpoint(conversation.endpoint_id),
-                current_team_id=None,
-                current_tags=selectors.wanted_skills(conversation),
-            ),
-            conversation,
-        )
-    endpoint = data.get("endpoint")
-    team_id = default_team_for_endpoint(endpoint.pk) if endpoint else None
-    facts = rule_logic.Facts(
-        channel=data.get("channel") or endpoint.kind,
-        endpoint_id=endpoint.pk if endpoint else None,
-        endpoint_name=endpoint.name if endpoint else "",
-        text=data.get("text") or "",
-        subject=data.get("subject") or "",
-        customer_tags=tuple(
-            t.strip() for t in (data.get("customer_tags") or "").split(",") if t.strip()
-        ),
-        language=data.get("language") or "",
-        priority=data["priority"],
-        inside_business_hours=is_open(now, team_schedule(team_id)),
-        previous_contact_at=None,
-        now=now,
-    )
-    return selectors.dry_run(facts=facts, endpoint_team_id=team_id), None
 
 
 # --- Audit log -----------------------------------------------------------------------------------
@@ -479,21 +437,6 @@ class BusinessHoursAdmin(AuditedAdmin):
     list_display = ["name", "timezone"]
     inlines = [IntervalInline, HolidayInline]
 
-    def save_related(self, request, form, formsets, change) -> None:
-        # BusinessHours has no updated_at; audit without touching.
-        admin.ModelAdmin.save_related(self, request, form, formsets, change)
-        changes = _describe_formsets(formsets)
-        was_change, own = getattr(request, "_routing_audit", (change, []))
-        if own or changes or not was_change:
-            record_change(
-                actor=request.user,
-                object_type=self.audit_type,
-                object_id=form.instance.pk,
-                object_name=str(form.instance),
-                action=RuleChange.Action.CHANGED if was_change else RuleChange.Action.CREATED,
-                changes=own + changes,
-            )
-
 
 # --- Teams and agents ----------------------------------------------------------------------------
 
@@ -505,23 +448,15 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["members", "endpoints"]
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm,
+        formsets: list[BaseModelFormSet],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)
-        # A new strategy or new members may be able to take waiting conversations.
-        schedule_queue_drain(team_ids=[form.instance.pk])
-
-
-class CommaListField(forms.CharField):
-    """Edit a JSON list of words as "a, b, c"."""
-
-    def prepare_value(self, value: Any) -> str:
-        if isinstance(value, list | tuple):
-            return ", ".join(str(v) for v in value)
-        return value or ""
-
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value) or ""
-        return [item.strip() for item in text.split(",") if item.strip()]
+        settings_changed(team_id=form.instance.pk)
 
 
 class AgentProfileForm(forms.ModelForm):
@@ -555,10 +490,12 @@ class AgentProfileAdmin(admin.ModelAdmin):
     def language_list(self, obj: AgentProfile) -> str:
         return ", ".join(obj.languages or [])
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm,
+        formsets: list[BaseModelFormSet],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)
-        # More capacity (or coming online) may let this agent take waiting conversations.
-        with transaction.atomic():
-            schedule_queue_drain(
-                team_ids=list(form.instance.user.teams.values_list("id", flat=True))
-            )
+        settings_changed(agent_id=form.instance.user_id)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 ACCEPT_A_MESSAGE = """
 from channels_app.models import ChannelEndpoint, InboundEvent
-from channels_app.services import accept_inbound
+from intake.services import accept_inbound
 from channels_app.types import InboundMessage
 from conversations.models import Message
 endpoint = ChannelEndpoint.objects.filter(kind="sms").first()

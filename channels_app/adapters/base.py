@@ -1,12 +1,14 @@
 """The adapter contract: verify, parse, send, status (DESIGN.md, "The inbound path").
 
 Optional hooks, with safe defaults: `handshake` (a provider's GET verification),
-`respond` (what the webhook answers, e.g. TwiML), `check_reply_allowed` (channel
-policy such as WhatsApp's 24-hour window) and `cors_headers` (browser-facing forms).
+`respond` (what the webhook answers, e.g. TwiML), `validate_template` and
+`cors_headers` (browser-facing forms). Channel policy is data the domain reads
+(`free_form_window`, `subject_carries_conversation_token`): an adapter never queries.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +17,6 @@ from channels_app.types import DeliveryStatus, InboundMessage, OutboundMessage, 
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint
-    from conversations.models import Conversation
 
 
 class UnparseablePayload(ValueError):
@@ -28,6 +29,9 @@ class Adapter:
     kind: ClassVar[str]
     # The URL prefix under /hooks/ this adapter's endpoints receive webhooks on.
     provider: ClassVar[str] = ""
+    # Channel policy the domain enforces: free-form messages only this long after the
+    # customer's last message on the endpoint, a template after that (None: always).
+    free_form_window: ClassVar[timedelta | None] = None
 
     def verify(self, request: HttpRequest, endpoint: ChannelEndpoint) -> bool:
         """True when the request is authentically from the provider."""
@@ -52,14 +56,9 @@ class Adapter:
         """The webhook's answer once the request is stored."""
         return HttpResponse("ok", content_type="text/plain")
 
-    def check_reply_allowed(
-        self,
-        *,
-        conversation: Conversation,
-        endpoint: ChannelEndpoint,
-        template: dict[str, Any] | None = None,
-    ) -> None:
-        """Raise ApplicationError when the channel's policy forbids this reply now."""
+    def validate_template(self, template: dict[str, Any]) -> None:
+        """Raise ApplicationError when `template` (a provider template to send instead
+        of free text) is malformed for this channel."""
 
     def throttle(self, request: HttpRequest, endpoint: ChannelEndpoint) -> HttpResponse | None:
         """A response that refuses the request before parsing (rate limits), or None."""

@@ -23,7 +23,7 @@ from django.http import HttpRequest
 
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
-from channels_app.email_parsing import parse_email, to_inbound
+from channels_app.email_parsing import parse_email, subject_token, to_inbound
 from channels_app.types import DeliveryError, InboundMessage, OutboundMessage, SendResult
 
 if TYPE_CHECKING:
@@ -88,8 +88,6 @@ class EmailAdapter(Adapter):
 
     def send(self, message: OutboundMessage, endpoint: ChannelEndpoint) -> SendResult:
         """SMTP (or the configured Django email backend) with threading headers."""
-        from conversations.services import subject_token
-
         address = endpoint.config.get("address", "")
         if not address or "@" not in address:
             raise DeliveryError("The email endpoint has no sending address.", permanent=True)

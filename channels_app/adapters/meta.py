@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
@@ -34,7 +33,6 @@ from omnidesk.errors import ApplicationError
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint
-    from conversations.models import Conversation
 
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 META_CDN_HOSTS = (".fbcdn.net", ".cdninstagram.com", ".fbsbx.com")
@@ -156,6 +154,9 @@ def _graph_error(exc: DeliveryError) -> DeliveryError:
 
 class WhatsAppAdapter(MetaAdapter):
     kind = "whatsapp"
+    # WhatsApp's customer service window: free-form messages only this long after the
+    # customer's last message; an approved template after that.
+    free_form_window = CUSTOMER_SERVICE_WINDOW
 
     def parse(self, request: HttpRequest, endpoint: ChannelEndpoint) -> list[InboundMessage]:
         messages: list[InboundMessage] = []
@@ -259,38 +260,11 @@ class WhatsAppAdapter(MetaAdapter):
         content, content_type = download(info["url"], headers=headers)
         return content, info.get("mime_type") or content_type
 
-    def check_reply_allowed(
-        self,
-        *,
-        conversation: Conversation,
-        endpoint: ChannelEndpoint,
-        template: dict[str, Any] | None = None,
-    ) -> None:
-        """A free-form reply needs a customer message on this number in the last 24 hours."""
-        from conversations.models import Message
-
-        if template:
-            if not template.get("name") or not template.get("language"):
-                raise ApplicationError(
-                    "A WhatsApp template needs a name and a language.",
-                    fields={"template": ["Give the approved template's name and language."]},
-                )
-            return
-        last_inbound = (
-            Message.objects.filter(
-                conversation__customer_id=conversation.customer_id,
-                endpoint=endpoint,
-                direction=Message.Direction.INBOUND,
-            )
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
-        if last_inbound is None or timezone.now() - last_inbound > CUSTOMER_SERVICE_WINDOW:
+    def validate_template(self, template: dict[str, Any]) -> None:
+        if not template.get("name") or not template.get("language"):
             raise ApplicationError(
-                "WhatsApp allows free-form replies only within 24 hours of the customer's "
-                "last message. Send an approved template instead.",
-                fields={"text": ["Outside WhatsApp's 24-hour customer service window."]},
+                "A WhatsApp template needs a name and a language.",
+                fields={"template": ["Give the approved template's name and language."]},
             )
 
     def send(self, message: OutboundMessage, endpoint: ChannelEndpoint) -> SendResult:

@@ -1,5 +1,5 @@
-"""Writes on conversations: inbound messages, replies and notes, delivery state, agent
-actions. Split by concern; import from here."""
+"""Writes on conversations: inbound messages, the one outbound queue, replies and notes,
+delivery, agent actions. Split by concern; import from here."""
 
 from conversations.services.actions import (
     add_customer_identity,
@@ -15,49 +15,52 @@ from conversations.services.actions import (
 )
 from conversations.services.common import PREVIEW_LENGTH, validate_text
 from conversations.services.delivery import (
+    deliver_message,
+    mark_bounced,
     mark_message_failed,
     mark_message_sent,
+    record_call_update,
+    requeue_stranded_deliveries,
     retry_delivery,
     schedule_delivery_retry,
     update_delivery_status,
 )
-from conversations.services.inbound import (
-    conversation_id_from_subject,
-    find_or_open_conversation,
-    receive_message,
-    subject_token,
-)
-from conversations.services.replies import (
-    _enqueue_delivery,
-    add_note,
+from conversations.services.inbound import find_or_open_conversation, receive_message
+from conversations.services.outbound import (
+    default_reply_endpoint,
+    queue_outbound_message,
     recipient_for,
-    reply_endpoint_choices,
-    send_reply,
+    reply_subject,
 )
+from conversations.services.replies import add_note, reply_endpoint_choices, send_reply
 
 __all__ = [
     "PREVIEW_LENGTH",
-    "_enqueue_delivery",
     "add_customer_identity",
     "add_note",
     "assign_conversation",
     "assign_team",
     "change_status",
-    "conversation_id_from_subject",
+    "default_reply_endpoint",
+    "deliver_message",
     "find_or_open_conversation",
+    "mark_bounced",
     "mark_message_failed",
     "mark_message_sent",
     "mark_read",
     "merge_customers",
+    "queue_outbound_message",
     "receive_message",
     "recipient_for",
+    "record_call_update",
     "reply_endpoint_choices",
+    "reply_subject",
+    "requeue_stranded_deliveries",
     "retry_delivery",
     "schedule_delivery_retry",
     "send_reply",
     "set_priority",
     "set_tags",
-    "subject_token",
     "update_customer_details",
     "update_delivery_status",
     "validate_text",

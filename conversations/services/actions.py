@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from conversations import events
+from agents.models import Team
+from agents.selectors import teams_of_endpoints
+from conversations import events, hooks
 from conversations.models import (
     Conversation,
     ConversationEvent,
@@ -23,9 +24,6 @@ from customers.models import Customer, Identity
 from customers.services import merge_customer_records
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
-
-if TYPE_CHECKING:
-    from agents.models import Team
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +98,17 @@ def change_status(
         )
         conversation.resolved_at = now if status == Conversation.Status.RESOLVED else None
         conversation.save()
-        from routing.services import status_changed
-
-        status_changed(conversation=conversation, previous=previous, now=now)
+        hooks.notify_changed(
+            [
+                hooks.ConversationChange(
+                    conversation=conversation,
+                    change=hooks.Change.STATUS,
+                    at=now,
+                    previous_status=previous,
+                    actor=actor,
+                )
+            ]
+        )
         ConversationEvent.objects.create(
             conversation=conversation,
             kind=ConversationEvent.Kind.STATUS_CHANGED,
@@ -119,28 +125,38 @@ def change_status(
             agent_groups_for_conversation(conversation),
         )
         if status == Conversation.Status.RESOLVED:
-            transaction.on_commit(lambda: _send_csat_survey(conversation), robust=True)
+            conversation_id = conversation.pk
+            transaction.on_commit(lambda: hooks.notify_resolved(conversation_id), robust=True)
     return conversation
 
 
-def _send_csat_survey(conversation: Conversation) -> None:
-    from reporting.services import on_conversation_resolved
-
-    on_conversation_resolved(conversation=conversation)
-
-
 def assign_conversation(
-    *, conversation: Conversation, agent: AbstractBaseUser | None, actor: AbstractBaseUser | None
+    *,
+    conversation: Conversation,
+    agent: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None,
+    locked: bool = False,
+    by: str = "",
 ) -> Conversation:
-    """Assign to `agent` (None unassigns). Precondition: access already checked for actor."""
+    """Assign to `agent` (None unassigns). The one assignment write, for agents in the
+    inbox and for routing.
+
+    Precondition: access already checked for `actor`. `locked=True` is for routing's
+    reactions (`hooks.conversations_changed`) and escalations: the caller holds the
+    conversation row lock (and the team and profile locks, in routing's fixed order, so
+    taking more here could deadlock) and passes its instance, changed in place. `by`
+    says who decided when no person did ("routing").
+    """
     with transaction.atomic():
-        conversation = lock_conversation(conversation.pk, "endpoint")
+        if not locked:
+            conversation = lock_conversation(conversation.pk, "endpoint")
         previous_id = conversation.assignee_id
         new_id = agent.pk if agent else None
         if previous_id == new_id:
             return conversation
+        inbox_team_ids = _inbox_team_ids(conversation)
         # Groups of the previous assignee must hear it left them.
-        groups = set(agent_groups_for_conversation(conversation))
+        groups = set(agent_groups_for_conversation(conversation, inbox_team_ids))
         conversation.assignee = agent
         conversation.save(update_fields=["assignee", "updated_at"])
         ConversationEvent.objects.create(
@@ -151,40 +167,82 @@ def assign_conversation(
                 "from": previous_id,
                 "to": new_id,
                 "to_name": agent.get_username() if agent else None,
+                **({"by": by} if by else {}),
             },
         )
-        groups |= set(agent_groups_for_conversation(conversation))
+        groups |= set(agent_groups_for_conversation(conversation, inbox_team_ids))
         publish_on_commit(events.conversation_updated_event(conversation), groups)
     return conversation
 
 
 def assign_team(
-    *, conversation: Conversation, team: Team | None, actor: AbstractBaseUser | None
+    *,
+    conversation: Conversation,
+    team: Team | None,
+    actor: AbstractBaseUser | None,
+    locked: bool = False,
+    reason: str = "",
 ) -> Conversation:
-    """Move the conversation to `team`'s queue (None: no team). Precondition: access
-    already checked for actor."""
+    """Move the conversation to `team`'s queue (None: no team). An assignee who is not a
+    member of the new team gives it up: the team would never see it in its queue.
+
+    Precondition: access already checked for `actor`. `locked=True` as for
+    `assign_conversation`; the caller then also re-times the SLA (the team decides its
+    policy and hours), which otherwise the subscribers of `hooks.conversations_changed`
+    do.
+    """
     with transaction.atomic():
-        conversation = lock_conversation(conversation.pk, "endpoint")
+        if not locked:
+            conversation = lock_conversation(conversation.pk, "endpoint")
         previous_id = conversation.team_id
         new_id = team.pk if team else None
         if previous_id == new_id:
             return conversation
+        if (
+            team is not None
+            and conversation.assignee_id
+            and not team.members.filter(pk=conversation.assignee_id).exists()
+        ):
+            assign_conversation(
+                conversation=conversation, agent=None, actor=actor, locked=True, by=reason
+            )
+        inbox_team_ids = _inbox_team_ids(conversation)
         # The team that loses it must hear it went away.
-        groups = set(agent_groups_for_conversation(conversation))
+        groups = set(agent_groups_for_conversation(conversation, inbox_team_ids))
         conversation.team = team
         conversation.save(update_fields=["team", "updated_at"])
         ConversationEvent.objects.create(
             conversation=conversation,
             kind=ConversationEvent.Kind.TEAM_CHANGED,
             actor=actor,
-            data={"from": previous_id, "to": new_id, "to_name": team.name if team else None},
+            data={
+                "from": previous_id,
+                "to": new_id,
+                "to_name": team.name if team else None,
+                **({"reason": reason} if reason else {}),
+            },
         )
-        from routing.services import apply_sla
-
-        apply_sla(conversation=conversation)  # the team decides the SLA policy and hours
-        groups |= set(agent_groups_for_conversation(conversation))
+        if not locked:
+            _notify(conversation, hooks.Change.TEAM, actor)
+        groups |= set(agent_groups_for_conversation(conversation, inbox_team_ids))
         publish_on_commit(events.conversation_updated_event(conversation), groups)
     return conversation
+
+
+def _inbox_team_ids(conversation: Conversation) -> list[int]:
+    return teams_of_endpoints({conversation.endpoint_id}).get(conversation.endpoint_id, [])
+
+
+def _notify(
+    conversation: Conversation, change: hooks.Change, actor: AbstractBaseUser | None
+) -> None:
+    hooks.notify_changed(
+        [
+            hooks.ConversationChange(
+                conversation=conversation, change=change, at=timezone.now(), actor=actor
+            )
+        ]
+    )
 
 
 def set_priority(
@@ -207,9 +265,8 @@ def set_priority(
             actor=actor,
             data={"from": previous, "to": priority},
         )
-        from routing.services import apply_sla
-
-        apply_sla(conversation=conversation)  # the priority may pick another SLA policy
+        # The priority may pick another SLA policy.
+        _notify(conversation, hooks.Change.PRIORITY, actor)
         publish_on_commit(
             events.conversation_updated_event(conversation),
             agent_groups_for_conversation(conversation),

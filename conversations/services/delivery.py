@@ -1,29 +1,38 @@
-"""Delivery state of outbound messages, driven by the delivery task and provider callbacks."""
+"""Outbound delivery: the delivery task's send through the channel's adapter, and the
+delivery state it and the providers' callbacks (statuses, bounces) move."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from channels_app.adapters import get_adapter
+from channels_app.models import ChannelEndpoint
+from channels_app.types import DeliveryError, OutboundMessage
 from conversations import events
 from conversations.models import (
+    Attachment,
     Conversation,
     ConversationEvent,
     Message,
 )
 from conversations.selectors import agent_groups_for_conversation
-from conversations.services.replies import _enqueue_delivery
+from conversations.services.outbound import enqueue_delivery
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
 
-if TYPE_CHECKING:
-    from channels_app.models import ChannelEndpoint
-
 logger = logging.getLogger(__name__)
+
+MAX_DELIVERY_ATTEMPTS = 8
+# A message stuck in "sending" this long belonged to a worker that died mid-send.
+SENDING_STALE_AFTER = timedelta(minutes=15)
 
 
 def mark_message_sent(
@@ -81,7 +90,7 @@ def retry_delivery(*, message: Message) -> Message:
         message.delivery_attempts = 0
         message.save(update_fields=["delivery_status", "delivery_error", "delivery_attempts"])
         _publish_delivery(message)
-        transaction.on_commit(lambda: _enqueue_delivery(message.pk), robust=True)
+        transaction.on_commit(lambda: enqueue_delivery(message.pk), robust=True)
     return message
 
 
@@ -120,3 +129,212 @@ def _publish_delivery(message: Message) -> None:
     publish_on_commit(
         events.message_updated_event(message), agent_groups_for_conversation(conversation)
     )
+
+
+# --- Sending ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str
+    retry_in: float | None = None
+
+
+def retry_backoff_seconds(attempt: int) -> float:
+    """30 s, 60 s, 2 min ... capped at one hour (under the broker's visibility timeout)."""
+    return float(min(30 * 2 ** max(attempt - 1, 0), 3600))
+
+
+def deliver_message(*, message_id: int) -> DeliveryOutcome:
+    """Send one queued outbound message through its channel's adapter.
+
+    The message is claimed (queued -> sending) with a conditional UPDATE, so two workers
+    given the same message never both send it. Temporary errors leave it queued with a
+    retry time; permanent ones (or too many attempts) mark it failed with the reason.
+    """
+    endpoint_kind = (
+        Message.objects.filter(pk=message_id).values_list("endpoint__kind", flat=True).first()
+    )
+    # Looked up before the claim, so a broken adapter module leaves the message queued.
+    adapter = get_adapter(endpoint_kind) if endpoint_kind else None
+    claimed = Message.objects.filter(
+        pk=message_id,
+        direction=Message.Direction.OUTBOUND,
+        delivery_status=Message.DeliveryStatus.QUEUED,
+    ).update(delivery_status=Message.DeliveryStatus.SENDING, next_attempt_at=None)
+    if not claimed:
+        return DeliveryOutcome(status="skipped")
+    message = Message.objects.select_related("author", "endpoint", "conversation__customer").get(
+        pk=message_id
+    )
+    message.delivery_attempts += 1
+    message.save(update_fields=["delivery_attempts"])
+    if adapter is None:
+        mark_message_failed(
+            message=message,
+            error=f"No adapter for the {message.endpoint.get_kind_display()} channel is installed.",
+        )
+        return DeliveryOutcome(status="failed")
+    try:
+        result = adapter.send(build_outbound(message), message.endpoint)
+    except DeliveryError as exc:
+        return _delivery_failed(message, str(exc), permanent=exc.permanent)
+    except NotImplementedError:
+        return _delivery_failed(message, "This channel cannot send replies yet.", permanent=True)
+    except (
+        Exception
+    ) as exc:  # an adapter bug or an unexpected network error: retry, keep the reason
+        logger.exception("adapter send crashed", extra={"message_id": message.pk})
+        return _delivery_failed(message, f"{type(exc).__name__}: {exc}", permanent=False)
+    mark_message_sent(
+        message=message,
+        provider_message_id=result.provider_message_id,
+        email_message_id=result.email_message_id,
+    )
+    return DeliveryOutcome(status="sent")
+
+
+def _delivery_failed(message: Message, error: str, *, permanent: bool) -> DeliveryOutcome:
+    if permanent or message.delivery_attempts >= MAX_DELIVERY_ATTEMPTS:
+        mark_message_failed(message=message, error=error)
+        return DeliveryOutcome(status="failed")
+    delay = retry_backoff_seconds(message.delivery_attempts)
+    schedule_delivery_retry(
+        message=message, error=error, retry_at=timezone.now() + timedelta(seconds=delay)
+    )
+    return DeliveryOutcome(status="queued", retry_in=delay)
+
+
+def build_outbound(message: Message) -> OutboundMessage:
+    """What the adapter needs to send `message`, as plain values (adapters never query).
+    Precondition: loaded with its author, endpoint and conversation's customer."""
+    customer = message.conversation.customer
+    author = message.author
+    return OutboundMessage(
+        message_id=message.pk,
+        idempotency_key=f"omnidesk-message-{message.pk}",
+        to=message.metadata.get("to", ""),
+        text=message.text,
+        subject=message.subject,
+        html=message.html,
+        sender_name=message.sender_name,
+        in_reply_to=message.email_in_reply_to,
+        references=tuple(message.email_references.split()),
+        attachments=tuple(
+            {
+                "id": a.pk,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "path": a.file.name,
+                "url": a.remote_url,
+            }
+            for a in message.attachments.all()
+        ),
+        metadata={
+            "conversation_id": message.conversation_id,
+            # Lets an adapter whose provider has no idempotency key check, on a retry,
+            # whether an earlier attempt got through before sending again.
+            "attempt": message.delivery_attempts,
+            "created_at": message.created_at.isoformat(),
+            # How a live channel shows who wrote: an agent by first name.
+            "author_name": (author.first_name or author.get_username()) if author else "",
+            # Where a live channel may reach a customer who left (an address they typed
+            # into the chat; never used for anything else).
+            "offline_email": str((customer.attributes or {}).get("unverified_email") or ""),
+            **{
+                key: message.metadata[key]
+                for key in ("template", "csat_survey")
+                if message.metadata.get(key)
+            },
+        },
+    )
+
+
+def requeue_stranded_deliveries(*, limit: int = 1000) -> int:
+    """Re-enqueue outbound messages whose enqueue may have been lost between commit and
+    broker: queued longer than `OMNIDESK_STRANDED_AFTER_SECONDS` with no retry time, or
+    whose retry time has passed; messages stuck in `sending` after a worker crash go back
+    to queued first. Delivery claims each message, so one enqueued twice is sent once.
+    Returns how many were enqueued."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.OMNIDESK_STRANDED_AFTER_SECONDS)
+    Message.objects.filter(
+        delivery_status=Message.DeliveryStatus.SENDING,
+        direction=Message.Direction.OUTBOUND,
+        created_at__lt=now - SENDING_STALE_AFTER,
+    ).update(delivery_status=Message.DeliveryStatus.QUEUED)
+    message_ids = list(
+        Message.objects.filter(
+            delivery_status=Message.DeliveryStatus.QUEUED,
+            direction=Message.Direction.OUTBOUND,
+        )
+        .filter(
+            Q(next_attempt_at__isnull=True, created_at__lt=cutoff) | Q(next_attempt_at__lte=now)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in message_ids:
+        enqueue_delivery(message_id)
+    return len(message_ids)
+
+
+# --- Provider callbacks about messages already stored ------------------------------------
+
+
+def record_call_update(
+    *, endpoint: ChannelEndpoint, call_sid: str, call: dict[str, Any]
+) -> Message | None:
+    """Attach a call's later facts (duration, recording, transcription) to its call item
+    on the timeline. None when the call is not stored yet."""
+    message = (
+        Message.objects.select_for_update()
+        .filter(
+            endpoint=endpoint,
+            direction=Message.Direction.INBOUND,
+            kind=Message.Kind.CALL,
+            provider_message_id=call_sid,
+        )
+        .first()
+    )
+    if message is None:
+        return None
+    details = dict(message.metadata.get("call", {}))
+    details.update(call)
+    message.metadata = {**message.metadata, "call": details}
+    fields = ["metadata"]
+    transcription = call.get("transcription")
+    if transcription:
+        message.text = f"{message.text}\n\nTranscription: {transcription}".strip()
+        fields.append("text")
+    message.save(update_fields=fields)
+    recording_url = call.get("recording_url")
+    if recording_url and not message.attachments.filter(remote_url=recording_url).exists():
+        Attachment.objects.create(
+            message=message,
+            remote_url=recording_url,
+            filename=f"recording-{call_sid}.mp3",
+            content_type="audio/mpeg",
+        )
+    conversation = Conversation.objects.select_related("endpoint").get(pk=message.conversation_id)
+    publish_on_commit(
+        events.message_updated_event(message), agent_groups_for_conversation(conversation)
+    )
+    return message
+
+
+def mark_bounced(*, email_message_id: str, diagnostic: str = "") -> Message | None:
+    """A mailer-daemon report: the outbound email it names failed. None when we never
+    sent a message with that Message-ID."""
+    message = (
+        Message.objects.select_for_update()
+        .filter(direction=Message.Direction.OUTBOUND, email_message_id=email_message_id)
+        .first()
+        if email_message_id
+        else None
+    )
+    if message is None:
+        return None
+    mark_message_failed(message=message, error=f"Bounced: {diagnostic or 'undeliverable'}")
+    return message

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.selectors import default_team_for_endpoint
-from conversations import events
+from channels_app.email_parsing import conversation_id_from_subject
+from channels_app.kinds import identity_kind_for
+from conversations import events, hooks
 from conversations.models import (
     Attachment,
     Conversation,
@@ -25,7 +26,7 @@ from conversations.models import (
 )
 from conversations.selectors import agent_groups_for_conversation
 from conversations.services.common import preview_text
-from customers.identities import CHANNEL_IDENTITY_KIND, IdentityClaim
+from customers.identities import IdentityClaim
 from customers.models import Customer
 from customers.services import normalize_claims, resolve_customer
 from omnidesk.realtime import publish_on_commit
@@ -68,19 +69,20 @@ def receive_message(
         # One conversation choice per customer at a time: two messages from the same
         # customer processed at once must not open two conversations.
         customer = Customer.objects.select_for_update().get(pk=resolution.customer.pk)
-        # A bare "1".."5" answering an open CSAT survey stays on the surveyed conversation.
-        from reporting.services import receive_csat_keyword_reply
-
-        csat_reply = receive_csat_keyword_reply(
-            customer=customer,
-            endpoint=endpoint,
-            inbound=inbound,
-            inbound_event=inbound_event,
-            received_at=received_at,
-            sender_identities={c.kind: c.value for c in claims},
+        # Another app may place it elsewhere (a survey answer stays on the surveyed
+        # conversation).
+        claimed = hooks.offer_inbound(
+            hooks.InboundClaim(
+                customer=customer,
+                endpoint=endpoint,
+                inbound=inbound,
+                inbound_event=inbound_event,
+                received_at=received_at,
+                sender_identities={c.kind: c.value for c in claims},
+            )
         )
-        if csat_reply is not None:
-            return csat_reply
+        if claimed is not None:
+            return claimed
         conversation, opened = find_or_open_conversation(
             customer=customer, endpoint=endpoint, inbound=inbound, now=received_at
         )
@@ -98,11 +100,16 @@ def receive_message(
             apply_inbound_to_conversation(conversation, message, opened=opened)
         )
         conversation.save()
-        from routing.services import apply_sla, route
-
-        # Rules run on a new or reopened conversation; an unassigned one retries assignment.
-        route(conversation=conversation, opened=opened)
-        apply_sla(conversation=conversation, now=received_at)
+        hooks.notify_changed(
+            [
+                hooks.ConversationChange(
+                    conversation=conversation,
+                    change=hooks.Change.INBOUND,
+                    at=received_at,
+                    opened=opened,
+                )
+            ]
+        )
         groups = agent_groups_for_conversation(conversation)
         publish_on_commit(events.message_created_event(message), groups)
         publish_on_commit(
@@ -112,20 +119,6 @@ def receive_message(
             groups,
         )
     return message
-
-
-_SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
-
-
-def subject_token(conversation_id: int) -> str:
-    """The token outbound email subjects carry, so a reply with stripped headers still
-    finds its conversation."""
-    return f"[#{conversation_id}]"
-
-
-def conversation_id_from_subject(subject: str) -> int | None:
-    match = _SUBJECT_TOKEN.search(subject or "")
-    return int(match.group(1)) if match else None
 
 
 def find_or_open_conversation(
@@ -245,9 +238,7 @@ def build_inbound_message(
     received_at: datetime,
 ) -> Message:
     """The customer's message as it will be stored (not saved yet)."""
-    from_kind = next(
-        (c.kind for c in claims if c.kind == CHANNEL_IDENTITY_KIND.get(endpoint.kind)), None
-    )
+    from_kind = next((c.kind for c in claims if c.kind == identity_kind_for(endpoint.kind)), None)
     return Message(
         conversation=conversation,
         direction=Message.Direction.INBOUND,

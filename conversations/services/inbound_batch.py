@@ -25,13 +25,13 @@ from django.conf import settings
 from django.db import transaction
 
 from agents.selectors import teams_of_endpoints
-from conversations import events
+from channels_app.email_parsing import conversation_id_from_subject
+from conversations import events, hooks
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.selectors import agent_groups_for_conversation
 from conversations.services.inbound import (
     apply_inbound_to_conversation,
     build_inbound_message,
-    conversation_id_from_subject,
     created_event,
     new_conversation,
 )
@@ -74,16 +74,15 @@ class _Touched:
 
 def can_receive_in_batch(inbound: InboundMessage) -> bool:
     """Whether the message needs none of the per-message rules: it threads by nothing
-    but its sender, carries no files, and cannot be a survey answer."""
-    from reporting.services import bare_score
-
+    but its sender, carries no files, and no app would claim it (`hooks.inbound_claimers`:
+    a survey answer)."""
     return (
         inbound.kind == "message"
         and not inbound.attachments
         and not inbound.email_in_reply_to
         and not inbound.email_references
         and conversation_id_from_subject(inbound.subject) is None
-        and bare_score(inbound.text) is None
+        and not hooks.might_be_claimed(inbound)
     )
 
 
@@ -163,11 +162,16 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
         Message.objects.bulk_create(messages)
         ConversationEvent.objects.bulk_create(timeline)
 
-        from routing.services import apply_sla_many, route_many
-
-        route_many(conversations=[(t.conversation, t.opened) for t in touched.values()])
-        apply_sla_many(
-            changes=[(t.conversation, t.messages[-1].created_at) for t in touched.values()]
+        hooks.notify_changed(
+            [
+                hooks.ConversationChange(
+                    conversation=t.conversation,
+                    change=hooks.Change.INBOUND,
+                    at=t.messages[-1].created_at,
+                    opened=t.opened,
+                )
+                for t in touched.values()
+            ]
         )
         _publish(list(touched.values()), endpoint_teams)
     return messages

@@ -1,198 +1,45 @@
-"""Presentation helpers for the inbox templates: sanitising, folding quotes, labels."""
+"""The inbox templates' filters and tags: registrations of `conversations.display`, plus
+the memo of rendered list rows and timeline items. Imports no selectors or presenters:
+the rows it renders arrive already built."""
 
 from __future__ import annotations
 
 import functools
-import re
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import nh3
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.html import escape, format_html, linebreaks
-from django.utils.safestring import SafeString, mark_safe
+from django.utils import translation
+from django.utils.safestring import SafeString
 
-from conversations.models import ConversationEvent
-
-if TYPE_CHECKING:
-    from conversations.selectors import InboxRow, TimelineEntry
+from conversations.display import (
+    attributes_text,
+    channel_icon,
+    channel_label,
+    describe_event,
+    fold_quotes,
+    iso_time,
+    priority_class,
+    priority_label,
+    sanitize_html,
+    short_time,
+    waiting_for,
+)
 
 register = template.Library()
 
-CHANNEL_LABELS = {
-    "api": "API",
-    "email": "Email",
-    "sms": "SMS",
-    "voice": "Voice",
-    "whatsapp": "WhatsApp",
-    "messenger": "Messenger",
-    "instagram": "Instagram",
-    "telegram": "Telegram",
-    "webchat": "Chat",
-    "webform": "Form",
-}
-CHANNEL_ICONS = {
-    "api": "API",
-    "email": "@",
-    "sms": "SMS",
-    "whatsapp": "WA",
-    "messenger": "FB",
-    "instagram": "IG",
-    "telegram": "TG",
-    "webchat": "Chat",
-    "webform": "Form",
-}
-_QUOTE_HEADER = re.compile(r"^On .{4,200} wrote:\s*$")
-
-
-@register.filter
-def channel_label(channel: str) -> str:
-    return CHANNEL_LABELS.get(channel, channel or "")
-
-
-@register.filter
-def channel_icon(channel: str) -> str:
-    return CHANNEL_ICONS.get(channel, "•")
-
-
-@register.filter
-@functools.lru_cache(maxsize=1024)
-def sanitize_html(html: str) -> SafeString:
-    """Email HTML is stored sanitised; cleaning again at render costs little (and is
-    remembered per input) and keeps a bad row (or a future bug) from running script in
-    an agent's browser."""
-    cleaned = nh3.clean(html or "", link_rel="noopener noreferrer nofollow")
-    # Fold quoted replies: each top-level quote becomes a collapsed <details>.
-    cleaned = cleaned.replace(
-        "<blockquote", '<details class="quoted"><summary>Show quoted text</summary><blockquote'
-    ).replace("</blockquote>", "</blockquote></details>")
-    return mark_safe(cleaned)  # noqa: S308 (nh3 output)
-
-
-@register.filter
-@functools.lru_cache(maxsize=1024)
-def fold_quotes(text: str) -> SafeString:
-    """Plain text with the quoted tail (`> ...` lines, "On ... wrote:") folded away."""
-    lines = (text or "").splitlines()
-    cut = None
-    for index, line in enumerate(lines):
-        if _QUOTE_HEADER.match(line.strip()) or (
-            line.startswith(">")
-            and all(not ln.strip() or ln.startswith(">") for ln in lines[index:])
-        ):
-            cut = index
-            break
-    if cut is None or cut == 0:
-        return mark_safe(linebreaks(escape(text or "")))  # noqa: S308 (escaped)
-    body = "\n".join(lines[:cut]).rstrip()
-    quoted = "\n".join(lines[cut:])
-    return format_html(
-        '{}<details class="quoted"><summary>Show quoted text</summary>{}</details>',
-        mark_safe(linebreaks(escape(body))),  # noqa: S308 (escaped)
-        mark_safe(linebreaks(escape(quoted))),  # noqa: S308 (escaped)
-    )
-
-
-@register.filter
-def waiting_for(since: datetime | None) -> str:
-    """Compact waiting time: 45s, 12m, 3h, 2d."""
-    if since is None:
-        return ""
-    seconds = max(int((timezone.now() - since).total_seconds()), 0)
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-@register.filter
-def iso_time(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
-
-
-@register.filter
-def short_time(value: datetime | None) -> str:
-    """ "Nov 23, 14:05" in the desk's time zone; cheaper than the `date` filter, which
-    matters on a timeline of hundreds of items."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local:%b} {local.day}, {local:%H:%M}"
-
-
-@register.filter
-def priority_class(priority: int) -> str:
-    return {0: "low", 1: "normal", 2: "high", 3: "urgent"}.get(priority, "normal")
-
-
-@register.filter
-def priority_label(priority: int) -> str:
-    return {0: "Low", 1: "Normal", 2: "High", 3: "Urgent"}.get(priority, "")
-
-
-@register.filter
-def describe_event(event: ConversationEvent) -> str:
-    data: dict[str, Any] = event.data or {}
-    actor = event.actor.get_full_name() or event.actor.get_username() if event.actor_id else ""
-    who = f"{actor} " if actor else ""
-    kind = event.kind
-    Kind = ConversationEvent.Kind
-    if kind == Kind.CREATED:
-        return f"Conversation started on {channel_label(data.get('channel', ''))}"
-    if kind == Kind.ASSIGNED:
-        return f"{who}assigned to {data.get('to_name') or 'an agent'}".strip().capitalize()
-    if kind == Kind.UNASSIGNED:
-        return f"{who}unassigned the conversation".strip().capitalize()
-    if kind == Kind.TEAM_CHANGED:
-        return f"{who}moved it to team {data.get('to_name') or 'none'}".strip().capitalize()
-    if kind == Kind.STATUS_CHANGED:
-        text = f"{who}changed status {data.get('from', '?')} → {data.get('to', '?')}"
-        if data.get("snoozed_until"):
-            text += f" until {data['snoozed_until'][:16].replace('T', ' ')}"
-        if data.get("reason"):
-            text += f" ({data['reason']})"
-        return text.strip().capitalize() if not who else text
-    if kind == Kind.REOPENED:
-        return f"{who}reopened the conversation".strip().capitalize()
-    if kind == Kind.PRIORITY_CHANGED:
-        labels = {0: "low", 1: "normal", 2: "high", 3: "urgent"}
-        return (
-            f"{who}set priority {labels.get(data.get('from'), '?')} → "
-            f"{labels.get(data.get('to'), '?')}"
-        ).strip()
-    if kind == Kind.TAGS_CHANGED:
-        parts = []
-        if data.get("added"):
-            parts.append("added " + ", ".join(data["added"]))
-        if data.get("removed"):
-            parts.append("removed " + ", ".join(data["removed"]))
-        return f"{who}tags: {'; '.join(parts) or 'changed'}".strip()
-    if kind == Kind.CHANNEL_SWITCHED:
-        return (
-            f"Customer switched from {channel_label(data.get('from', ''))} "
-            f"to {channel_label(data.get('to', ''))}"
-        )
-    if kind == Kind.MERGED:
-        return f"{who}merged customer #{data.get('source_customer')} into this customer".strip()
-    if kind == Kind.CUSTOMER_UPDATED:
-        if data.get("identity_added"):
-            added = data["identity_added"]
-            return f"{who}added {added.get('kind')} {added.get('value')}".strip()
-        if data.get("identity_verified"):
-            verified = data["identity_verified"]
-            return f"{who}verified {verified.get('kind')} {verified.get('value')}".strip()
-        return f"{who}updated the customer ({', '.join(data.get('changed', []))})".strip()
-    if kind == Kind.DELIVERY_FAILED:
-        return f"Delivery failed: {data.get('error', '')}"
-    return f"{who}{event.get_kind_display()}".strip()
-
-
-@register.filter
-def attributes_text(attributes: dict | None) -> str:
-    return "\n".join(f"{key}: {value}" for key, value in (attributes or {}).items())
+register.filter(attributes_text)
+register.filter(channel_icon)
+register.filter(channel_label)
+register.filter(describe_event)
+register.filter(fold_quotes)
+register.filter(iso_time)
+register.filter(priority_class)
+register.filter(priority_label)
+register.filter(sanitize_html)
+register.filter(short_time)
+register.filter(waiting_for)
 
 
 @register.simple_tag(takes_context=True)
@@ -205,17 +52,28 @@ def inbox_query(context: template.Context, **overrides: str) -> str:
 # in them is unchanged since the last time. A list row and a timeline item are functions
 # of their display values (a row's waiting time included, so it ages) and the template,
 # so their markup is kept per process, keyed by those values and the language. Not in
-# DEBUG, where templates change under a running server.
+# DEBUG, where templates change under a running server. Rows and entries must therefore
+# be hashable values (the presenters' frozen dataclasses).
+
+
+class _ListRow(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+class _TimelineEntry(Protocol):
+    @property
+    def conversation_id(self) -> int: ...
 
 
 @register.simple_tag
-def inbox_row(row: InboxRow, open_id: int | None) -> SafeString:
+def inbox_row(row: _ListRow, open_id: int | None) -> SafeString:
     """One row of the conversation list."""
     return _fragment("conversations/_row.html", row=row, active=open_id == row.id)
 
 
 @register.simple_tag
-def timeline_item(entry: TimelineEntry, history: bool, conversation_id: int) -> SafeString:
+def timeline_item(entry: _TimelineEntry, history: bool, conversation_id: int) -> SafeString:
     """One message, note, call or event of the timeline."""
     return _fragment(
         "conversations/_timeline_item.html",

@@ -1,6 +1,5 @@
-"""Routing writes. `route` is the one function the conversations app calls when a
-message arrives; `apply_sla` and `status_changed` are its hooks for SLA clocks and the
-team queue."""
+"""Routing writes: rules, assignment, the team queue and SLA clocks. The conversation
+domain reaches them only through `conversations.hooks` (`routing.listeners`)."""
 
 from __future__ import annotations
 
@@ -9,6 +8,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from agents.models import Team
 from conversations.models import Conversation
 from routing.selectors import LOAD_STATUSES
 from routing.services.assignment import (
@@ -55,8 +55,6 @@ def status_changed(
     apply_sla(conversation=conversation, now=now or timezone.now())
     freed = previous in LOAD_STATUSES and conversation.status not in LOAD_STATUSES
     if freed and conversation.assignee_id:
-        from agents.models import Team
-
         team_ids = list(
             Team.objects.filter(members__id=conversation.assignee_id).values_list("id", flat=True)
         )

@@ -14,13 +14,10 @@ from django.utils import timezone
 
 from agents.models import Team
 from agents.selectors import default_team_for_endpoint
-from conversations import events
+from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent, Message, Tag
 from conversations.selectors import (
     SUPERVISORS_GROUP,
-    agent_group,
-    agent_groups_for_conversation,
-    default_reply_message,
 )
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
@@ -196,52 +193,15 @@ def _apply_action(
 
 
 def _set_team(conversation: Conversation, team: Team, *, reason: str) -> None:
-    if conversation.team_id == team.pk:
-        return
-    previous = conversation.team_id
-    conversation.team = team
-    # An assignee outside the new team would keep a conversation their team never sees.
-    if conversation.assignee_id and not team.members.filter(pk=conversation.assignee_id).exists():
-        _assign(conversation, None)
-    conversation.save(update_fields=["team", "updated_at"])
-    ConversationEvent.objects.create(
-        conversation=conversation,
-        kind=ConversationEvent.Kind.TEAM_CHANGED,
-        data={"from": previous, "to": team.pk, "to_name": team.name, "reason": reason},
-    )
-    publish_on_commit(
-        events.conversation_updated_event(conversation), agent_groups_for_conversation(conversation)
+    conversation_services.assign_team(
+        conversation=conversation, team=team, actor=None, locked=True, reason=reason
     )
 
 
 def _assign(conversation: Conversation, agent: AbstractBaseUser | None) -> None:
-    """Assign (or, with None, unassign) the locked conversation on the caller's instance.
-
-    The same event and realtime fan-out as `conversations.services.assign_conversation`,
-    without its extra row locks: routing already holds the conversation, team and
-    profile locks in its fixed order, and taking more here could deadlock.
-    """
-    previous_id = conversation.assignee_id
-    new_id = agent.pk if agent else None
-    if previous_id == new_id:
-        return
-    # Groups of the previous assignee must hear it left them.
-    groups = set(agent_groups_for_conversation(conversation))
-    if new_id is not None:
-        groups.add(agent_group(new_id))
-    conversation.assignee = agent
-    conversation.save(update_fields=["assignee", "updated_at"])
-    ConversationEvent.objects.create(
-        conversation=conversation,
-        kind=ConversationEvent.Kind.ASSIGNED if agent else ConversationEvent.Kind.UNASSIGNED,
-        data={
-            "from": previous_id,
-            "to": new_id,
-            "to_name": agent.get_username() if agent else None,
-            "by": "routing",
-        },
+    conversation_services.assign_conversation(
+        conversation=conversation, agent=agent, actor=None, locked=True, by="routing"
     )
-    publish_on_commit(events.conversation_updated_event(conversation), groups)
 
 
 def assign_from_team(*, conversation: Conversation, team_id: int) -> int | None:
@@ -330,40 +290,18 @@ def schedule_queue_drain(*, team_ids: list[int]) -> None:
 
 def send_auto_reply(*, conversation: Conversation, text: str) -> Message | None:
     """A bot message on the channel the customer wrote on, delivered after commit like any
-    reply. It is not an agent's response: the first-response and next-response SLA
-    clocks keep running. Returns None when the customer cannot be reached there."""
-    from conversations.services import recipient_for
-
+    reply (email auto-replies join the thread). It is not an agent's response: the
+    first-response and next-response SLA clocks keep running. Returns None when the
+    message cannot go out there (disconnected channel, closed window, no identity)."""
     if not text.strip():
         return None
-    latest = default_reply_message(conversation)
-    endpoint = latest.endpoint if latest else conversation.endpoint
-    if not endpoint.is_active:
-        return None
     try:
-        recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
+        return conversation_services.queue_outbound_message(
+            conversation=conversation,
+            kind=Message.Kind.BOT,
+            text=text,
+            sender_name="Omnidesk",
+            metadata={"auto_reply": True},
+        )
     except ApplicationError:
         return None
-    message = Message.objects.create(
-        conversation=conversation,
-        direction=Message.Direction.OUTBOUND,
-        kind=Message.Kind.BOT,
-        endpoint=endpoint,
-        channel=endpoint.kind,
-        sender_name="Omnidesk",
-        subject=f"Re: {conversation.subject}" if conversation.subject else "",
-        text=text,
-        delivery_status=Message.DeliveryStatus.QUEUED,
-        metadata={"to": recipient, "auto_reply": True},
-    )
-    publish_on_commit(
-        events.message_created_event(message), agent_groups_for_conversation(conversation)
-    )
-    transaction.on_commit(lambda: _enqueue_delivery(message.pk), robust=True)
-    return message
-
-
-def _enqueue_delivery(message_id: int) -> None:
-    from channels_app.tasks import deliver_message
-
-    deliver_message.delay(message_id)

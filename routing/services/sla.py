@@ -17,12 +17,14 @@ from django.utils import timezone
 from agents.business_hours import Schedule, add_business_time, business_seconds_between
 from agents.models import AgentProfile
 from conversations import events
+from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent
 from conversations.selectors import SUPERVISORS_GROUP, agent_groups_for_conversation
 from omnidesk.bulk import update_rows
 from omnidesk.realtime import publish_on_commit
 from routing import selectors
 from routing.models import EscalationFire, EscalationRule, SlaClock, SlaPolicy, SlaTarget
+from routing.services.assignment import assign_from_team
 
 logger = logging.getLogger(__name__)
 
@@ -308,8 +310,6 @@ def _fire(
 
 
 def _escalate(conversation: Conversation, rule: EscalationRule) -> list[str]:
-    from routing.services.assignment import _assign, _set_team, assign_from_team
-
     done = []
     if rule.raise_priority_to is not None and conversation.priority < rule.raise_priority_to:
         previous = conversation.priority
@@ -322,12 +322,26 @@ def _escalate(conversation: Conversation, rule: EscalationRule) -> list[str]:
         )
         done.append(f"priority raised to {conversation.get_priority_display().lower()}")
     if rule.reassign_agent_id and rule.reassign_agent.is_active:
-        _assign(conversation, rule.reassign_agent)
+        conversation_services.assign_conversation(
+            conversation=conversation,
+            agent=rule.reassign_agent,
+            actor=None,
+            locked=True,
+            by="SLA escalation",
+        )
         done.append(f"reassigned to {rule.reassign_agent.get_username()}")
     elif rule.reassign_team_id and conversation.team_id != rule.reassign_team_id:
-        _set_team(conversation, rule.reassign_team, reason="SLA escalation")
+        conversation_services.assign_team(
+            conversation=conversation,
+            team=rule.reassign_team,
+            actor=None,
+            locked=True,
+            reason="SLA escalation",
+        )
         if conversation.assignee_id is not None:
-            _assign(conversation, None)
+            conversation_services.assign_conversation(
+                conversation=conversation, agent=None, actor=None, locked=True, by="SLA escalation"
+            )
         assign_from_team(conversation=conversation, team_id=rule.reassign_team_id)
         done.append(f"moved to team {rule.reassign_team.name}")
     if rule.notify_supervisors:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels_app.widget.identity import identifier_hash
+from channels_app.webchat_identity import identifier_hash
 from conversations.models import Message
 from customers.models import Customer, Identity
 from tests.widget.browser_support import (

@@ -7,9 +7,9 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
-from channels_app import services as channel_services
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
+from conversations.services import delivery
 from tests.channels_app.conftest import fixture_json, post_twilio
 from tests.channels_app.fake_providers import Reply
 
@@ -55,7 +55,7 @@ def test_a_retry_after_a_lost_answer_finds_the_sent_message_instead_of_sending_a
     reply.refresh_from_db()
     assert reply.delivery_status == Message.DeliveryStatus.QUEUED
 
-    assert channel_services.deliver_message(message_id=reply.pk).status == "sent"
+    assert delivery.deliver_message(message_id=reply.pk).status == "sent"
 
     reply.refresh_from_db()
     assert reply.provider_message_id == "SM0000000000000000000000000000abcd"
@@ -76,7 +76,7 @@ def test_a_retry_sends_again_when_the_first_attempt_did_not_get_through(
     fake_provider.on("GET", MESSAGES, Reply(200, {"messages": []}))
     reply = _queued_reply(client, twilio_endpoint, agent, django_capture_on_commit_callbacks)
 
-    assert channel_services.deliver_message(message_id=reply.pk).status == "sent"
+    assert delivery.deliver_message(message_id=reply.pk).status == "sent"
 
     assert [r.method for r in fake_provider.requests] == ["POST", "GET", "POST"]
     reply.refresh_from_db()
@@ -89,5 +89,5 @@ def test_a_message_already_sent_is_never_sent_again_by_a_duplicate_task(
 ):
     fake_provider.on("POST", MESSAGES, Reply(201, fixture_json("twilio", "message_created.json")))
     reply = _queued_reply(client, twilio_endpoint, agent, django_capture_on_commit_callbacks)
-    assert channel_services.deliver_message(message_id=reply.pk).status == "skipped"
+    assert delivery.deliver_message(message_id=reply.pk).status == "skipped"
     assert len(fake_provider.requests) == 1

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels_app import tasks
 from channels_app.models import InboundEvent
-from channels_app.services import email as email_services
 from conversations.models import Conversation, Message
 from customers.models import Identity
+from intake import tasks
+from intake.services import email as email_services
 from tests.channels_app.conftest import FIXTURES, email_fixture
 from tests.factories import ConversationFactory, EndpointFactory, IdentityFactory, MessageFactory
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from channels_app.models import InboundEvent
-from channels_app.services import email as email_services
 from conversations import services as conversation_services
 from conversations.models import Message
+from intake.services import email as email_services
 from tests.channels_app.conftest import email_fixture
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels_app.services import email as email_services
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
+from intake.services import email as email_services
 from tests.channels_app.conftest import email_fixture
 
 pytestmark = pytest.mark.django_db
@@ -118,8 +118,8 @@ def test_reply_attachments_go_out_as_mime_parts(
 ):
     from django.core.files.base import ContentFile
 
-    from channels_app import services as channel_services
     from conversations.models import Attachment
+    from conversations.services import delivery
 
     inbound = receive(
         dovecot, email_endpoint, email_fixture("iso_8859_1.eml"), django_capture_on_commit_callbacks
@@ -131,7 +131,7 @@ def test_reply_attachments_go_out_as_mime_parts(
     attachment = Attachment(message=reply, filename="facture.pdf", content_type="application/pdf")
     attachment.file.save("facture.pdf", ContentFile(b"%PDF-1.4 facture"), save=True)
 
-    assert channel_services.deliver_message(message_id=reply.pk).status == "sent"
+    assert delivery.deliver_message(message_id=reply.pk).status == "sent"
 
     [mail] = smtp_server.received
     [part] = list(mail.message.iter_attachments())

@@ -132,7 +132,7 @@ def test_sendgrid_raw_parse_with_basic_auth_keeps_the_inline_image(
 def test_a_failed_event_is_reparsed_when_an_admin_reprocesses_it(
     client, django_capture_on_commit_callbacks
 ):
-    from channels_app.services import reprocess_events
+    from intake.services import reprocess_events
 
     endpoint = make_endpoint("mailgun")
     fields = mailgun_fields()
@@ -152,8 +152,8 @@ def test_a_failed_event_is_reparsed_when_an_admin_reprocesses_it(
 def test_a_stored_request_the_adapter_once_failed_on_is_processed_after_the_fix(
     rf, django_capture_on_commit_callbacks
 ):
-    from channels_app.services import reprocess_events
-    from channels_app.services.webhooks import record_unparseable_webhook, request_envelope
+    from intake.services import reprocess_events
+    from intake.services.webhooks import record_unparseable_webhook, request_envelope
 
     endpoint = make_endpoint("mailgun")
     request = rf.post(f"/hooks/email/{endpoint.key}/", data=mailgun_fields())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 
-from channels_app import services as channel_services
 from conversations import services as conversation_services
 from conversations.models import Attachment, Message
+from conversations.services import delivery
 from tests.channels_app.conftest import fixture_json, meta_endpoint, post_meta
 from tests.channels_app.fake_providers import Reply
 
@@ -46,7 +46,7 @@ def test_whatsapp_uploads_the_file_then_sends_it_as_a_document(
         client, whatsapp, "whatsapp_text.json", agent, django_capture_on_commit_callbacks
     )
 
-    assert channel_services.deliver_message(message_id=reply.pk).status == "sent"
+    assert delivery.deliver_message(message_id=reply.pk).status == "sent"
 
     text, upload, document = fake_provider.requests
     assert text.json()["text"] == {"preview_url": False, "body": "Here it is."}
@@ -82,7 +82,7 @@ def test_messenger_sends_the_file_as_filedata_in_the_send_api(
         django_capture_on_commit_callbacks,
     )
 
-    assert channel_services.deliver_message(message_id=reply.pk).status == "sent"
+    assert delivery.deliver_message(message_id=reply.pk).status == "sent"
 
     _text, upload = fake_provider.requests
     assert upload.query == {"access_token": ["EAAGm0PX4ZCpsBAtestTOKEN"]}

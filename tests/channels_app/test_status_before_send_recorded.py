@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from channels_app import services as channel_services
 from channels_app.models import InboundEvent
-from channels_app.services import webhooks
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
+from intake import services as channel_services
+from intake.services import handlers
 from tests.channels_app.conftest import fixture_json, post_twilio
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +57,8 @@ def test_a_status_for_a_message_that_never_appears_is_dropped_after_the_retries(
             client, twilio_endpoint, "status", fixture_json("twilio", "status_delivered.json")
         )
     event = InboundEvent.objects.get()
-    for _ in range(webhooks.STATUS_RETRY_ATTEMPTS):
+    for _ in range(handlers.STATUS_RETRY_ATTEMPTS):
         channel_services.process_inbound_event(event_id=event.pk)
     event.refresh_from_db()
     assert event.status == InboundEvent.Status.PROCESSED
-    assert event.attempts == webhooks.STATUS_RETRY_ATTEMPTS
+    assert event.attempts == handlers.STATUS_RETRY_ATTEMPTS

@@ -7,10 +7,10 @@ import json
 import pytest
 from django.core.files.base import ContentFile
 
-from channels_app import services as channel_services
 from channels_app.models import InboundEvent
 from conversations import services as conversation_services
 from conversations.models import Attachment, Conversation, Message
+from conversations.services import delivery
 from tests.channels_app.conftest import fixture_json
 from tests.channels_app.fake_providers import Reply
 from tests.factories import EndpointFactory, TeamFactory
@@ -121,7 +121,7 @@ def test_attachment_goes_out_with_send_document(
     attachment = Attachment(message=reply, filename="refund.pdf", content_type="application/pdf")
     attachment.file.save("refund.pdf", ContentFile(b"%PDF-1.4 refund"), save=True)
 
-    assert channel_services.deliver_message(message_id=reply.pk).status == "sent"
+    assert delivery.deliver_message(message_id=reply.pk).status == "sent"
 
     send_message, send_document = fake_provider.requests
     assert send_message.path.endswith("/sendMessage")

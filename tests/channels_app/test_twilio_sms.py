@@ -55,7 +55,7 @@ def test_mms_media_become_attachments(client, twilio_endpoint, django_capture_on
 
 def test_forged_signature_is_refused_with_403_and_nothing_stored(client, twilio_endpoint, caplog):
     payload = fixture_json("twilio", "sms_inbound.json")
-    with caplog.at_level(logging.WARNING, logger="channels_app.views"):
+    with caplog.at_level(logging.WARNING, logger="intake.views"):
         forged = post_twilio(client, twilio_endpoint, "sms", payload, auth_token="f" * 32)
     unsigned = client.post(
         f"/hooks/twilio/{twilio_endpoint.key}/sms",

@@ -11,9 +11,11 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from conversations import selectors
 from conversations.models import Conversation
+from conversations.presenters import InboxRow
 from conversations.selectors import InboxFilters, inbox_counts, inbox_page
 from conversations.services import assign_conversation, change_status, mark_read, set_tags
 from tests.inbox.conftest import client_for, htmx
@@ -213,14 +215,14 @@ def test_search_box_drives_the_list_fragment(desk):
 
 def test_row_ids_are_printed_whole_even_with_thousand_separators(settings):
     settings.USE_THOUSAND_SEPARATOR = True
-    row = selectors.InboxRow(
+    row = InboxRow(
         id=1234567,
         url="/inbox/c/1234567/",
         customer_name="Dana Scully",
         subject="",
         preview="Hello",
         channels=("sms",),
-        channel_icons=selectors.SafeString(""),
+        channel_icons=SafeString(""),
         waiting="",
         priority=2,
         priority_class="high",

@@ -8,10 +8,11 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from channels_app import services
 from channels_app.models import InboundEvent
-from channels_app.tasks import drain_inbound_events, sweep_stranded_work
 from conversations.models import Conversation, Message
+from intake import services
+from intake.services import pipeline
+from intake.tasks import drain_inbound_events, sweep_stranded_work
 from tests.conftest import inbound
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_a_long_backlog_is_handed_over_to_fresh_drain_tasks(
     api_endpoint, django_capture_on_commit_callbacks, settings, monkeypatch
 ):
     settings.OMNIDESK_INBOUND_BATCH_SIZE = 2
-    monkeypatch.setattr(services, "DRAIN_MAX_BATCHES", 2)
+    monkeypatch.setattr(pipeline, "DRAIN_MAX_BATCHES", 2)
     assert cache.add(services.DRAIN_SCHEDULED_KEY, 1)
     for n in range(9):
         accept(api_endpoint, f"l{n}", f"l{n}@example.com", django_capture_on_commit_callbacks)

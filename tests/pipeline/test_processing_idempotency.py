@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels_app import services
 from channels_app.models import InboundEvent
-from channels_app.tasks import process_inbound_event, sweep_stranded_work
 from conversations.models import Message
+from intake import services
+from intake.tasks import process_inbound_event, sweep_stranded_work
 from tests.conftest import inbound
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from agents.business_hours import Schedule, business_seconds_between
-from reporting.selectors import schedule_params
+from reporting.selectors.business_hours import schedule_params
 
 pytestmark = pytest.mark.django_db
 

@@ -7,31 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from reporting.selectors import (
-    ReportFilters,
-    conversation_breakdown,
-    conversation_metrics,
-    handoff_matrix,
-)
-from reporting.services import refresh_report_data
-from tests.reporting import dataset
+from reporting.selectors.cohort import conversation_breakdown, conversation_metrics, handoff_matrix
+from tests.reporting.conftest import HOUR, MIN, week_filters
 
 pytestmark = pytest.mark.django_db
-
-MIN = 60
-HOUR = 3600
-
-
-@pytest.fixture
-def week():
-    week = dataset.build()
-    refresh_report_data()
-    return week
-
-
-def week_filters(**kwargs) -> ReportFilters:
-    kwargs.setdefault("tz", "UTC")
-    return ReportFilters(start=dataset.WEEK_START, end=dataset.WEEK_END, **kwargs)
 
 
 def test_cohort_counts_and_rates(week):

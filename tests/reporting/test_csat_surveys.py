@@ -113,7 +113,7 @@ def test_one_survey_per_resolution_and_a_new_one_after_a_reopen(
     resolve(conversation, django_capture_on_commit_callbacks)
     from reporting.services import on_conversation_resolved
 
-    assert on_conversation_resolved(conversation=conversation) is None  # run twice: no-op
+    assert on_conversation_resolved(conversation.pk) is None  # run twice: no-op
 
     change_status(conversation=conversation, status="open", actor=None)
     resolve(conversation, django_capture_on_commit_callbacks)

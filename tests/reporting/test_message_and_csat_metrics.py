@@ -6,34 +6,12 @@ from datetime import date
 
 import pytest
 
-from reporting.selectors import (
-    ReportFilters,
-    conversation_volume,
-    csat_metrics,
-    csat_trend,
-    message_heatmap,
-    message_volume,
-    next_response_metrics,
-)
-from reporting.services import refresh_report_data
-from tests.reporting import dataset
+from reporting.selectors.csat import csat_metrics, csat_trend
+from reporting.selectors.volume import conversation_volume, message_heatmap, message_volume
+from reporting.selectors.waits import next_response_metrics
+from tests.reporting.conftest import MIN, week_filters
 
 pytestmark = pytest.mark.django_db
-
-MIN = 60
-HOUR = 3600
-
-
-@pytest.fixture
-def week():
-    week = dataset.build()
-    refresh_report_data()
-    return week
-
-
-def week_filters(**kwargs) -> ReportFilters:
-    kwargs.setdefault("tz", "UTC")
-    return ReportFilters(start=dataset.WEEK_START, end=dataset.WEEK_END, **kwargs)
 
 
 def test_new_conversations_by_day_and_starting_channel(week):

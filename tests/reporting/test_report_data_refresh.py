@@ -11,12 +11,10 @@ from channels_app.types import InboundMessage
 from conversations.models import Conversation
 from conversations.services import change_status, merge_customers, receive_message, send_reply
 from reporting.models import ConversationFact, MessageRollup, ResponseWait
-from reporting.selectors import (
-    ReportFilters,
-    conversation_breakdown,
-    message_volume,
-    next_response_metrics,
-)
+from reporting.selectors.cohort import conversation_breakdown
+from reporting.selectors.filters import ReportFilters
+from reporting.selectors.volume import message_volume
+from reporting.selectors.waits import next_response_metrics
 from reporting.services import refresh_report_data
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 from tests.reporting import dataset

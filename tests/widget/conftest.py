@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 
 from agents.models import AgentProfile
 from channels_app.models import ChannelEndpoint
-from channels_app.widget.identity import identifier_hash
+from channels_app.webchat_identity import identifier_hash
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 
 SHOP_ORIGIN = "https://shop.example"

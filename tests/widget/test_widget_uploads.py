@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from channels_app.widget.identity import issue_visitor_token
+from channels_app.adapters.webchat import attachment_url
+from channels_app.webchat_identity import issue_visitor_token
 from conversations.models import Attachment, Message
 from tests.widget.conftest import SHOP_ORIGIN
 
@@ -67,11 +68,10 @@ def test_an_upload_needs_a_valid_visitor_token(client, widget_endpoint):
 
 
 def test_the_visitor_reads_the_file_through_its_signed_link_only(client, widget_endpoint):
-    from channels_app.widget import selectors
 
     upload(client, widget_endpoint, name="a.png", content=PNG)
     attachment = Attachment.objects.get()
-    url = selectors.attachment_url(widget_endpoint, attachment.pk)
+    url = attachment_url(widget_endpoint, attachment.pk)
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG

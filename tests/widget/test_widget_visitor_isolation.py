@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels_app.models import ChannelEndpoint
-from channels_app.widget.identity import issue_visitor_token
+from channels_app.webchat_identity import issue_visitor_token
 from conversations.models import Conversation
 from tests.factories import EndpointFactory
 from tests.widget.conftest import SHOP_ORIGIN, db_call, open_widget

@@ -1,0 +1,114 @@
+"""The moments of the conversation domain that higher apps react to.
+
+Conversations never imports routing, reporting or any feature app. Its services call
+the functions below at named moments; the apps above subscribe in their
+`AppConfig.ready()` (routing: rules, assignment and SLA clocks; reporting: CSAT surveys
+and their keyword answers):
+
+    # routing/apps.py
+    def ready(self) -> None:
+        from conversations import hooks
+        from routing import listeners
+        hooks.conversations_changed.append(listeners.route_and_time_sla)
+
+These are explicit calls at one place each, not Django model signals: a `save()`
+anywhere else triggers nothing. Subscribers run in registration order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from channels_app.models import ChannelEndpoint, InboundEvent
+    from channels_app.types import InboundMessage
+    from conversations.models import Conversation, Message
+    from customers.models import Customer
+
+
+class Change(StrEnum):
+    INBOUND = "inbound"  # a customer's message arrived (`opened` says whether it opened it)
+    REPLY = "reply"  # an agent replied
+    STATUS = "status"  # open, pending, snoozed, resolved (`previous_status` is set)
+    TEAM = "team"  # moved to another team's queue
+    PRIORITY = "priority"
+
+
+@dataclass(frozen=True)
+class ConversationChange:
+    """One conversation after a change, locked by the caller's transaction, with the
+    moment the change took effect."""
+
+    conversation: Conversation
+    change: Change
+    at: datetime
+    opened: bool = False
+    previous_status: str = ""
+    actor: AbstractBaseUser | None = field(default=None, compare=False)
+
+
+# Called inside the transaction that made the changes, with every conversation row
+# locked; one call per transaction (an inbound batch passes all it touched at once).
+conversations_changed: list[Callable[[Sequence[ConversationChange]], None]] = []
+
+
+def notify_changed(changes: Sequence[ConversationChange]) -> None:
+    if not changes:
+        return
+    for subscriber in conversations_changed:
+        subscriber(changes)
+
+
+@dataclass(frozen=True)
+class InboundClaim:
+    """An inbound message about to be placed by the continuity rules, offered first to
+    apps that may take it elsewhere (a survey answer goes to the surveyed conversation)."""
+
+    customer: Customer
+    endpoint: ChannelEndpoint
+    inbound: InboundMessage
+    inbound_event: InboundEvent | None
+    received_at: datetime
+    sender_identities: dict[str, Any]
+
+
+class InboundClaimer(Protocol):
+    def might_claim(self, inbound: InboundMessage) -> bool:
+        """Cheap and without the database: False means `claim` would surely decline, so
+        the message may take the batch path, which offers no claims."""
+
+    def claim(self, claim: InboundClaim) -> Message | None:
+        """Store the message where it belongs and return it, or None to decline.
+        Precondition: inside receive_message's transaction, the customer row locked."""
+
+
+inbound_claimers: list[InboundClaimer] = []
+
+
+def might_be_claimed(inbound: InboundMessage) -> bool:
+    return any(claimer.might_claim(inbound) for claimer in inbound_claimers)
+
+
+def offer_inbound(claim: InboundClaim) -> Message | None:
+    """The first claimer's stored message, or None: the normal path places it."""
+    for claimer in inbound_claimers:
+        message = claimer.claim(claim)
+        if message is not None:
+            return message
+    return None
+
+
+# Called after the resolving transaction commits, with the conversation's id: the
+# conversation may have been reopened since, so subscribers re-read it under a lock.
+conversation_resolved: list[Callable[[int], None]] = []
+
+
+def notify_resolved(conversation_id: int) -> None:
+    for subscriber in conversation_resolved:
+        subscriber(conversation_id)

@@ -1,0 +1,222 @@
+"""Display rows: what the inbox templates print, built once from selector values so a
+template only prints (the list and an open timeline are re-rendered on every event).
+
+Rows are frozen, hashable dataclasses: the template tags key rendered fragments by them
+(`inbox_tags._fragment`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from conversations.display import (
+    channel_icon,
+    channel_label,
+    describe_event,
+    fold_quotes,
+    iso_time,
+    priority_class,
+    priority_label,
+    sanitize_html,
+    short_time,
+    waiting_for,
+)
+from conversations.models import Message
+from conversations.selectors import InboxItem, InboxPage, TimelineItem, attachments_of
+
+
+class DisplayValues:
+    """Base of the display rows templates print. Django's template engine looks
+    `row.name` up as `row["name"]` first and only then as an attribute, so on a plain
+    object every variable printed costs a raised and caught TypeError; answering the
+    key lookup makes it a hit on the first try."""
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+
+# --- The timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentLink(DisplayValues):
+    url: str
+    filename: str
+    size: int
+    preview: bool  # an image we hold: shown inline
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry(DisplayValues):
+    """A timeline item as the pane prints it: display values computed once here, so the
+    template only prints (the pane is re-rendered on every event of the conversation)."""
+
+    is_message: bool
+    pk: int
+    conversation_id: int
+    conversation_url: str
+    css: str  # "dir-in kind-customer" for a message, "event-assigned" for an event
+    badges: SafeString  # channel and note/call badges
+    sender: str
+    iso_time: str
+    short_time: str
+    subject: str = ""
+    body: SafeString | str = ""  # messages: sanitised, quotes folded; events: description
+    attachments: tuple[AttachmentLink, ...] = ()
+    outbound: bool = False
+    delivery_status: str = ""
+    delivery_label: str = ""
+    delivery_error: str = ""
+    retry_url: str = ""
+
+
+_KIND_BADGES = {
+    Message.Kind.NOTE: SafeString('<span class="note-badge">Private note</span>'),
+    Message.Kind.CALL: SafeString('<span class="call-badge">Call</span>'),
+}
+
+
+@functools.cache
+def _channel_badge_html(channel: str) -> SafeString:
+    return format_html(
+        '<span class="channel-badge ch-{}">{}</span>', channel, channel_label(channel)
+    )
+
+
+def timeline_entries(items: list[TimelineItem], *, customer_name: str) -> list[TimelineEntry]:
+    """Display values for `items`; `customer_name` signs customer messages that carry no
+    sender name. Needs the authors, actors and attachments the timeline selectors load."""
+    prefix = reverse("inbox:inbox")
+    delivery_labels = {value: str(label) for value, label in Message.DeliveryStatus.choices}
+    entries = []
+    for entry in items:
+        conversation_url = f"{prefix}c/{entry.conversation_id}/"
+        common = {
+            "pk": entry.item.pk,
+            "conversation_id": entry.conversation_id,
+            "conversation_url": conversation_url,
+            "iso_time": iso_time(entry.at),
+            "short_time": short_time(entry.at),
+        }
+        if entry.kind == "event":
+            event = entry.item
+            entries.append(
+                TimelineEntry(
+                    is_message=False,
+                    css=f"event-{event.kind}",
+                    badges=SafeString(""),
+                    sender="",
+                    body=describe_event(event),
+                    **common,
+                )
+            )
+            continue
+        message = entry.item
+        badges = _channel_badge_html(message.channel) if message.channel else SafeString("")
+        if message.kind in _KIND_BADGES:
+            badges = SafeString(badges + _KIND_BADGES[message.kind])
+        if message.author_id:
+            sender = message.author.get_full_name() or message.author.get_username()
+        else:
+            sender = message.sender_name or customer_name
+        failed = message.delivery_status == Message.DeliveryStatus.FAILED
+        entries.append(
+            TimelineEntry(
+                is_message=True,
+                css=f"dir-{message.direction} kind-{message.kind}",
+                badges=badges,
+                sender=sender,
+                subject=message.subject,
+                body=format_html('<div class="email-html">{}</div>', sanitize_html(message.html))
+                if message.html
+                else fold_quotes(message.text),
+                attachments=tuple(
+                    AttachmentLink(
+                        url=f"{prefix}attachments/{attachment.pk}/",
+                        filename=attachment.filename,
+                        size=attachment.size,
+                        preview=bool(attachment.is_image and attachment.file),
+                    )
+                    for attachment in attachments_of(message)
+                ),
+                outbound=message.direction == Message.Direction.OUTBOUND,
+                delivery_status=message.delivery_status,
+                delivery_label=delivery_labels.get(
+                    message.delivery_status, message.delivery_status
+                ),
+                delivery_error=message.delivery_error,
+                retry_url=f"{conversation_url}messages/{message.pk}/retry/" if failed else "",
+                **common,
+            )
+        )
+    return entries
+
+
+# --- The conversation list -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow(DisplayValues):
+    """One line of the list as the template prints it: plain values, no model lookups
+    (a page of 25 rows is rendered on every list refresh of every agent)."""
+
+    id: int
+    url: str
+    customer_name: str
+    subject: str
+    preview: str
+    channels: tuple[str, ...]  # every channel the conversation used, sorted
+    channel_icons: SafeString  # their icons, markup built once per channel kind
+    waiting: str  # compact waiting time ("12m"); empty when nobody waits
+    priority: int
+    priority_class: str
+    priority_label: str
+    assignee_name: str  # empty when unassigned
+    unread: bool
+    last_message_at: datetime
+
+
+def inbox_rows(page: InboxPage[InboxItem]) -> InboxPage[InboxRow]:
+    """The page of `selectors.inbox_page` as the list template prints it."""
+    url_prefix = reverse("inbox:inbox")
+    return InboxPage(
+        rows=[_inbox_row(item, url_prefix) for item in page.rows], next_cursor=page.next_cursor
+    )
+
+
+def _inbox_row(item: InboxItem, url_prefix: str) -> InboxRow:
+    return InboxRow(
+        id=item.id,
+        url=f"{url_prefix}c/{item.id}/",
+        customer_name=item.customer_name,
+        subject=item.subject,
+        preview=item.preview,
+        channels=item.channels,
+        channel_icons=SafeString("".join(_channel_icon_html(kind) for kind in item.channels)),
+        waiting=waiting_for(item.waiting_since),
+        priority=item.priority,
+        priority_class=priority_class(item.priority),
+        priority_label=priority_label(item.priority),
+        assignee_name=item.assignee_name,
+        unread=item.unread,
+        last_message_at=item.last_message_at,
+    )
+
+
+@functools.cache
+def _channel_icon_html(kind: str) -> SafeString:
+    return format_html(
+        '<span class="channel-icon ch-{}" title="{}">{}</span>',
+        kind,
+        channel_label(kind),
+        channel_icon(kind),
+    )

@@ -1,0 +1,162 @@
+"""Who may see what: visible conversations and customers, the `access_*` checks every
+view, API and consumer calls first, and the realtime groups an event about a
+conversation goes to (which must agree with visibility)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from agents.roles import sees_everything
+from agents.selectors import SUPERVISORS_GROUP, agent_group, team_group, team_visibility_q
+from conversations.models import Conversation, Message, ReadMarker
+from customers.models import Customer
+from omnidesk import baked
+from omnidesk.errors import NotFoundError
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"inbox.conversation.{conversation_id}"
+
+
+def visibility_filter(*, user: AbstractBaseUser) -> Q | None:
+    """The conversations an agent may see: their teams' inboxes, their teams' queue and
+    anything assigned to them. None means everything (supervisors and admins).
+
+    Written with subqueries, not joins, so it never duplicates a row and PostgreSQL can
+    still walk the inbox's (status, last_message_at) index for the first page.
+    """
+    if sees_everything(user):
+        return None
+    return team_visibility_q(user.pk)
+
+
+def visible_conversations(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.all()
+    condition = visibility_filter(user=user)
+    if condition is None:
+        return conversations
+    return conversations.filter(condition)
+
+
+def access_conversation(
+    *,
+    user: AbstractBaseUser,
+    conversation_id: int | str,
+    lock: bool = False,
+    with_read_at: bool = False,
+    related: tuple[str, ...] = ("customer", "endpoint", "team", "assignee"),
+) -> Conversation:
+    """The conversation if `user` may see it; otherwise NotFoundError (never say it exists).
+    `with_read_at` also reads when `user` last looked at it (`my_read_at`, None if never)
+    in the same query, for `has_unseen_activity`. `related` are the relations loaded
+    with it (by default all that the pane shows)."""
+    try:
+        pk = int(conversation_id)
+    except (TypeError, ValueError):
+        raise NotFoundError("Conversation not found.")
+    found = baked.fetch_models(
+        _visible_conversation,
+        shape={
+            "everything": sees_everything(user),
+            "related": tuple(related),
+            "with_read_at": with_read_at,
+            "lock": lock,
+        },
+        values={"user_id": user.pk, "conversation_id": pk},
+    )
+    if not found:
+        raise NotFoundError("Conversation not found.")
+    return found[0]
+
+
+def _visible_conversation(
+    *,
+    everything: bool,
+    related: tuple[str, ...],
+    with_read_at: bool,
+    lock: bool,
+    user_id: int,
+    conversation_id: int,
+) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.select_related(*related)
+    if not everything:
+        conversations = conversations.filter(team_visibility_q(user_id))
+    if with_read_at:
+        conversations = conversations.annotate(
+            my_read_at=Subquery(
+                ReadMarker.objects.filter(user_id=user_id, conversation_id=OuterRef("pk")).values(
+                    "read_at"
+                )[:1]
+            )
+        )
+    if lock:
+        conversations = conversations.select_for_update(of=("self",))
+    return conversations.filter(pk=conversation_id).order_by()[:1]
+
+
+def has_unseen_activity(conversation: Conversation) -> bool:
+    """Whether the last message is newer than the viewer's read marker. Needs
+    `access_conversation(..., with_read_at=True)`. When False, marking it read again would
+    change nothing the inbox shows, so the view skips the write."""
+    read_at = conversation.my_read_at
+    return read_at is None or conversation.last_message_at > read_at
+
+
+def visible_customers(*, user: AbstractBaseUser) -> QuerySet[Customer]:
+    customers = Customer.objects.filter(merged_into__isnull=True)
+    if sees_everything(user):
+        return customers
+    return customers.filter(
+        Exists(visible_conversations(user=user).filter(customer_id=OuterRef("pk")))
+    )
+
+
+def access_customer(*, user: AbstractBaseUser, customer_id: int | str) -> Customer:
+    """The customer (possibly merged away: callers redirect) if `user` may see it."""
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise NotFoundError("Customer not found.")
+    customer = Customer.objects.filter(pk=pk).select_related("merged_into").first()
+    if customer is None:
+        raise NotFoundError("Customer not found.")
+    live = customer
+    while live.merged_into_id:
+        live = live.merged_into
+    if not sees_everything(user) and not visible_customers(user=user).filter(pk=live.pk).exists():
+        raise NotFoundError("Customer not found.")
+    return customer
+
+
+def agent_groups_for_conversation(
+    conversation: Conversation, endpoint_team_ids: Iterable[int] | None = None
+) -> list[str]:
+    """Every realtime group that may receive events about `conversation`.
+
+    Must mirror `visibility_filter`: teams owning its inbox, its team, its assignee,
+    supervisors, and whoever has it open. `endpoint_team_ids` are the teams owning its
+    inbox when the caller already read them.
+    """
+    if endpoint_team_ids is None:
+        endpoint_team_ids = conversation.endpoint.teams.values_list("id", flat=True)
+    team_ids = set(endpoint_team_ids)
+    if conversation.team_id:
+        team_ids.add(conversation.team_id)
+    groups = [SUPERVISORS_GROUP, conversation_group(conversation.pk)]
+    groups += [team_group(team_id) for team_id in sorted(team_ids)]
+    if conversation.assignee_id:
+        groups.append(agent_group(conversation.assignee_id))
+    return groups
+
+
+def default_reply_message(conversation: Conversation) -> Message | None:
+    """The latest inbound message of the conversation, whose channel a reply defaults to."""
+    return (
+        conversation.messages.filter(direction=Message.Direction.INBOUND, endpoint__isnull=False)
+        .select_related("endpoint")
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -1,0 +1,360 @@
+"""The agent inbox: views and filters, keyset pages of plain rows, counts per view, and
+the REST API's list filters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+
+from agents.roles import sees_everything
+from agents.selectors import my_teams_q, team_visibility_q
+from conversations.models import Conversation, Message, ReadMarker
+from conversations.selectors.access import visible_conversations
+from conversations.selectors.cursors import decode_cursor, encode_cursor
+from conversations.selectors.search import search_condition
+from omnidesk import baked
+
+INBOX_VIEWS = {
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "teams": "My teams",
+    "all": "All",
+}
+INBOX_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    view: str = "mine"
+    status: str = Conversation.Status.OPEN
+    channel: str = ""
+    tag: str = ""
+    q: str = ""
+
+    def as_query(self, **overrides: str) -> str:
+        values = {
+            "view": self.view,
+            "status": self.status,
+            "channel": self.channel,
+            "tag": self.tag,
+            "q": self.q,
+        } | overrides
+        return urlencode({key: value for key, value in values.items() if value})
+
+
+def parse_inbox_filters(params: Mapping[str, str], *, user: AbstractBaseUser) -> InboxFilters:
+    """Inbox filters from a query string; unknown values fall back to the defaults.
+    The "All" view is for supervisors; agents asking for it get "My teams"."""
+    view = params.get("view") or "mine"
+    if view not in INBOX_VIEWS or (view == "all" and not sees_everything(user)):
+        view = "teams" if view == "all" else "mine"
+    status = params.get("status") or Conversation.Status.OPEN
+    if status not in Conversation.Status.values:
+        status = Conversation.Status.OPEN
+    return InboxFilters(
+        view=view,
+        status=status,
+        channel=(params.get("channel") or "")[:16],
+        tag=(params.get("tag") or "")[:64],
+        q=(params.get("q") or "").strip()[:200],
+    )
+
+
+def inbox_views_for(user: AbstractBaseUser) -> dict[str, str]:
+    if sees_everything(user):
+        return INBOX_VIEWS
+    return {key: label for key, label in INBOX_VIEWS.items() if key != "all"}
+
+
+def _view_q(view: str, user_id: int) -> Q:
+    if view == "mine":
+        return Q(assignee_id=user_id)
+    if view == "unassigned":
+        return Q(assignee__isnull=True)
+    if view == "teams":
+        return my_teams_q(user_id)
+    return Q()
+
+
+def _unread_q(user_id: int) -> Q:
+    """Customer is waiting and nothing marks this agent as having looked since the last
+    message: one NOT EXISTS probe of the (user, conversation) unique index per row."""
+    seen = ReadMarker.objects.filter(
+        user_id=user_id,
+        conversation_id=OuterRef("pk"),
+        read_at__gte=OuterRef("last_message_at"),
+    )
+    return Q(waiting_since__isnull=False) & ~Exists(seen)
+
+
+def _filtered(
+    conversations: QuerySet[Conversation], *, channel: str, tag: str, q: str
+) -> QuerySet[Conversation]:
+    if channel:
+        # A plain EXISTS (no OR) lets PostgreSQL probe message_conv_channel_idx per row
+        # instead of hashing every message of the channel.
+        conversations = conversations.filter(
+            Exists(Message.objects.filter(conversation_id=OuterRef("pk"), channel=channel))
+        )
+    if tag:
+        conversations = conversations.filter(
+            Exists(
+                Conversation.tags.through.objects.filter(
+                    conversation_id=OuterRef("pk"), tag__name=tag
+                )
+            )
+        )
+    if q:
+        conversations = conversations.filter(search_condition(q))
+    return conversations
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One conversation of the list as read: plain values (`conversations.presenters`
+    turns it into the row the template prints)."""
+
+    id: int
+    customer_name: str
+    subject: str
+    preview: str
+    channels: tuple[str, ...]  # every channel the conversation used, sorted
+    waiting_since: datetime | None  # None when nobody waits
+    priority: int
+    assignee_name: str  # empty when unassigned
+    unread: bool
+    last_message_at: datetime
+
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class InboxPage(Generic[Row]):
+    """One keyset page of the list (`InboxItem`s from `inbox_page`, display rows once
+    presented) and the cursor of the next page (None: this is the last)."""
+
+    rows: list[Row]
+    next_cursor: str | None
+
+
+# What a row shows, and nothing else: the list query reads these columns only.
+_ROW_FIELDS = (
+    "pk",
+    "subject",
+    "priority",
+    "last_channel",
+    "last_message_at",
+    "last_message_preview",
+    "waiting_since",
+    "customer_id",
+    "customer__name",
+    "assignee_id",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+    "unread",
+)
+
+
+def inbox_queryset(
+    *,
+    agent: AbstractBaseUser,
+    filters: InboxFilters,
+    cursor: str | None = None,
+    limit: int = INBOX_PAGE_SIZE + 1,
+) -> QuerySet:
+    """The list's rows in order, as dicts of `_ROW_FIELDS`, at most `limit` of them (also
+    what the benchmark times bare). On PostgreSQL each row also carries `channels`, the
+    sorted channels its messages used."""
+    shape, values = _inbox_query_arguments(agent, filters, cursor, limit)
+    return _inbox_rows(**shape, **values)
+
+
+def _inbox_query_arguments(
+    agent: AbstractBaseUser, filters: InboxFilters, cursor: str | None, limit: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`_inbox_rows` arguments split for `omnidesk.baked`: what shapes the SQL, and the
+    values that only fill its parameters."""
+    position = decode_cursor(cursor, datetime.fromisoformat, int) if cursor else None
+    at, pk = position or (None, None)
+    shape = {"everything": sees_everything(agent), "view": filters.view, "limit": limit}
+    values = {
+        "user_id": agent.pk,
+        "status": filters.status,
+        "channel": filters.channel,
+        "tag": filters.tag,
+        "q": filters.q,  # a search is never baked: Django rewrites it (tsquery, LIKE)
+        "cursor_at": at,
+        "cursor_pk": pk,
+    }
+    return shape, values
+
+
+def _inbox_rows(
+    *,
+    everything: bool,
+    view: str,
+    limit: int,
+    user_id: int,
+    status: str,
+    channel: str,
+    tag: str,
+    q: str,
+    cursor_at: datetime | None,
+    cursor_pk: int | None,
+) -> QuerySet:
+    condition = _view_q(view, user_id)
+    if view not in ("mine", "teams") and not everything:  # those two hold visible rows only
+        condition &= team_visibility_q(user_id)
+    conversations = _filtered(
+        Conversation.objects.filter(condition, status=status), channel=channel, tag=tag, q=q
+    )
+    if cursor_at is not None:
+        conversations = conversations.filter(
+            Q(last_message_at__lt=cursor_at) | Q(last_message_at=cursor_at, pk__lt=cursor_pk)
+        )
+    conversations = conversations.annotate(
+        unread=ExpressionWrapper(_unread_q(user_id), output_field=BooleanField())
+    )
+    fields = _ROW_FIELDS
+    if connection.vendor == "postgresql":
+        # In the row itself rather than a second query: one round trip per page, and
+        # PostgreSQL runs the subquery for the rows the LIMIT keeps (an index-only scan
+        # of message_conv_channel_idx each).
+        conversations = conversations.annotate(
+            channels=ArraySubquery(
+                Message.objects.filter(conversation_id=OuterRef("pk"))
+                .exclude(channel="")
+                .order_by("channel")
+                .values("channel")
+                .distinct()
+            )
+        )
+        fields += ("channels",)
+    return conversations.order_by("-last_message_at", "-pk").values(*fields)[:limit]
+
+
+def inbox_page(
+    *,
+    agent: AbstractBaseUser,
+    filters: InboxFilters,
+    cursor: str | None = None,
+    limit: int = INBOX_PAGE_SIZE,
+) -> InboxPage[InboxItem]:
+    """One page of the agent's conversation list, newest activity first.
+
+    Keyset pagination on (last_message_at, id): a page costs the same at row 100,000 as
+    at row 1. One query whatever the page size (two on SQLite: the rows, their channels),
+    compiled once per shape (`omnidesk.baked`): building it is slower than running it.
+    """
+    shape, values = _inbox_query_arguments(agent, filters, cursor, limit + 1)
+    page = baked.fetch_values(_inbox_rows, shape=shape, values=values)
+    has_more = len(page) > limit
+    page = page[:limit]
+    channels: dict[int, list[str]] = {}
+    if page and "channels" in page[0]:
+        channels = {row["pk"]: row["channels"] for row in page if row["channels"]}
+    elif page:
+        for conversation_id, channel in (
+            Message.objects.filter(conversation_id__in=[row["pk"] for row in page])
+            .exclude(channel="")
+            .order_by()  # the model's ordering would defeat DISTINCT
+            .values_list("conversation_id", "channel")
+            .distinct()
+        ):
+            channels.setdefault(conversation_id, []).append(channel)
+    rows = [
+        _inbox_item(row, tuple(sorted(channels.get(row["pk"]) or [row["last_channel"]])))
+        for row in page
+    ]
+    next_cursor = encode_cursor(page[-1]["last_message_at"], page[-1]["pk"]) if has_more else None
+    return InboxPage(rows=rows, next_cursor=next_cursor)
+
+
+def _inbox_item(row: dict[str, Any], channels: tuple[str, ...]) -> InboxItem:
+    assignee_name = ""
+    if row["assignee_id"]:
+        # What `user.get_full_name() or user.get_username()` gives, from plain columns.
+        full_name = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
+        assignee_name = full_name or row["assignee__username"]
+    return InboxItem(
+        id=row["pk"],
+        customer_name=row["customer__name"] or f"Customer #{row['customer_id']}",
+        subject=row["subject"],
+        preview=row["last_message_preview"],
+        channels=channels,
+        waiting_since=row["waiting_since"],
+        priority=row["priority"],
+        assignee_name=assignee_name,
+        unread=bool(row["unread"]),
+        last_message_at=row["last_message_at"],
+    )
+
+
+def inbox_counts(*, agent: AbstractBaseUser, status: str = Conversation.Status.OPEN) -> dict:
+    """Counts per view, and the agent's unread count, in ONE query:
+    `SELECT COUNT(*) FILTER (WHERE ...), ... FROM conversation WHERE visible AND status`."""
+    counts = (
+        visible_conversations(user=agent)
+        .filter(status=status)
+        .aggregate(
+            mine=Count("pk", filter=_view_q("mine", agent.pk)),
+            unassigned=Count("pk", filter=_view_q("unassigned", agent.pk)),
+            teams=Count("pk", filter=_view_q("teams", agent.pk)),
+            all=Count("pk"),
+            unread_mine=Count("pk", filter=_view_q("mine", agent.pk) & _unread_q(agent.pk)),
+        )
+    )
+    if not sees_everything(agent):
+        counts.pop("all")
+    return counts
+
+
+def filter_conversations(
+    conversations: QuerySet[Conversation],
+    *,
+    status: str | None = None,
+    assignee: str | None = None,
+    team: str | None = None,
+    channel: str | None = None,
+    q: str | None = None,
+    current_user: AbstractBaseUser | None = None,
+) -> QuerySet[Conversation]:
+    """The REST API's list filters (`assignee` is a user id, "me" or "none")."""
+    if status:
+        conversations = conversations.filter(status=status)
+    if assignee == "me" and current_user is not None:
+        conversations = conversations.filter(assignee_id=current_user.pk)
+    elif assignee == "none":
+        conversations = conversations.filter(assignee__isnull=True)
+    elif assignee:
+        conversations = conversations.filter(assignee_id=_int_or_zero(assignee))
+    if team:
+        conversations = conversations.filter(team_id=_int_or_zero(team))
+    if channel:
+        conversations = conversations.filter(
+            Exists(Message.objects.filter(conversation_id=OuterRef("pk"), channel=channel))
+        )
+    if q:
+        conversations = conversations.filter(
+            Q(subject__icontains=q)
+            | Q(customer__name__icontains=q)
+            | Q(customer__identities__value__icontains=q.lower())
+        ).distinct()
+    return conversations
+
+
+def _int_or_zero(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,85 @@
+"""What the pane shows beside the timeline and composer: the customer's context, other
+customers to merge with, agents to assign to, canned responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from agents.models import Team
+from conversations.models import CannedResponse, Conversation
+from conversations.selectors.access import visible_conversations, visible_customers
+from conversations.selectors.search import has_search_words, search_condition
+from customers.models import Customer, ExternalRecord, Identity
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    customer: Customer
+    identities: list[Identity]
+    external_records: list[ExternalRecord]
+    other_conversations: list[Conversation]
+
+
+def customer_context(*, customer: Customer, user: AbstractBaseUser) -> CustomerContext:
+    """What the sidebar shows about a customer, limited to what `user` may see."""
+    return CustomerContext(
+        customer=customer,
+        identities=list(customer.identities.order_by("kind", "id")),
+        external_records=list(customer.external_records.order_by("source", "kind", "-updated_at")),
+        other_conversations=list(
+            visible_conversations(user=user)
+            .filter(customer=customer)
+            .select_related("assignee")
+            .order_by("-last_message_at")[:20]
+        ),
+    )
+
+
+def merge_candidates(*, customer: Customer, user: AbstractBaseUser, q: str) -> list[Customer]:
+    """Customers `user` may see matching `q` (name, email or phone), to merge with."""
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    lowered = q.lower()
+    matches = visible_customers(user=user).exclude(pk=customer.pk)
+    if connection.vendor == "postgresql" and has_search_words(q):
+        by_conversation = Conversation.objects.filter(search_condition(q)).values("customer_id")
+        matches = matches.filter(
+            Q(pk__in=by_conversation)
+            | Q(pk__in=Identity.objects.filter(value__startswith=lowered).values("customer_id"))
+        )
+    else:
+        matches = matches.filter(
+            Q(name__icontains=q)
+            | Q(pk__in=Identity.objects.filter(value__startswith=lowered).values("customer_id"))
+        )
+    return list(matches.prefetch_related("identities").order_by("name", "pk")[:10])
+
+
+def assignable_agents(*, conversation: Conversation) -> QuerySet:
+    """Agents who may be given the conversation: members of the teams that see it."""
+    team_ids = set(conversation.endpoint.teams.values_list("id", flat=True))
+    if conversation.team_id:
+        team_ids.add(conversation.team_id)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(teams__id__in=team_ids) | Q(agent_profile__role__in=["supervisor", "admin"]))
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+def canned_responses_for(*, user: AbstractBaseUser, prefix: str = "") -> QuerySet[CannedResponse]:
+    """The shared responses and those of `user`'s teams whose shortcut starts with
+    `prefix`, at most 20."""
+    my_teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    responses = CannedResponse.objects.filter(Q(team__isnull=True) | Q(team_id__in=my_teams))
+    if prefix:
+        responses = responses.filter(shortcut__startswith=prefix.lower())
+    return responses.order_by("shortcut")[:20]

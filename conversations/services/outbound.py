@@ -1,0 +1,209 @@
+"""The one way a message leaves for a customer: agent replies, satisfaction surveys,
+auto-replies (and, later, bot answers and notifications) are all `queue_outbound_message`.
+
+It picks the channel and the recipient, applies the channel's policy, threads email,
+stores the message `queued`, publishes it to the agents and hands it to the delivery
+task after commit (`conversations.tasks.deliver_message`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from channels_app.adapters import get_adapter
+from channels_app.kinds import channel_kind, identity_kind_for
+from channels_app.models import ChannelEndpoint
+from conversations import events
+from conversations.models import Conversation, Message
+from conversations.selectors import agent_groups_for_conversation, default_reply_message
+from customers.identities import RESOLUTION_ORDER
+from customers.models import Customer, Identity
+from omnidesk.errors import ApplicationError
+from omnidesk.realtime import publish_on_commit
+
+SUBJECT_LENGTH = Message._meta.get_field("subject").max_length
+
+
+def reply_subject(subject: str) -> str:
+    """The subject of a message answering `subject`: "Re: " once, never "Re: Re: ", and
+    never longer than a message's subject may be."""
+    if not subject:
+        return ""
+    if subject[:3].lower() != "re:":
+        subject = f"Re: {subject}"
+    return subject[:SUBJECT_LENGTH]
+
+
+def email_thread(conversation: Conversation) -> tuple[str, str]:
+    """(In-Reply-To, References) for a message joining the conversation's email thread,
+    so the customer's mail client shows it under the messages before it."""
+    last_email = (
+        conversation.messages.exclude(email_message_id="")
+        .order_by("-created_at", "-id")
+        .values("email_message_id", "email_references")
+        .first()
+    )
+    if not last_email:
+        return "", ""
+    references = " ".join(
+        filter(None, [last_email["email_references"], last_email["email_message_id"]])
+    )
+    return last_email["email_message_id"], references
+
+
+def default_reply_endpoint(conversation: Conversation) -> ChannelEndpoint:
+    """The channel of the conversation's latest inbound message, or its own inbox."""
+    latest_inbound = default_reply_message(conversation)
+    return latest_inbound.endpoint if latest_inbound else conversation.endpoint
+
+
+def recipient_for(*, customer: Customer, endpoint: ChannelEndpoint) -> str:
+    """The identity value a message on `endpoint` goes to, or ApplicationError."""
+    wanted = identity_kind_for(endpoint.kind)
+    kinds = [wanted] if wanted else list(RESOLUTION_ORDER)
+    latest_inbound = (
+        Message.objects.filter(
+            conversation__customer=customer,
+            direction=Message.Direction.INBOUND,
+            channel=endpoint.kind,
+        )
+        .order_by("-created_at")
+        .values_list("metadata", flat=True)
+        .first()
+    )
+    if latest_inbound:
+        for kind in kinds:
+            value = (latest_inbound.get("from") or {}).get(kind)
+            if (
+                value
+                and Identity.objects.filter(customer=customer, kind=kind, value=value).exists()
+            ):
+                return value
+    for kind in kinds:
+        identity = (
+            Identity.objects.filter(customer=customer, kind=kind)
+            .order_by("-verified", "id")
+            .first()
+        )
+        if identity is not None:
+            return identity.value
+    channel_name = endpoint.get_kind_display()
+    raise ApplicationError(
+        f"The customer has no {wanted or 'known'} identity to reply to on {channel_name}.",
+        fields={"endpoint": ["Pick a channel the customer can be reached on."]},
+    )
+
+
+def check_channel_policy(
+    *,
+    conversation: Conversation,
+    endpoint: ChannelEndpoint,
+    template: Mapping[str, Any] | None,
+    now: datetime,
+) -> None:
+    """Raise ApplicationError when the channel's rules forbid this message now: a
+    malformed template, or free text outside the channel's window since the customer's
+    last message there (WhatsApp: 24 hours; a template is needed after that)."""
+    adapter = get_adapter(endpoint.kind)
+    if adapter is None:
+        return
+    if template:
+        adapter.validate_template(dict(template))
+        return
+    window = adapter.free_form_window
+    if window is None:
+        return
+    last_inbound = (
+        Message.objects.filter(
+            conversation__customer_id=conversation.customer_id,
+            endpoint=endpoint,
+            direction=Message.Direction.INBOUND,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last_inbound is None or now - last_inbound > window:
+        label = channel_kind(endpoint.kind).label
+        hours = round(window.total_seconds() / 3600)
+        raise ApplicationError(
+            f"{label} allows free-form replies only within {hours} hours of the customer's "
+            "last message. Send an approved template instead.",
+            fields={"text": [f"Outside {label}'s {hours}-hour customer service window."]},
+        )
+
+
+def queue_outbound_message(
+    *,
+    conversation: Conversation,
+    kind: str,
+    text: str,
+    author: AbstractBaseUser | None = None,
+    sender_name: str = "",
+    endpoint: ChannelEndpoint | None = None,
+    subject: str | None = None,
+    template: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Message:
+    """Store a message to the conversation's customer as `queued` and deliver it after
+    commit. Raises ApplicationError when it cannot go out: the channel is disconnected,
+    its policy refuses (`check_channel_policy`) or the customer has no identity there.
+
+    `endpoint` defaults to the channel of the customer's latest message in the
+    conversation; `subject` to the conversation's subject as a reply ("Re: ..."); email
+    joins the conversation's thread. The conversation's own state (response times,
+    status) is the caller's to move.
+    Precondition: inside a transaction with the conversation row locked, its customer
+    loaded.
+    """
+    now = at or timezone.now()
+    if endpoint is None:
+        endpoint = default_reply_endpoint(conversation)
+    if not endpoint.is_active:
+        raise ApplicationError("This channel is disconnected.", fields={"endpoint": ["inactive"]})
+    check_channel_policy(conversation=conversation, endpoint=endpoint, template=template, now=now)
+    recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
+    in_reply_to, references = (
+        email_thread(conversation) if channel_kind(endpoint.kind).threads_by_email else ("", "")
+    )
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        kind=kind,
+        endpoint=endpoint,
+        channel=endpoint.kind,
+        author=author,
+        sender_name=sender_name,
+        subject=(reply_subject(conversation.subject) if subject is None else subject)[
+            :SUBJECT_LENGTH
+        ],
+        text=text,
+        delivery_status=Message.DeliveryStatus.QUEUED,
+        email_in_reply_to=in_reply_to,
+        email_references=references,
+        metadata={
+            **(metadata or {}),
+            "to": recipient,
+            **({"template": dict(template)} if template else {}),
+        },
+        created_at=now,
+    )
+    publish_on_commit(
+        events.message_created_event(message), agent_groups_for_conversation(conversation)
+    )
+    message_id = message.pk
+    transaction.on_commit(lambda: enqueue_delivery(message_id), robust=True)
+    return message
+
+
+def enqueue_delivery(message_id: int) -> None:
+    # The task module imports the delivery services, which import this module.
+    from conversations.tasks import deliver_message
+
+    deliver_message.delay(message_id)
