@@ -25,30 +25,75 @@ class ChannelKind:
     # A satisfaction survey is answered by replying with a bare 1-5 (messaging apps);
     # otherwise the survey carries a link to a rating page.
     answers_surveys_by_keyword: bool = False
+    # Where the provider sends this channel's messages ("{key}": the endpoint's key), and
+    # any further URLs its console asks for, as (label, path).
+    webhook_path: str = ""
+    extra_webhook_paths: tuple[tuple[str, str], ...] = ()
 
 
 KINDS: dict[str, ChannelKind] = {
     kind.name: kind
     for kind in (
-        ChannelKind("api", "API", "API", identity_kind=None),
-        ChannelKind("email", "Email", "@", identities.EMAIL, threads_by_email=True),
-        ChannelKind("sms", "SMS", "SMS", identities.PHONE, answers_surveys_by_keyword=True),
-        # Calls arrive on an SMS endpoint; the timeline labels them.
+        ChannelKind("api", "API", "API", None, webhook_path="/api/v1/inbound/"),
+        ChannelKind(
+            "email",
+            "Email",
+            "@",
+            identities.EMAIL,
+            threads_by_email=True,
+            webhook_path="/hooks/email/{key}/",
+        ),
+        ChannelKind(
+            "sms",
+            "SMS",
+            "SMS",
+            identities.PHONE,
+            answers_surveys_by_keyword=True,
+            webhook_path="/hooks/twilio/{key}/sms",
+            extra_webhook_paths=(
+                ("Voice (A call comes in)", "/hooks/twilio/{key}/voice"),
+                ("Voice status callback", "/hooks/twilio/{key}/call-status"),
+                ("Messaging status callback", "/hooks/twilio/{key}/status"),
+            ),
+        ),
+        # Calls arrive on an SMS endpoint (a Twilio number); only the label is theirs.
         ChannelKind("voice", "Voice", "Call", identities.PHONE),
         ChannelKind(
-            "whatsapp", "WhatsApp", "WA", identities.PHONE, answers_surveys_by_keyword=True
+            "whatsapp",
+            "WhatsApp",
+            "WA",
+            identities.PHONE,
+            answers_surveys_by_keyword=True,
+            webhook_path="/hooks/meta/{key}/",
         ),
         ChannelKind(
-            "messenger", "Messenger", "FB", identities.MESSENGER, answers_surveys_by_keyword=True
+            "messenger",
+            "Messenger",
+            "FB",
+            identities.MESSENGER,
+            answers_surveys_by_keyword=True,
+            webhook_path="/hooks/meta/{key}/",
         ),
         ChannelKind(
-            "instagram", "Instagram", "IG", identities.INSTAGRAM, answers_surveys_by_keyword=True
+            "instagram",
+            "Instagram",
+            "IG",
+            identities.INSTAGRAM,
+            answers_surveys_by_keyword=True,
+            webhook_path="/hooks/meta/{key}/",
         ),
         ChannelKind(
-            "telegram", "Telegram", "TG", identities.TELEGRAM, answers_surveys_by_keyword=True
+            "telegram",
+            "Telegram",
+            "TG",
+            identities.TELEGRAM,
+            answers_surveys_by_keyword=True,
+            webhook_path="/hooks/telegram/{key}/",
         ),
-        ChannelKind("webchat", "Chat", "Chat", identities.WEBCHAT),
-        ChannelKind("webform", "Form", "Form", identities.EMAIL),
+        ChannelKind("webchat", "Chat", "Chat", identities.WEBCHAT, webhook_path="/widget/{key}.js"),
+        ChannelKind(
+            "webform", "Form", "Form", identities.EMAIL, webhook_path="/hooks/forms/{key}/"
+        ),
     )
 }
 

@@ -1,33 +1,12 @@
 from __future__ import annotations
 
+from channels_app.kinds import channel_kind
 from channels_app.models import ChannelEndpoint
 from omnidesk.errors import ApplicationError
 
-WEBHOOK_PATHS = {
-    "api": "/api/v1/inbound/",
-    "email": "/hooks/email/{key}/",
-    "sms": "/hooks/twilio/{key}/sms",
-    "whatsapp": "/hooks/meta/{key}/",
-    "messenger": "/hooks/meta/{key}/",
-    "instagram": "/hooks/meta/{key}/",
-    "telegram": "/hooks/telegram/{key}/",
-    "webchat": "/widget/{key}.js",
-    "webform": "/hooks/forms/{key}/",
-}
-
-
-# Further URLs a provider's console asks for, beyond the main one.
-EXTRA_WEBHOOK_PATHS = {
-    "sms": [
-        ("Voice (A call comes in)", "/hooks/twilio/{key}/voice"),
-        ("Voice status callback", "/hooks/twilio/{key}/call-status"),
-        ("Messaging status callback", "/hooks/twilio/{key}/status"),
-    ],
-}
-
 
 def webhook_url(endpoint: ChannelEndpoint, *, base: str) -> str:
-    return base.rstrip("/") + WEBHOOK_PATHS[endpoint.kind].format(key=endpoint.key)
+    return base.rstrip("/") + channel_kind(endpoint.kind).webhook_path.format(key=endpoint.key)
 
 
 def webhook_urls(endpoint: ChannelEndpoint, *, base: str) -> list[tuple[str, str]]:
@@ -35,7 +14,7 @@ def webhook_urls(endpoint: ChannelEndpoint, *, base: str) -> list[tuple[str, str
     root = base.rstrip("/")
     return [("Webhook", webhook_url(endpoint, base=base))] + [
         (label, root + path.format(key=endpoint.key))
-        for label, path in EXTRA_WEBHOOK_PATHS.get(endpoint.kind, [])
+        for label, path in channel_kind(endpoint.kind).extra_webhook_paths
     ]
 
 

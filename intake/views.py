@@ -11,20 +11,11 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from channels_app.adapters import get_adapter
+from channels_app.adapters import get_adapter, kinds_for_provider
 from channels_app.models import ChannelEndpoint
 from intake.services import webhooks
 
 logger = logging.getLogger(__name__)
-
-# Which endpoint kinds each webhook prefix serves.
-PROVIDER_KINDS: dict[str, tuple[str, ...]] = {
-    "twilio": ("sms",),
-    "meta": ("whatsapp", "messenger", "instagram"),
-    "telegram": ("telegram",),
-    "email": ("email",),
-    "forms": ("webform",),
-}
 
 # An authentic request the adapter cannot read: the provider gets 200 so it stops
 # retrying, and the payload is kept as a failed event for an admin.
@@ -34,7 +25,7 @@ _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, Lo
 @csrf_exempt
 def webhook(request: HttpRequest, provider: str, key: str, route: str = "") -> HttpResponse:
     endpoint = ChannelEndpoint.objects.filter(
-        key=key, is_active=True, kind__in=PROVIDER_KINDS.get(provider, ())
+        key=key, is_active=True, kind__in=kinds_for_provider(provider)
     ).first()
     if endpoint is None:
         return HttpResponse("Unknown endpoint.", status=404, content_type="text/plain")

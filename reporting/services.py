@@ -210,7 +210,7 @@ def record_survey_answer(
                 channel=channel,
                 created_at=now,
             )
-            ConversationEvent.objects.create(
+            conversation_services.record_timeline_event(
                 conversation=conversation,
                 kind=CSAT_EVENT_KIND,
                 data={
@@ -220,7 +220,7 @@ def record_survey_answer(
                     "channel": channel,
                     "resolution_number": survey.resolution_number,
                 },
-                created_at=now,
+                at=now,
             )
             publish_on_commit(
                 events.conversation_updated_event(conversation),
@@ -302,29 +302,16 @@ def receive_csat_keyword_reply(
     )
     if survey is None:
         return None
-    conversation = survey.conversation
-    message = Message.objects.create(
-        conversation=conversation,
-        direction=Message.Direction.INBOUND,
-        kind=Message.Kind.CUSTOMER,
+    message = conversation_services.file_claimed_message(
+        conversation=survey.conversation,
         endpoint=endpoint,
-        channel=endpoint.kind,
-        sender_name=inbound.sender_name[:200],
-        text=inbound.text,
-        provider_message_id=inbound.provider_id,
+        inbound=inbound,
+        sender_identities=sender_identities or {},
         inbound_event=inbound_event,
-        delivery_status=Message.DeliveryStatus.RECEIVED,
-        metadata={
-            **inbound.metadata,
-            "from": dict(sender_identities or {}),
-            "csat_survey": survey.pk,
-        },
-        created_at=received_at,
+        received_at=received_at,
+        metadata={"csat_survey": survey.pk},
     )
     record_survey_answer(survey=survey, score=score, channel=endpoint.kind, at=received_at)
-    publish_on_commit(
-        events.message_created_event(message), agent_groups_for_conversation(conversation)
-    )
     return message
 
 

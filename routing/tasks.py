@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
-
+from omnidesk.tasks import DATABASE_HICCUPS, durable_task
 from routing import services
 
 
-@shared_task(acks_late=True)
+@durable_task()
 def scan_escalations() -> int:
     return services.scan_escalations()
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@durable_task(autoretry_for=DATABASE_HICCUPS, retry_backoff=True, max_retries=5)
 def assign_waiting_conversations(team_id: int) -> int:
     return services.assign_waiting(team_id=team_id)

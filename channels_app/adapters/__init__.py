@@ -21,6 +21,13 @@ def get_adapter(kind: str) -> Adapter | None:
     return _REGISTRY.get(kind)
 
 
+def kinds_for_provider(provider: str) -> tuple[str, ...]:
+    """The endpoint kinds whose webhooks arrive under `/hooks/<provider>/`."""
+    return tuple(
+        kind for kind, adapter in _REGISTRY.items() if provider and adapter.provider == provider
+    )
+
+
 def load_builtin_adapters() -> None:
     """Import each built-in adapter module once, which registers its adapters. Called by
     `ChannelsAppConfig.ready()`."""

@@ -3,7 +3,7 @@
 Optional hooks, with safe defaults: `handshake` (a provider's GET verification),
 `respond` (what the webhook answers, e.g. TwiML), `validate_template` and
 `cors_headers` (browser-facing forms). Channel policy is data the domain reads
-(`free_form_window`, `subject_carries_conversation_token`): an adapter never queries.
+(`free_form_window`): an adapter never queries.
 """
 
 from __future__ import annotations

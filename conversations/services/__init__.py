@@ -3,13 +3,16 @@ delivery, agent actions. Split by concern; import from here."""
 
 from conversations.services.actions import (
     add_customer_identity,
+    add_tags,
     assign_conversation,
     assign_team,
     change_status,
     mark_read,
     merge_customers,
+    record_timeline_event,
     set_priority,
     set_tags,
+    store_due_times,
     update_customer_details,
     verify_customer_identity,
 )
@@ -25,7 +28,11 @@ from conversations.services.delivery import (
     schedule_delivery_retry,
     update_delivery_status,
 )
-from conversations.services.inbound import find_or_open_conversation, receive_message
+from conversations.services.inbound import (
+    file_claimed_message,
+    find_or_open_conversation,
+    receive_message,
+)
 from conversations.services.outbound import (
     default_reply_endpoint,
     queue_outbound_message,
@@ -38,11 +45,13 @@ __all__ = [
     "PREVIEW_LENGTH",
     "add_customer_identity",
     "add_note",
+    "add_tags",
     "assign_conversation",
     "assign_team",
     "change_status",
     "default_reply_endpoint",
     "deliver_message",
+    "file_claimed_message",
     "find_or_open_conversation",
     "mark_bounced",
     "mark_message_failed",
@@ -53,6 +62,7 @@ __all__ = [
     "receive_message",
     "recipient_for",
     "record_call_update",
+    "record_timeline_event",
     "reply_endpoint_choices",
     "reply_subject",
     "requeue_stranded_deliveries",
@@ -61,6 +71,7 @@ __all__ = [
     "send_reply",
     "set_priority",
     "set_tags",
+    "store_due_times",
     "update_customer_details",
     "update_delivery_status",
     "validate_text",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,6 +23,7 @@ from conversations.selectors import agent_groups_for_conversation
 from conversations.services.common import lock_conversation
 from customers.models import Customer, Identity
 from customers.services import merge_customer_records
+from omnidesk.bulk import update_rows
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
 
@@ -246,14 +248,22 @@ def _notify(
 
 
 def set_priority(
-    *, conversation: Conversation, priority: int, actor: AbstractBaseUser | None
+    *,
+    conversation: Conversation,
+    priority: int,
+    actor: AbstractBaseUser | None,
+    locked: bool = False,
+    by: str = "",
 ) -> Conversation:
+    """Precondition and `locked`/`by` as for `assign_conversation`; with `locked=True`
+    the caller re-times the SLA (the priority may pick another policy)."""
     if priority not in Conversation.Priority.values:
         raise ApplicationError(
             "Unknown priority.", fields={"priority": [f"One of {Conversation.Priority.labels}."]}
         )
     with transaction.atomic():
-        conversation = lock_conversation(conversation.pk, "endpoint")
+        if not locked:
+            conversation = lock_conversation(conversation.pk, "endpoint")
         previous = conversation.priority
         if previous == priority:
             return conversation
@@ -263,10 +273,10 @@ def set_priority(
             conversation=conversation,
             kind=ConversationEvent.Kind.PRIORITY_CHANGED,
             actor=actor,
-            data={"from": previous, "to": priority},
+            data={"from": previous, "to": priority, **({"by": by} if by else {})},
         )
-        # The priority may pick another SLA policy.
-        _notify(conversation, hooks.Change.PRIORITY, actor)
+        if not locked:
+            _notify(conversation, hooks.Change.PRIORITY, actor)
         publish_on_commit(
             events.conversation_updated_event(conversation),
             agent_groups_for_conversation(conversation),
@@ -278,22 +288,13 @@ def set_tags(
     *, conversation: Conversation, names: list[str], actor: AbstractBaseUser | None
 ) -> Conversation:
     """Replace the conversation's tags by `names`, creating unknown tags."""
-    wanted = sorted({name.strip().lower()[:64] for name in names if name.strip()})
+    wanted = sorted({_tag_name(name) for name in names if name.strip()})
     with transaction.atomic():
         conversation = lock_conversation(conversation.pk, "endpoint")
         current = sorted(conversation.tags.values_list("name", flat=True))
         if current == wanted:
             return conversation
-        tags = []
-        for name in wanted:
-            # get_or_create races on the unique name; the loser re-reads the winner's row.
-            try:
-                with transaction.atomic():
-                    tag, _ = Tag.objects.get_or_create(name=name)
-            except IntegrityError:
-                tag = Tag.objects.get(name=name)
-            tags.append(tag)
-        conversation.tags.set(tags)
+        conversation.tags.set(_tags_named(wanted))
         conversation.save(update_fields=["updated_at"])
         ConversationEvent.objects.create(
             conversation=conversation,
@@ -309,6 +310,62 @@ def set_tags(
             agent_groups_for_conversation(conversation),
         )
     return conversation
+
+
+def add_tags(*, conversation: Conversation, names: list[str]) -> list[str]:
+    """Add tags for a routing rule, which records what it did in its own `rule_fired`
+    event. Precondition: the conversation row locked by the caller. Returns the tag names
+    (as stored)."""
+    wanted = sorted({_tag_name(name) for name in names if name.strip()})
+    conversation.tags.add(*_tags_named(wanted))
+    return wanted
+
+
+def _tag_name(name: str) -> str:
+    return name.strip().lower()[:64]
+
+
+def _tags_named(names: list[str]) -> list[Tag]:
+    tags = []
+    for name in names:
+        # get_or_create races on the unique name; the loser re-reads the winner's row.
+        try:
+            with transaction.atomic():
+                tag, _ = Tag.objects.get_or_create(name=name)
+        except IntegrityError:
+            tag = Tag.objects.get(name=name)
+        tags.append(tag)
+    return tags
+
+
+DUE_FIELDS = ("first_response_due_at", "next_response_due_at", "resolution_due_at")
+
+
+def store_due_times(conversations: Sequence[Conversation]) -> None:
+    """Write the SLA due times routing computed onto the conversations (the inbox shows
+    and sorts by them), in one statement. Precondition: the rows locked by the caller,
+    the new times set on the instances."""
+    update_rows(list(conversations), DUE_FIELDS)
+
+
+def record_timeline_event(
+    *,
+    conversation: Conversation,
+    kind: str,
+    data: dict,
+    actor: AbstractBaseUser | None = None,
+    at: datetime | None = None,
+) -> ConversationEvent:
+    """Put an event on the conversation's timeline for a higher app that has its own
+    kinds of events (a routing rule fired, an SLA target is close or missed, a survey
+    was answered). Agents hear of it with the next conversation update."""
+    return ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=kind,
+        actor=actor,
+        data=data,
+        created_at=at or timezone.now(),
+    )
 
 
 def mark_read(*, conversation: Conversation, user: AbstractBaseUser) -> None:

@@ -121,6 +121,39 @@ def receive_message(
     return message
 
 
+def file_claimed_message(
+    *,
+    conversation: Conversation,
+    endpoint: ChannelEndpoint,
+    inbound: InboundMessage,
+    sender_identities: dict[str, str],
+    inbound_event: InboundEvent | None,
+    received_at: datetime,
+    metadata: dict,
+) -> Message:
+    """Store a customer's message that an app claimed (`hooks.inbound_claimers`) on the
+    conversation it names, leaving that conversation as it is (a survey answer keeps a
+    resolved conversation resolved, with no waiting time and no routing)."""
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.INBOUND,
+        kind=Message.Kind.CUSTOMER,
+        endpoint=endpoint,
+        channel=endpoint.kind,
+        sender_name=inbound.sender_name[:200],
+        text=inbound.text,
+        provider_message_id=inbound.provider_id,
+        inbound_event=inbound_event,
+        delivery_status=Message.DeliveryStatus.RECEIVED,
+        metadata={**inbound.metadata, "from": dict(sender_identities), **metadata},
+        created_at=received_at,
+    )
+    publish_on_commit(
+        events.message_created_event(message), agent_groups_for_conversation(conversation)
+    )
+    return message
+
+
 def find_or_open_conversation(
     *, customer: Customer, endpoint: ChannelEndpoint, inbound: InboundMessage, now: datetime
 ) -> tuple[Conversation, bool]:

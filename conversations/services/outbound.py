@@ -157,14 +157,27 @@ def queue_outbound_message(
 
     `endpoint` defaults to the channel of the customer's latest message in the
     conversation; `subject` to the conversation's subject as a reply ("Re: ..."); email
-    joins the conversation's thread. The conversation's own state (response times,
-    status) is the caller's to move.
+    joins the conversation's thread. An automatic message (`Message.Kind.BOT`: surveys,
+    auto-replies) never answers a message marked `no_auto_reply` (an autoresponder's).
+    The conversation's own state (response times, status) is the caller's to move.
     Precondition: inside a transaction with the conversation row locked, its customer
     loaded.
     """
     now = at or timezone.now()
+    latest_inbound = default_reply_message(conversation)
     if endpoint is None:
-        endpoint = default_reply_endpoint(conversation)
+        endpoint = latest_inbound.endpoint if latest_inbound else conversation.endpoint
+    if (
+        kind == Message.Kind.BOT
+        and latest_inbound is not None
+        and latest_inbound.metadata.get("no_auto_reply")
+    ):
+        # An autoresponder or a mailing list wrote last: answering it automatically
+        # starts a mail loop (RFC 3834).
+        raise ApplicationError(
+            "The customer's last message must not be answered automatically.",
+            fields={"kind": ["The last message was an automatic one."]},
+        )
     if not endpoint.is_active:
         raise ApplicationError("This channel is disconnected.", fields={"endpoint": ["inactive"]})
     check_channel_policy(conversation=conversation, endpoint=endpoint, template=template, now=now)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from agents.models import Team
 from agents.selectors import default_team_for_endpoint
 from conversations import services as conversation_services
-from conversations.models import Conversation, ConversationEvent, Message, Tag
+from conversations.models import Conversation, ConversationEvent, Message
 from conversations.selectors import (
     SUPERVISORS_GROUP,
 )
@@ -129,7 +129,7 @@ def _run_rules(
         for action in compiled.actions:
             done.append(_apply_action(conversation, action, outcome))
             stop = stop or action.kind == RuleAction.Kind.STOP
-        ConversationEvent.objects.create(
+        conversation_services.record_timeline_event(
             conversation=conversation,
             kind=ConversationEvent.Kind.RULE_FIRED,
             data={
@@ -138,7 +138,7 @@ def _run_rules(
                 "actions": done,
                 "reasons": [c.reason for c in result.conditions],
             },
-            created_at=now,
+            at=now,
         )
         outcome.fired.append(compiled.name)
         if conversation.priority != facts.priority:
@@ -166,24 +166,24 @@ def _apply_action(
         _assign(conversation, agent)
         return f"assigned to {agent.get_username()}"
     if kind == RuleAction.Kind.SET_PRIORITY and action.priority is not None:
-        if conversation.priority != action.priority:
-            previous = conversation.priority
-            conversation.priority = action.priority
-            conversation.save(update_fields=["priority", "updated_at"])
-            ConversationEvent.objects.create(
-                conversation=conversation,
-                kind=ConversationEvent.Kind.PRIORITY_CHANGED,
-                data={"from": previous, "to": action.priority, "by": "routing rule"},
-            )
+        conversation_services.set_priority(
+            conversation=conversation,
+            priority=action.priority,
+            actor=None,
+            locked=True,
+            by="routing rule",
+        )
         return f"priority set to {Conversation.Priority(action.priority).label.lower()}"
     if kind == RuleAction.Kind.ADD_TAGS:
-        tags = [Tag.objects.get_or_create(name=name[:64])[0] for name in action.tags]
-        conversation.tags.add(*tags)
-        return f"tagged {', '.join(action.tags)}"
+        names = conversation_services.add_tags(conversation=conversation, names=action.tags)
+        return f"tagged {', '.join(names)}"
     if kind == RuleAction.Kind.AUTO_REPLY:
-        sent = send_auto_reply(conversation=conversation, text=action.reply_text)
-        outcome.auto_replies += 1 if sent else 0
-        return "auto-reply sent" if sent else "auto-reply not sent: no channel to reply on"
+        try:
+            send_auto_reply(conversation=conversation, text=action.reply_text)
+        except ApplicationError as exc:
+            return f"auto-reply not sent: {exc.message}"
+        outcome.auto_replies += 1
+        return "auto-reply sent"
     if kind == RuleAction.Kind.HAND_TO_BOT:
         outcome.handed_to_bot = True
         return "handed to the bot"
@@ -288,20 +288,18 @@ def schedule_queue_drain(*, team_ids: list[int]) -> None:
 # --- Auto-reply -------------------------------------------------------------------------------
 
 
-def send_auto_reply(*, conversation: Conversation, text: str) -> Message | None:
+def send_auto_reply(*, conversation: Conversation, text: str) -> Message:
     """A bot message on the channel the customer wrote on, delivered after commit like any
     reply (email auto-replies join the thread). It is not an agent's response: the
-    first-response and next-response SLA clocks keep running. Returns None when the
-    message cannot go out there (disconnected channel, closed window, no identity)."""
+    first-response and next-response SLA clocks keep running. Raises ApplicationError
+    when it cannot go out (disconnected channel, closed window, no identity there, or
+    an autoresponder wrote last)."""
     if not text.strip():
-        return None
-    try:
-        return conversation_services.queue_outbound_message(
-            conversation=conversation,
-            kind=Message.Kind.BOT,
-            text=text,
-            sender_name="Omnidesk",
-            metadata={"auto_reply": True},
-        )
-    except ApplicationError:
-        return None
+        raise ApplicationError("The auto-reply has no text.", fields={"reply_text": ["empty"]})
+    return conversation_services.queue_outbound_message(
+        conversation=conversation,
+        kind=Message.Kind.BOT,
+        text=text,
+        sender_name="Omnidesk",
+        metadata={"auto_reply": True},
+    )

@@ -20,6 +20,7 @@ from conversations import events
 from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent
 from conversations.selectors import SUPERVISORS_GROUP, agent_groups_for_conversation
+from conversations.services.actions import DUE_FIELDS
 from omnidesk.bulk import update_rows
 from omnidesk.realtime import publish_on_commit
 from routing import selectors
@@ -29,7 +30,6 @@ from routing.services.assignment import assign_from_team
 logger = logging.getLogger(__name__)
 
 SLA_ESCALATED = "sla.escalated"
-DUE_FIELDS = ("first_response_due_at", "next_response_due_at", "resolution_due_at")
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def apply_sla_many(*, changes: Sequence[tuple[Conversation, datetime]]) -> None:
         clock.next_check_at = _next_check(conversation, checkpoints)
         if _clock_state(clock) != before:
             changed_clocks.append(clock)
-    update_rows(changed_dues, DUE_FIELDS)
+    conversation_services.store_due_times(changed_dues)
     update_rows(changed_clocks, CLOCK_FIELDS)
 
 
@@ -286,7 +286,7 @@ def _fire(
         done += _escalate(conversation, rule)
         notify = notify or rule.notify_supervisors
     target_label = SlaTarget(checkpoint.target).label.lower()
-    ConversationEvent.objects.create(
+    conversation_services.record_timeline_event(
         conversation=conversation,
         kind=ConversationEvent.Kind.SLA,
         data={
@@ -300,7 +300,7 @@ def _fire(
                 f"{'is close' if checkpoint.kind == 'warning' else 'was missed'}"
             ),
         },
-        created_at=now,
+        at=now,
     )
     publish_on_commit(
         events.conversation_updated_event(conversation), agent_groups_for_conversation(conversation)
@@ -312,13 +312,12 @@ def _fire(
 def _escalate(conversation: Conversation, rule: EscalationRule) -> list[str]:
     done = []
     if rule.raise_priority_to is not None and conversation.priority < rule.raise_priority_to:
-        previous = conversation.priority
-        conversation.priority = rule.raise_priority_to
-        conversation.save(update_fields=["priority", "updated_at"])
-        ConversationEvent.objects.create(
+        conversation_services.set_priority(
             conversation=conversation,
-            kind=ConversationEvent.Kind.PRIORITY_CHANGED,
-            data={"from": previous, "to": conversation.priority, "by": "SLA escalation"},
+            priority=rule.raise_priority_to,
+            actor=None,
+            locked=True,
+            by="SLA escalation",
         )
         done.append(f"priority raised to {conversation.get_priority_display().lower()}")
     if rule.reassign_agent_id and rule.reassign_agent.is_active:

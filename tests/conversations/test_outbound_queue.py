@@ -129,3 +129,24 @@ def test_a_survey_and_a_reply_thread_the_same_way(
         message.refresh_from_db()
         assert message.subject == "Re: Blender"
         assert message.email_in_reply_to == "<first@mail.example>"
+
+
+def test_an_autoresponders_message_gets_no_auto_reply_but_is_kept(
+    email_endpoint, django_capture_on_commit_callbacks
+):
+    auto_reply_rule()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = receive(
+            email_endpoint,
+            "m1",
+            "I am out of the office until Monday.",
+            identities={"email": "dana@example.com"},
+            subject="Automatic reply: Blender",
+            metadata={"auto_submitted": True, "no_auto_reply": True},
+        )
+    assert conversation.messages.filter(direction=Message.Direction.INBOUND).count() == 1
+    assert not conversation.messages.filter(direction=Message.Direction.OUTBOUND).exists()
+    fired = conversation.events.get(kind="rule_fired")
+    assert fired.data["actions"] == [
+        "auto-reply not sent: The customer's last message must not be answered automatically."
+    ]
