@@ -10,7 +10,7 @@ Renders go through the Django test client (middleware, view, selectors, template
 the ratio is the whole server-side cost of the page over the SQL it needs, run bare on
 the same connection (same server settings):
   page ms   the request, as an agent refreshing it sees it (fragments already rendered
-            once by this process are reused: `inbox_tags._fragment`)
+            once by this process are reused: `conversations.templatetags.inbox_tags._fragment`)
   cold ms   the same with those fragment caches emptied before each request: content
             this process never rendered
   bare ms   every query the request ran (its user, access check, rows), replayed bare;
@@ -375,12 +375,13 @@ def measure_renders(ids: dict, repeat: int) -> None:
             [(sql, None) for sql in timeline_sql(long_conversation)],
         ),
     ]
+    from conversations import display
     from conversations.templatetags import inbox_tags
 
     def forget_rendered_fragments() -> None:
         inbox_tags._rendered_fragment.cache_clear()
-        inbox_tags.sanitize_html.cache_clear()
-        inbox_tags.fold_quotes.cache_clear()
+        display.sanitize_html.cache_clear()
+        display.fold_quotes.cache_clear()
 
     print()
     print(

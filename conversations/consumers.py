@@ -13,14 +13,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from agents import services as agent_services
 from agents.roles import sees_everything, team_ids_of
+from agents.selectors import SUPERVISORS_GROUP, agent_group, team_group
 from conversations import events
-from conversations.selectors import (
-    SUPERVISORS_GROUP,
-    access_conversation,
-    agent_group,
-    conversation_group,
-    team_group,
-)
+from conversations.selectors import access_conversation, conversation_group
 from omnidesk.errors import NotFoundError
 from omnidesk.realtime import apublish_rollback_unsafe, current_sequences
 

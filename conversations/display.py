@@ -18,40 +18,18 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
+from channels_app.kinds import channel_kind
 from conversations.models import ConversationEvent
 
-CHANNEL_LABELS = {
-    "api": "API",
-    "email": "Email",
-    "sms": "SMS",
-    "voice": "Voice",
-    "whatsapp": "WhatsApp",
-    "messenger": "Messenger",
-    "instagram": "Instagram",
-    "telegram": "Telegram",
-    "webchat": "Chat",
-    "webform": "Form",
-}
-CHANNEL_ICONS = {
-    "api": "API",
-    "email": "@",
-    "sms": "SMS",
-    "whatsapp": "WA",
-    "messenger": "FB",
-    "instagram": "IG",
-    "telegram": "TG",
-    "webchat": "Chat",
-    "webform": "Form",
-}
 _QUOTE_HEADER = re.compile(r"^On .{4,200} wrote:\s*$")
 
 
 def channel_label(channel: str) -> str:
-    return CHANNEL_LABELS.get(channel, channel or "")
+    return channel_kind(channel).label
 
 
 def channel_icon(channel: str) -> str:
-    return CHANNEL_ICONS.get(channel, "•")
+    return channel_kind(channel).icon
 
 
 @functools.lru_cache(maxsize=1024)

@@ -14,7 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
 from agents.roles import sees_everything
-from conversations.selectors import SUPERVISORS_GROUP
+from agents.selectors import SUPERVISORS_GROUP
 from reporting.selectors.live_now import live_counts
 
 # Events closer together than this are answered with one rendering.

@@ -13,12 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Team
-from agents.selectors import default_team_for_endpoint
+from agents.selectors import SUPERVISORS_GROUP, default_team_for_endpoint
 from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent, Message
-from conversations.selectors import (
-    SUPERVISORS_GROUP,
-)
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
 from routing import rules as rule_logic

@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from agents.business_hours import Schedule, add_business_time, business_seconds_between
 from agents.models import AgentProfile
+from agents.selectors import SUPERVISORS_GROUP
 from conversations import events
 from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent
-from conversations.selectors import SUPERVISORS_GROUP, agent_groups_for_conversation
+from conversations.selectors import agent_groups_for_conversation
 from conversations.services.actions import DUE_FIELDS
 from omnidesk.bulk import update_rows
 from omnidesk.realtime import publish_on_commit

@@ -67,6 +67,7 @@ def test_a_task_queued_under_its_former_name_is_run_by_a_real_worker(
             time.sleep(0.2)
     finally:
         app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        cache.delete(DRAIN_SCHEDULED_KEY)
     event.refresh_from_db()
     assert Message.objects.filter(provider_message_id="old-1", text="queued before").count() == 1
     assert event.status == InboundEvent.Status.PROCESSED

@@ -13,10 +13,10 @@ from django.db import connection
 from django.utils import timezone
 
 from agents.models import AgentProfile, Team
+from agents.selectors import SUPERVISORS_GROUP, team_group
 from channels_app.models import ChannelEndpoint, InboundEvent
 from channels_app.types import InboundMessage
 from conversations.models import Conversation, Message
-from conversations.selectors import SUPERVISORS_GROUP, team_group
 from conversations.services import receive_message
 from customers.models import Customer, MergeSuggestion
 from intake import services

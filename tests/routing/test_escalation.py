@@ -10,8 +10,8 @@ from django.core import mail
 from django.utils import timezone
 
 from agents.models import AgentProfile, Team
+from agents.selectors import SUPERVISORS_GROUP
 from conversations.models import Conversation, ConversationEvent
-from conversations.selectors import SUPERVISORS_GROUP
 from conversations.services import receive_message
 from routing import tasks
 from routing.models import EscalationFire, EscalationRule, SlaClock, SlaPolicy
