@@ -5,10 +5,11 @@ transaction per message can take them.
 processed one after the other in the order given, with set-wise reads and writes: one
 lookup of the senders' identities, one lock statement for their customers and one for
 their open conversations, bulk inserts of the messages and their timeline events, one
-pass of routing and SLA per conversation touched, and one realtime publish. The one
-visible difference: routing and SLA run once per conversation, after all of its
-messages in the batch (the rules see its latest message), so an assignment lands on the
-timeline after those messages rather than between them.
+`hooks.notify_changed` for every conversation touched (routing and SLA react to all of
+them at once), and one realtime publish. The one visible difference: the reactions run
+once per conversation, after all of its messages in the batch (the rules see its latest
+message), so an assignment lands on the timeline after those messages rather than
+between them.
 
 Only plain messages take this path (see `can_receive_in_batch`); email replies,
 subject tokens, survey answers, attachments and calls keep the per-message path.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from channels_app import webchat_identity as identity
+from channels_app.models import ChannelEndpoint
 from conversations.models import Attachment
 from intake.widget import selectors, services
 from omnidesk.errors import ApplicationError, NotFoundError, error_body
@@ -81,57 +83,66 @@ def widget_script(request: HttpRequest, key: str) -> HttpResponse:
     return response
 
 
+def _cross_origin(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """What every cross-origin widget view does first and last: find the endpoint of
+    `key`, check the caller's origin against it (errors answered as JSON), answer a
+    preflight, and put the CORS headers on the view's answer. The view gets the endpoint
+    instead of the key."""
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, key: str) -> HttpResponse:
+        try:
+            endpoint, origin = _endpoint_for(request, key)
+        except ApplicationError as exc:
+            return _error(exc)
+        if request.method == "OPTIONS":
+            return _cors(HttpResponse(status=204), origin)
+        try:
+            response = view(request, endpoint)
+        except ApplicationError as exc:
+            response = _error(exc)
+        return _cors(response, origin)
+
+    return checked
+
+
 @require_http_methods(["GET", "OPTIONS"])
-def widget_config(request: HttpRequest, key: str) -> HttpResponse:
-    try:
-        endpoint, origin = _endpoint_for(request, key)
-    except ApplicationError as exc:
-        return _error(exc)
-    if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204), origin)
+@_cross_origin
+def widget_config(request: HttpRequest, endpoint: ChannelEndpoint) -> HttpResponse:
     data = selectors.widget_bootstrap(endpoint=endpoint, locale=request.GET.get("locale", ""))
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
-    return _cors(response, origin)
+    return response
 
 
 @csrf_exempt
 @require_http_methods(["POST", "OPTIONS"])
-def widget_upload(request: HttpRequest, key: str) -> HttpResponse:
+@_cross_origin
+def widget_upload(request: HttpRequest, endpoint: ChannelEndpoint) -> HttpResponse:
     """multipart/form-data: `file`, `client_id`, `token` or `user` (JSON), `caption`."""
-    try:
-        endpoint, origin = _endpoint_for(request, key)
-    except ApplicationError as exc:
-        return _error(exc)
-    if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204), origin)
-    try:
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ApplicationError("No file.", fields={"file": ["required"]})
-        visitor = selectors.access_visitor(
-            endpoint=endpoint,
-            token=request.POST.get("token"),
-            user=_json_object(request.POST.get("user")),
-            name=request.POST.get("name", ""),
-            email=request.POST.get("email", ""),
-        )
-        if not visitor.identified and visitor.token != request.POST.get("token"):
-            # Uploads continue an existing chat; they never start an anonymous visitor.
-            raise ApplicationError("Unknown visitor.", status_code=403)
-        created = services.post_visitor_upload(
-            visitor=visitor,
-            client_id=request.POST.get("client_id", ""),
-            upload=upload,
-            caption=request.POST.get("caption", ""),
-            ip=_client_ip(request),
-        )
-    except ApplicationError as exc:
-        return _error(exc, origin)
-    response = JsonResponse(
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ApplicationError("No file.", fields={"file": ["required"]})
+    visitor = selectors.access_visitor(
+        endpoint=endpoint,
+        token=request.POST.get("token"),
+        user=_json_object(request.POST.get("user")),
+        name=request.POST.get("name", ""),
+        email=request.POST.get("email", ""),
+    )
+    if not visitor.identified and visitor.token != request.POST.get("token"):
+        # Uploads continue an existing chat; they never start an anonymous visitor.
+        raise ApplicationError("Unknown visitor.", status_code=403)
+    created = services.post_visitor_upload(
+        visitor=visitor,
+        client_id=request.POST.get("client_id", ""),
+        upload=upload,
+        caption=request.POST.get("caption", ""),
+        ip=_client_ip(request),
+    )
+    return JsonResponse(
         {"client_id": request.POST.get("client_id"), "duplicate": not created}, status=201
     )
-    return _cors(response, origin)
 
 
 @require_GET

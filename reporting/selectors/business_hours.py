@@ -14,7 +14,7 @@ Schedules = tuple[Schedule, tuple[tuple[int, Schedule], ...]]
 
 
 def desk_schedules() -> Schedules:
-    """Each team's business hours (routing's `Team.business_hours`); a team without them
+    """Each team's business hours (`agents.models.Team.business_hours`); a team without them
     runs on the clock, as routing's SLA clocks do."""
     teams = (
         Team.objects.filter(business_hours__isnull=False)
