@@ -336,6 +336,19 @@ def html_to_text(value: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
 
 
+def quoted_tail_start(lines: list[str]) -> int:
+    """The index from which every line is blank or quoted (`> ...`), or len(lines) when
+    the last line is neither: one pass from the end, so folding stays linear in the text
+    however many `>` lines a hostile message holds."""
+    start = len(lines)
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if line.strip() and not line.startswith(">"):
+            break
+        start = index
+    return start
+
+
 def split_reply(text: str) -> tuple[str, str]:
     """(what the customer wrote now, the quoted thread and signature below it).
 
@@ -343,11 +356,10 @@ def split_reply(text: str) -> tuple[str, str]:
     """
     lines = text.replace("\r\n", "\n").split("\n")
     cut = len(lines)
+    quoted_from = quoted_tail_start(lines)
     for index, line in enumerate(lines):
         window = " ".join(lines[index : index + 3])
-        if line.startswith(">") and all(
-            not later.strip() or later.startswith(">") for later in lines[index:]
-        ):
+        if line.startswith(">") and index >= quoted_from:
             cut = index
             break
         if any(pattern.match(line) for pattern in _SIGNATURE_MARKERS):

@@ -58,7 +58,7 @@ def verify_identifier_hash(*, secret: str, user_id: str, given: str) -> bool:
     if not secret or not user_id or not isinstance(given, str):
         return False
     expected = identifier_hash(secret=secret, user_id=user_id)
-    return hmac.compare_digest(expected, given.strip().lower())
+    return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
 
 
 def attachment_token(*, endpoint_key: str, attachment_id: int) -> str:

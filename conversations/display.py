@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
+from channels_app.email_parsing import quoted_tail_start
 from channels_app.kinds import channel_kind
 from conversations.models import ConversationEvent
 
@@ -49,12 +50,10 @@ def sanitize_html(html: str) -> SafeString:
 def fold_quotes(text: str) -> SafeString:
     """Plain text with the quoted tail (`> ...` lines, "On ... wrote:") folded away."""
     lines = (text or "").splitlines()
+    quoted_from = quoted_tail_start(lines)
     cut = None
     for index, line in enumerate(lines):
-        if _QUOTE_HEADER.match(line.strip()) or (
-            line.startswith(">")
-            and all(not ln.strip() or ln.startswith(">") for ln in lines[index:])
-        ):
+        if _QUOTE_HEADER.match(line.strip()) or (line.startswith(">") and index >= quoted_from):
             cut = index
             break
     if cut is None or cut == 0:

@@ -317,9 +317,8 @@ def add_identity(*, customer: Customer, kind: str, value: str, verified: bool = 
     if existing and existing.customer_id != customer.pk:
         raise ApplicationError(
             "This identity belongs to another customer; merge the customers instead.",
-            fields={
-                "value": [f"{claim.kind} {claim.value} belongs to customer {existing.customer_id}"]
-            },
+            # Which customer is not said: the agent may not be allowed to see them.
+            fields={"value": [f"This {claim.kind} is another customer's identity."]},
             status_code=409,
         )
     if existing:

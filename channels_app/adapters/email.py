@@ -20,6 +20,7 @@ from anymail.webhooks.sendgrid import SendGridInboundWebhookView
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
@@ -56,6 +57,16 @@ def _anymail_view(endpoint: ChannelEndpoint):
 
 def inbound_from_raw(raw: bytes, *, source: str) -> InboundMessage:
     return to_inbound(parse_email(raw), raw=raw, source=source)
+
+
+def outbound_message_id(idempotency_key: str, *, domain: str) -> str:
+    """The Message-ID of one outbound email: 128 bits that only the desk can compute (an
+    HMAC of the message's idempotency key under the secret key), so nobody can forge a
+    bounce or a reply header for a message they never saw, and no counter leaks. A
+    retried send carries the same Message-ID: the recipient sees a duplicate, not a
+    second message."""
+    digest = salted_hmac("omnidesk.email.message-id", idempotency_key, algorithm="sha256")
+    return f"<{digest.hexdigest()[:32]}@{domain}>"
 
 
 class EmailAdapter(Adapter):
@@ -95,9 +106,7 @@ class EmailAdapter(Adapter):
             raise DeliveryError("No email address to send to.", permanent=True)
         conversation_id = message.metadata.get("conversation_id")
         domain = address.rsplit("@", 1)[1]
-        # Derived from the idempotency key: a retried send carries the same Message-ID,
-        # so the recipient's mail system sees a duplicate, not a second message.
-        message_id = f"<{message.idempotency_key}.{conversation_id}@{domain}>"
+        message_id = outbound_message_id(message.idempotency_key, domain=domain)
         subject = message.subject or "Your conversation with us"
         token = subject_token(conversation_id) if conversation_id else ""
         if token and token not in subject:

@@ -104,7 +104,7 @@ class MetaAdapter(Adapter):
         if not secret or not header.startswith("sha256="):
             return False
         expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(header.removeprefix("sha256="), expected)
+        return hmac.compare_digest(header.removeprefix("sha256=").encode(), expected.encode())
 
     def respond(
         self, request: HttpRequest, endpoint: ChannelEndpoint, messages: list[InboundMessage]

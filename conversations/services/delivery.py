@@ -324,12 +324,19 @@ def record_call_update(
     return message
 
 
-def mark_bounced(*, email_message_id: str, diagnostic: str = "") -> Message | None:
-    """A mailer-daemon report: the outbound email it names failed. None when we never
-    sent a message with that Message-ID."""
+def mark_bounced(
+    *, endpoint: ChannelEndpoint, email_message_id: str, diagnostic: str = ""
+) -> Message | None:
+    """A mailer-daemon report to `endpoint`: the outbound email it names failed. None when
+    that endpoint never sent a message with that Message-ID (a report to another
+    mailbox, or a forged one, changes nothing)."""
     message = (
         Message.objects.select_for_update()
-        .filter(direction=Message.Direction.OUTBOUND, email_message_id=email_message_id)
+        .filter(
+            endpoint=endpoint,
+            direction=Message.Direction.OUTBOUND,
+            email_message_id=email_message_id,
+        )
         .first()
         if email_message_id
         else None

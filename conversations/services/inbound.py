@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from agents.selectors import default_team_for_endpoint
 from channels_app.email_parsing import conversation_id_from_subject
 from channels_app.kinds import identity_kind_for
+from channels_app.types import InboundAttachment
 from conversations import events, hooks
 from conversations.models import (
     Attachment,
@@ -52,6 +54,7 @@ def receive_message(
     """
     claims = normalize_claims(inbound.identities)
     received_at = received_at or timezone.now()
+    inbound = normalised(inbound)
     # No savepoint when called inside a transaction (the processing task has one).
     with transaction.atomic(savepoint=False):
         # A stored event is processed once under its row lock; direct callers need this check.
@@ -152,6 +155,37 @@ def file_claimed_message(
         events.message_created_event(message), agent_groups_for_conversation(conversation)
     )
     return message
+
+
+def over_text_cap(inbound: InboundMessage) -> bool:
+    return len(inbound.text.encode()) > settings.OMNIDESK_MAX_TEXT_BYTES
+
+
+def one_line(subject: str) -> str:
+    """A subject as one line: a line break in it would make every email reply fail (a
+    header may not hold one)."""
+    return " ".join(subject.split())
+
+
+def normalised(inbound: InboundMessage) -> InboundMessage:
+    """The message as every channel stores it: a one-line subject, and its text cut to
+    `OMNIDESK_MAX_TEXT_BYTES` (at a character boundary) with the whole text kept as a
+    `message.txt` attachment, so nothing a customer sent is lost."""
+    if inbound.subject != one_line(inbound.subject):
+        inbound = replace(inbound, subject=one_line(inbound.subject))
+    if not over_text_cap(inbound):
+        return inbound
+    encoded = inbound.text.encode()
+    whole_text = InboundAttachment(
+        filename="message.txt",
+        content_type="text/plain; charset=utf-8",
+        content_b64=base64.b64encode(encoded).decode("ascii"),
+    )
+    return replace(
+        inbound,
+        text=encoded[: settings.OMNIDESK_MAX_TEXT_BYTES].decode("utf-8", "ignore"),
+        attachments=(*inbound.attachments, whole_text),
+    )
 
 
 def find_or_open_conversation(

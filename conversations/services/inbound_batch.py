@@ -35,6 +35,8 @@ from conversations.services.inbound import (
     build_inbound_message,
     created_event,
     new_conversation,
+    one_line,
+    over_text_cap,
 )
 from customers.models import Customer
 from customers.services import ResolveRequest, normalize_claims, resolve_customers
@@ -84,6 +86,8 @@ def can_receive_in_batch(inbound: InboundMessage) -> bool:
         and not inbound.email_references
         and conversation_id_from_subject(inbound.subject) is None
         and not hooks.might_be_claimed(inbound)
+        and not over_text_cap(inbound)
+        and inbound.subject == one_line(inbound.subject)
     )
 
 

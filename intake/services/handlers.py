@@ -103,7 +103,7 @@ def _handle_bounce(event: InboundEvent) -> Message:
     data = event.message.get("metadata", {})
     original = data.get("bounced_message_id", "")
     message = conversation_services.mark_bounced(
-        email_message_id=original, diagnostic=data.get("diagnostic", "")
+        endpoint=event.endpoint, email_message_id=original, diagnostic=data.get("diagnostic", "")
     )
     if message is None:
         raise ApplicationError(f"Bounce for an unknown message '{original}'.")
