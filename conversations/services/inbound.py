@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from agents.selectors import default_team_for_endpoint
+from agents.selectors import teams_of_endpoints
 from channels_app.email_parsing import conversation_id_from_subject
 from channels_app.kinds import identity_kind_for
 from channels_app.types import InboundAttachment
@@ -27,6 +27,7 @@ from conversations.models import (
     Message,
 )
 from conversations.selectors import agent_groups_for_conversation
+from conversations.services import continuity
 from conversations.services.common import preview_text
 from customers.identities import IdentityClaim
 from customers.models import Customer
@@ -196,9 +197,11 @@ def find_or_open_conversation(
     1. An email reply joins its thread (Message-ID / In-Reply-To / References), reopening it.
     2. Otherwise a conversation token in the subject (`[#123]`, see `subject_token`) names
        one of this customer's conversations, reopening it.
-    3. Otherwise the customer's open, pending or snoozed conversation active within the
-       continuity window, whatever channel it was on.
-    4. Otherwise a new conversation in the endpoint's inbox.
+    3. Otherwise the customer's open, pending or snoozed conversation most recently
+       active within the continuity window, whatever channel it was on, provided the
+       teams watching this inbox see it (`continuity.may_continue`).
+    4. Otherwise a new conversation in the endpoint's inbox (linked, in its created
+       event, to an open one it could not join).
     Precondition: the customer row is locked.
     """
     thread_ids = [i for i in (inbound.email_in_reply_to, *inbound.email_references) if i]
@@ -228,7 +231,7 @@ def find_or_open_conversation(
             return conversation, False
 
     window_start = now - timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
-    conversation = (
+    candidates = list(
         Conversation.objects.select_for_update(of=("self",))
         .select_related("endpoint")
         .filter(
@@ -237,17 +240,24 @@ def find_or_open_conversation(
             last_message_at__gte=window_start,
         )
         .order_by("-last_message_at", "-id")
-        .first()
+    )
+    owners = teams_of_endpoints({endpoint.pk} | {c.endpoint_id for c in candidates})
+    conversation, held_elsewhere = continuity.choose(
+        candidates, endpoint_id=endpoint.pk, owners=owners
     )
     if conversation is not None:
         return conversation, False
 
-    team_id = default_team_for_endpoint(endpoint.pk)
+    owning = owners.get(endpoint.pk, [])
     conversation = new_conversation(
-        customer=customer, endpoint=endpoint, inbound=inbound, now=now, team_id=team_id
+        customer=customer,
+        endpoint=endpoint,
+        inbound=inbound,
+        now=now,
+        team_id=owning[0] if owning else None,
     )
     conversation.save(force_insert=True)
-    created_event(conversation).save(force_insert=True)
+    created_event(conversation, related=held_elsewhere).save(force_insert=True)
     return conversation, True
 
 
@@ -272,11 +282,18 @@ def new_conversation(
     )
 
 
-def created_event(conversation: Conversation) -> ConversationEvent:
+def created_event(
+    conversation: Conversation, *, related: Conversation | None = None
+) -> ConversationEvent:
+    """`related`: the customer's open conversation in another team's inbox, which this
+    one was not allowed to join (`continuity.may_continue`)."""
     return ConversationEvent(
         conversation=conversation,
         kind=ConversationEvent.Kind.CREATED,
-        data={"channel": conversation.last_channel},
+        data={
+            "channel": conversation.last_channel,
+            **({"related_conversation": related.pk} if related else {}),
+        },
         created_at=conversation.created_at,
     )
 

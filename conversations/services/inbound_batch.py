@@ -30,6 +30,7 @@ from channels_app.email_parsing import conversation_id_from_subject
 from conversations import events, hooks
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.selectors import agent_groups_for_conversation
+from conversations.services import continuity
 from conversations.services.inbound import (
     apply_inbound_to_conversation,
     build_inbound_message,
@@ -120,9 +121,10 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             .filter(pk__in={c.pk for c in resolved})
             .order_by("pk")
         }
-        current = _continuable_conversations(customers, items)
-        endpoint_teams = teams_of_endpoints(
-            {item.endpoint.pk for item in items} | {c.endpoint_id for c in current.values()}
+        candidates = _continuable_conversations(customers, items)
+        owners = teams_of_endpoints(
+            {item.endpoint.pk for item in items}
+            | {c.endpoint_id for held in candidates.values() for c in held}
         )
 
         touched: dict[int, _Touched] = {}
@@ -130,23 +132,28 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
         timeline: list[ConversationEvent] = []
         window = timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
         for item, item_claims, customer in zip(items, claims, resolved, strict=True):
-            conversation = current.get(customer.pk)
-            if conversation is not None and conversation.last_message_at < (
-                item.received_at - window
-            ):
-                conversation = None
+            # The customer's continuable conversations, most recently active first, as
+            # they stand after the items before this one.
+            held = [
+                c
+                for c in candidates.setdefault(customer.pk, [])
+                if c.last_message_at >= item.received_at - window
+            ]
+            conversation, held_elsewhere = continuity.choose(
+                held, endpoint_id=item.endpoint.pk, owners=owners
+            )
             opened = conversation is None
             if conversation is None:
+                owning = owners.get(item.endpoint.pk, [])
                 conversation = new_conversation(
                     customer=customers[customer.pk],
                     endpoint=item.endpoint,
                     inbound=item.inbound,
                     now=item.received_at,
-                    team_id=next(iter(endpoint_teams.get(item.endpoint.pk, ())), None),
+                    team_id=owning[0] if owning else None,
                 )
-                current[customer.pk] = conversation
                 touched[id(conversation)] = _Touched(conversation, opened=True)
-                timeline.append(created_event(conversation))
+                timeline.append(created_event(conversation, related=held_elsewhere))
             else:
                 conversation.customer = customers[customer.pk]
                 touched.setdefault(id(conversation), _Touched(conversation, opened=False))
@@ -161,6 +168,9 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             timeline += apply_inbound_to_conversation(conversation, message, opened=opened)
             touched[id(conversation)].messages.append(message)
             messages.append(message)
+            if opened:
+                candidates[customer.pk].append(conversation)
+            candidates[customer.pk].sort(key=_recency, reverse=True)
 
         Conversation.objects.bulk_create([t.conversation for t in touched.values() if t.opened])
         update_rows([t.conversation for t in touched.values() if not t.opened], MOVED_FIELDS)
@@ -178,18 +188,18 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
                 for t in touched.values()
             ]
         )
-        _publish(list(touched.values()), endpoint_teams)
+        _publish(list(touched.values()), owners)
     return messages
 
 
 def _continuable_conversations(
     customers: dict[int, Customer], items: Sequence[InboundItem]
-) -> dict[int, Conversation]:
-    """Each customer's open, pending or snoozed conversation most recently active within
-    the continuity window of the earliest message, locked."""
+) -> dict[int, list[Conversation]]:
+    """Each customer's open, pending or snoozed conversations active within the
+    continuity window of the earliest message, most recently active first, locked."""
     window = timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
     earliest = min(item.received_at for item in items)
-    best: dict[int, Conversation] = {}
+    held: dict[int, list[Conversation]] = {}
     candidates = (
         Conversation.objects.select_for_update()
         .filter(
@@ -200,13 +210,17 @@ def _continuable_conversations(
         .order_by("id")
     )
     for conversation in candidates:
-        held = best.get(conversation.customer_id)
-        if held is None or (conversation.last_message_at, conversation.pk) > (
-            held.last_message_at,
-            held.pk,
-        ):
-            best[conversation.customer_id] = conversation
-    return best
+        held.setdefault(conversation.customer_id, []).append(conversation)
+    for conversations in held.values():
+        conversations.sort(key=_recency, reverse=True)
+    return held
+
+
+def _recency(conversation: Conversation) -> tuple[datetime, float]:
+    """Most recently active first, the newest conversation winning a tie (as the
+    one-by-one path's `ORDER BY last_message_at DESC, id DESC` does); one opened in this
+    batch has no id yet and is the newest."""
+    return conversation.last_message_at, conversation.pk or float("inf")
 
 
 def _publish(touched: list[_Touched], endpoint_teams: dict[int, list[int]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -27,11 +28,13 @@ logger = logging.getLogger(__name__)
 
 def reply_endpoint_choices(conversation: Conversation) -> list[ChannelEndpoint]:
     """Endpoints a reply can go out on: those whose channel reaches an identity the
-    customer has. Candidates are the endpoints the customer has written to, the
-    conversation's own inbox, and the inboxes of the teams working the conversation (so
-    a customer who wrote on WhatsApp can be answered by SMS on the same number)."""
+    customer has, among the conversation's own inbox, the inboxes of the teams working
+    the conversation (so a customer who wrote on WhatsApp can be answered by SMS on the
+    same number) and the other inboxes the customer wrote to that those teams own. A
+    team never replies through another team's inbox; a desk without teams may use every
+    inbox the customer wrote to."""
     identity_kinds = set(conversation.customer.identities.values_list("kind", flat=True))
-    endpoint_ids = set(
+    written_to = set(
         Message.objects.filter(
             conversation__customer_id=conversation.customer_id,
             direction=Message.Direction.INBOUND,
@@ -40,7 +43,6 @@ def reply_endpoint_choices(conversation: Conversation) -> list[ChannelEndpoint]:
         .values_list("endpoint_id", flat=True)
         .distinct()
     )
-    endpoint_ids.add(conversation.endpoint_id)
     teams = Team.objects.filter(endpoints=conversation.endpoint_id)
     if conversation.team_id:
         teams = teams | Team.objects.filter(pk=conversation.team_id)
@@ -49,13 +51,16 @@ def reply_endpoint_choices(conversation: Conversation) -> list[ChannelEndpoint]:
         .exclude(kind=ChannelEndpoint.Kind.API)
         .values_list("pk", flat=True)
     )
+    if team_endpoint_ids:
+        written_to &= team_endpoint_ids
+    written_to.add(conversation.endpoint_id)
     endpoints = ChannelEndpoint.objects.filter(
-        pk__in=endpoint_ids | team_endpoint_ids, is_active=True
+        pk__in=written_to | team_endpoint_ids, is_active=True
     ).order_by("id")
     return [
         endpoint
         for endpoint in endpoints
-        if (endpoint.pk in endpoint_ids and identity_kind_for(endpoint.kind) is None)
+        if (endpoint.pk in written_to and identity_kind_for(endpoint.kind) is None)
         or identity_kind_for(endpoint.kind) in identity_kinds
     ]
 
@@ -68,18 +73,21 @@ def send_reply(
     endpoint: ChannelEndpoint | None = None,
     subject: str = "",
     template: dict | None = None,
+    at: datetime | None = None,
 ) -> Message:
     """Store an agent's reply as queued and deliver it after commit.
 
     Defaults to the channel of the conversation's latest inbound message. The channel's
     policy may refuse it (WhatsApp's 24-hour window); `template` names an approved
     provider template to send instead of free text (`text` is then its preview).
+    `at` writes a reply of the past (the demo's history), stamped and checked against
+    the channel's policy at that moment; the default is now.
     Precondition: access to the conversation has been checked.
     """
     validate_text(text)
     with transaction.atomic():
         conversation = lock_conversation(conversation.pk, "customer")
-        now = timezone.now()
+        now = at or timezone.now()
         message = queue_outbound_message(
             conversation=conversation,
             kind=Message.Kind.AGENT,
@@ -97,7 +105,7 @@ def send_reply(
         conversation.last_message_at = now
         conversation.last_message_preview = preview_text(text)
         if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED):
-            reopen_conversation(conversation, actor=author)
+            reopen_conversation(conversation, actor=author, at=now)
         conversation.save()
         hooks.notify_changed(
             [

@@ -1,0 +1,50 @@
+"""Continuity rule 3 (DESIGN.md, "The promise"): which open conversation of the
+customer a message on another channel joins. Written once, for the one-by-one and the
+batch paths.
+
+A message joins the customer's most recently active continuable conversation only where
+the people who watch the arriving inbox also see that conversation: otherwise mail sent
+to team A's inbox would land in team B's conversation, which team A never sees. Such a
+message opens a new conversation in its own inbox, linked to the other one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from conversations.models import Conversation
+
+
+def may_continue(
+    conversation: Conversation, *, endpoint_id: int, owners: Mapping[int, Sequence[int]]
+) -> bool:
+    """Whether a message arriving on `endpoint_id` may join `conversation`. `owners`:
+    the teams owning each endpoint (`agents.selectors.teams_of_endpoints`), for the
+    arriving endpoint and the conversation's.
+
+    Yes when it is the conversation's own inbox, when no team owns the arriving inbox
+    (only supervisors watch it, and they see everything), or when a team owning the
+    arriving inbox works the conversation (its team, or, without one, a team owning the
+    conversation's inbox)."""
+    if conversation.endpoint_id == endpoint_id:
+        return True
+    arriving = set(owners.get(endpoint_id, ()))
+    if not arriving:
+        return True
+    working = (
+        {conversation.team_id}
+        if conversation.team_id
+        else set(owners.get(conversation.endpoint_id, ()))
+    )
+    return bool(arriving & working)
+
+
+def choose(
+    candidates: Sequence[Conversation], *, endpoint_id: int, owners: Mapping[int, Sequence[int]]
+) -> tuple[Conversation | None, Conversation | None]:
+    """(the conversation to join, or None; the most recent one it may not join, to link
+    a new conversation to). `candidates`: the customer's continuable conversations
+    within the window, most recently active first."""
+    for conversation in candidates:
+        if may_continue(conversation, endpoint_id=endpoint_id, owners=owners):
+            return conversation, None
+    return None, (candidates[0] if candidates else None)
