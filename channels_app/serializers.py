@@ -42,7 +42,8 @@ class InboundFromSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     email = serializers.CharField(required=False, allow_blank=True, max_length=320)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    external_id = serializers.CharField(required=False, allow_blank=True, max_length=320)
+    # An identity value holds 320 characters, of which the endpoint key takes up to 65.
+    external_id = serializers.CharField(required=False, allow_blank=True, max_length=250)
 
     def validate(self, data: dict) -> dict:
         if not any(data.get(field) for field in ("email", "phone", "external_id")):

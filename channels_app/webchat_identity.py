@@ -17,13 +17,14 @@ def new_visitor_id() -> str:
     return VISITOR_PREFIX + secrets.token_urlsafe(18)
 
 
-def identified_visitor_id(user_id: str) -> str:
-    """The web-chat identity of a host-site user: one per user, whatever the browser.
+def identified_visitor_id(endpoint_key: str, user_id: str) -> str:
+    """The web-chat identity of a host-site user: one per user of that site, whatever
+    the browser (user 42 of another site's widget is someone else).
 
     Kept apart from the browser's anonymous visitor id, so a shared computer never hands
     a logged-out person the previous user's conversation.
     """
-    return f"{IDENTIFIED_PREFIX}{user_id}"
+    return f"{IDENTIFIED_PREFIX}{endpoint_key}:{user_id}"
 
 
 def _salt(endpoint_key: str) -> str:

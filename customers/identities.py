@@ -18,6 +18,15 @@ EXTERNAL = "external"
 
 IDENTITY_KINDS = (EMAIL, PHONE, MESSENGER, INSTAGRAM, TELEGRAM, WEBCHAT, EXTERNAL)
 
+
+def scoped_external_id(scope: str, external_id: str) -> str:
+    """The `external` identity of a host system's user id: ids are only unique within
+    the system that issued them, so user 42 of one site (or integration) is never user
+    42 of another. `scope` is the endpoint key of the widget or API channel that proved
+    it."""
+    return f"{scope}:{external_id}"
+
+
 # When identities given together belong to different customers, the first kind in this
 # order wins (DESIGN.md contracts, the generic API channel).
 RESOLUTION_ORDER = (EXTERNAL, EMAIL, PHONE, MESSENGER, INSTAGRAM, TELEGRAM, WEBCHAT)

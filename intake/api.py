@@ -15,6 +15,7 @@ from channels_app import selectors
 from channels_app.models import ChannelEndpoint
 from channels_app.serializers import EndpointSerializer, InboundSerializer
 from channels_app.types import InboundMessage
+from customers.identities import scoped_external_id
 from intake import services
 from omnidesk.errors import ApplicationError
 
@@ -72,7 +73,13 @@ class InboundView(APIView):
         identities = {
             "email": sender.get("email", ""),
             "phone": sender.get("phone", ""),
-            "external": sender.get("external_id", ""),
+            # The integration's own user id, scoped to this endpoint (its ids mean
+            # nothing to another integration or a widget).
+            "external": (
+                scoped_external_id(endpoint.key, sender["external_id"])
+                if sender.get("external_id")
+                else ""
+            ),
         }
         # Validate identities now so bad input is refused before anything is stored.
         services.validate_identities(identities, field_prefix="from.")

@@ -19,6 +19,7 @@ from channels_app import webchat_identity as identity
 from channels_app.adapters.webchat import attachment_url, visitor_group, widget_message
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, Message
+from customers.identities import scoped_external_id
 from customers.models import Customer, Identity
 from customers.services import follow_merges
 from intake.widget import strings, uploads
@@ -109,8 +110,8 @@ def access_visitor(
             )
         return Visitor(
             endpoint=endpoint,
-            visitor_id=identity.identified_visitor_id(user_id),
-            external_id=user_id,
+            visitor_id=identity.identified_visitor_id(endpoint.key, user_id),
+            external_id=scoped_external_id(endpoint.key, user_id),
             name=str(user.get("name") or name or "")[:200],
             email=str(user.get("email") or email or "")[:320],
         )

@@ -15,14 +15,18 @@ from tests.widget.browser_support import (
     open_pages,  # noqa: F401 (fixture)
     wait_until,
 )
+from customers.identities import scoped_external_id
 from tests.widget.host_page import HostSite, serve_host_site
 
 pytestmark = pytest.mark.browser
 
 
-def known_customer() -> Customer:
+def known_customer(endpoint) -> Customer:
+    """The customer the host site behind `endpoint` knows as its user "user-42"."""
     customer = Customer.objects.create(name="Fox Mulder")
-    Identity.objects.create(customer=customer, kind="external", value="user-42")
+    Identity.objects.create(
+        customer=customer, kind="external", value=scoped_external_id(endpoint.key, "user-42")
+    )
     Identity.objects.create(customer=customer, kind="email", value="fox@example.com")
     return customer
 
@@ -31,8 +35,8 @@ def test_identified_user_with_a_valid_hash_lands_on_their_existing_customer(
     live_server_asgi,
     open_pages,  # noqa: F811
 ):
-    customer = known_customer()
     endpoint = make_widget_endpoint(pre_chat_form={"enabled": True})
+    customer = known_customer(endpoint)
     user = {
         "id": "user-42",
         "name": "Fox",
@@ -59,8 +63,8 @@ def test_a_wrong_identifier_hash_is_refused_and_nothing_is_linked(
     live_server_asgi,
     open_pages,  # noqa: F811
 ):
-    customer = known_customer()
     endpoint = make_widget_endpoint()
+    customer = known_customer(endpoint)
     user = {"id": "user-42", "identifier_hash": "0" * 64}
     site = HostSite(
         desk_url=live_server_asgi.url, endpoint_key=endpoint.key, settings={"user": user}

@@ -7,21 +7,25 @@ import pytest
 
 from conversations.models import Message
 from customers.models import Customer, Identity
+from customers.identities import scoped_external_id
 from tests.widget.conftest import db_call, open_widget, valid_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def make_known_customer() -> Customer:
+def make_known_customer(endpoint) -> Customer:
+    """The customer the host site knows as its user "user-42"."""
     customer = Customer.objects.create(name="Fox Mulder")
-    Identity.objects.create(customer=customer, kind="external", value="user-42")
+    Identity.objects.create(
+        customer=customer, kind="external", value=scoped_external_id(endpoint.key, "user-42")
+    )
     return customer
 
 
 async def test_a_valid_hash_links_the_visitor_to_the_existing_customer(
     widget_endpoint, widget_agent
 ):
-    customer = await db_call(make_known_customer)()
+    customer = await db_call(make_known_customer)(widget_endpoint)
     widget, _ = await open_widget(widget_endpoint)
     user = {"id": "user-42", "name": "Fox", "identifier_hash": valid_hash("user-42")}
     welcome = await widget.hello(user=user)
@@ -42,7 +46,7 @@ async def test_a_valid_hash_links_the_visitor_to_the_existing_customer(
 
 
 async def test_a_wrong_hash_is_refused_and_never_linked(widget_endpoint, widget_agent):
-    customer = await db_call(make_known_customer)()
+    customer = await db_call(make_known_customer)(widget_endpoint)
     widget, _ = await open_widget(widget_endpoint)
     await widget.send(
         {"type": "hello", "user": {"id": "user-42", "identifier_hash": valid_hash("user-43")}}

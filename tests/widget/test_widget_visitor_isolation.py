@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels_app.models import ChannelEndpoint
-from channels_app.webchat_identity import issue_visitor_token
+from channels_app.webchat_identity import identified_visitor_id, issue_visitor_token
 from conversations.models import Conversation
 from tests.factories import EndpointFactory
 from tests.widget.conftest import SHOP_ORIGIN, db_call, open_widget
@@ -61,7 +61,10 @@ async def test_a_forged_or_foreign_token_starts_a_new_visitor(widget_endpoint, w
     await tampered.close()
 
     # A token for an identified user's id cannot be minted by a visitor either.
-    crafted = issue_visitor_token(endpoint_key=widget_endpoint.key, visitor_id="external:user-42")
+    crafted = issue_visitor_token(
+        endpoint_key=widget_endpoint.key,
+        visitor_id=identified_visitor_id(widget_endpoint.key, "user-42"),
+    )
     crafty, _ = await open_widget(widget_endpoint)
     welcome = await crafty.hello(token=crafted)
     assert welcome["token"] != crafted
