@@ -7,6 +7,7 @@ import pytest
 
 from channels_app.webchat_identity import identifier_hash
 from conversations.models import Message
+from customers.identities import scoped_external_id
 from customers.models import Customer, Identity
 from tests.widget.browser_support import (
     IDENTITY_SECRET,
@@ -15,7 +16,6 @@ from tests.widget.browser_support import (
     open_pages,  # noqa: F401 (fixture)
     wait_until,
 )
-from customers.identities import scoped_external_id
 from tests.widget.host_page import HostSite, serve_host_site
 
 pytestmark = pytest.mark.browser

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conversations.models import Message
-from customers.models import Customer, Identity
 from customers.identities import scoped_external_id
+from customers.models import Customer, Identity
 from tests.widget.conftest import db_call, open_widget, valid_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
