@@ -25,6 +25,10 @@ class ChannelKind:
     # A satisfaction survey is answered by replying with a bare 1-5 (messaging apps);
     # otherwise the survey carries a link to a rating page.
     answers_surveys_by_keyword: bool = False
+    # The customer reads the conversation back on this channel (the widget shows its
+    # history), so a message here continues only a conversation this sender already took
+    # part in: a merge must not open someone else's history to a browser.
+    shows_history_to_sender: bool = False
     # Where the provider sends this channel's messages ("{key}": the endpoint's key), and
     # any further URLs its console asks for, as (label, path).
     webhook_path: str = ""
@@ -90,7 +94,14 @@ KINDS: dict[str, ChannelKind] = {
             answers_surveys_by_keyword=True,
             webhook_path="/hooks/telegram/{key}/",
         ),
-        ChannelKind("webchat", "Chat", "Chat", identities.WEBCHAT, webhook_path="/widget/{key}.js"),
+        ChannelKind(
+            "webchat",
+            "Chat",
+            "Chat",
+            identities.WEBCHAT,
+            shows_history_to_sender=True,
+            webhook_path="/widget/{key}.js",
+        ),
         ChannelKind(
             "webform", "Form", "Form", identities.EMAIL, webhook_path="/hooks/forms/{key}/"
         ),

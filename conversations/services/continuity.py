@@ -9,9 +9,10 @@ message opens a new conversation in its own inbox, linked to the other one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from conversations.models import Conversation
+from channels_app.kinds import channel_kind
+from conversations.models import Conversation, Message
 
 
 def may_continue(
@@ -39,12 +40,50 @@ def may_continue(
 
 
 def choose(
-    candidates: Sequence[Conversation], *, endpoint_id: int, owners: Mapping[int, Sequence[int]]
+    candidates: Sequence[Conversation],
+    *,
+    endpoint_id: int,
+    owners: Mapping[int, Sequence[int]],
+    sender_took_part: Callable[[Conversation], bool] | None = None,
 ) -> tuple[Conversation | None, Conversation | None]:
     """(the conversation to join, or None; the most recent one it may not join, to link
     a new conversation to). `candidates`: the customer's continuable conversations
-    within the window, most recently active first."""
+    within the window, most recently active first. `sender_took_part`, for channels that
+    show the sender the conversation's history (`ChannelKind.shows_history_to_sender`):
+    whether this sender's own identity on the channel wrote in the conversation."""
     for conversation in candidates:
-        if may_continue(conversation, endpoint_id=endpoint_id, owners=owners):
+        if may_continue(conversation, endpoint_id=endpoint_id, owners=owners) and (
+            sender_took_part is None or sender_took_part(conversation)
+        ):
             return conversation, None
     return None, (candidates[0] if candidates else None)
+
+
+def sender_identity(endpoint_kind: str, identities: Mapping[str, str]) -> tuple[str, str] | None:
+    """(kind, value) of the sender's identity on a channel that shows them history, or
+    None when continuity needs no such check."""
+    kind = channel_kind(endpoint_kind)
+    if not kind.shows_history_to_sender or not kind.identity_kind:
+        return None
+    value = identities.get(kind.identity_kind)
+    return (kind.identity_kind, value) if value else None
+
+
+def conversations_written_by(
+    *, kind: str, values: Iterable[str], conversation_ids: Iterable[int]
+) -> dict[str, set[int]]:
+    """For each identity value, the conversations among `conversation_ids` it sent a
+    message in (from the sender recorded on each message)."""
+    written: dict[str, set[int]] = {}
+    rows = (
+        Message.objects.filter(
+            conversation_id__in=list(conversation_ids),
+            direction=Message.Direction.INBOUND,
+            **{f"metadata__from__{kind}__in": list(values)},
+        )
+        .values_list(f"metadata__from__{kind}", "conversation_id")
+        .distinct()
+    )
+    for value, conversation_id in rows:
+        written.setdefault(value, set()).add(conversation_id)
+    return written

@@ -242,8 +242,16 @@ def find_or_open_conversation(
         .order_by("-last_message_at", "-id")
     )
     owners = teams_of_endpoints({endpoint.pk} | {c.endpoint_id for c in candidates})
+    took_part = None
+    sender = continuity.sender_identity(endpoint.kind, inbound.identities)
+    if sender is not None and candidates:
+        kind, value = sender
+        written = continuity.conversations_written_by(
+            kind=kind, values=[value], conversation_ids=[c.pk for c in candidates]
+        ).get(value, set())
+        took_part = lambda conversation: conversation.pk in written  # noqa: E731
     conversation, held_elsewhere = continuity.choose(
-        candidates, endpoint_id=endpoint.pk, owners=owners
+        candidates, endpoint_id=endpoint.pk, owners=owners, sender_took_part=took_part
     )
     if conversation is not None:
         return conversation, False

@@ -127,11 +127,17 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             | {c.endpoint_id for held in candidates.values() for c in held}
         )
 
+        # Senders on channels that show them history continue only conversations they
+        # wrote in (`continuity.sender_identity`): the ids of those conversations' objects.
+        senders = [continuity.sender_identity(i.endpoint.kind, i.inbound.identities) for i in items]
+        wrote_in = _conversations_written_by(senders, candidates)
         touched: dict[int, _Touched] = {}
         messages: list[Message] = []
         timeline: list[ConversationEvent] = []
         window = timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
-        for item, item_claims, customer in zip(items, claims, resolved, strict=True):
+        for index, (item, item_claims, customer) in enumerate(
+            zip(items, claims, resolved, strict=True)
+        ):
             # The customer's continuable conversations, most recently active first, as
             # they stand after the items before this one.
             held = [
@@ -139,8 +145,14 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
                 for c in candidates.setdefault(customer.pk, [])
                 if c.last_message_at >= item.received_at - window
             ]
+            sender = senders[index]
             conversation, held_elsewhere = continuity.choose(
-                held, endpoint_id=item.endpoint.pk, owners=owners
+                held,
+                endpoint_id=item.endpoint.pk,
+                owners=owners,
+                sender_took_part=(
+                    None if sender is None else lambda c, s=sender: id(c) in wrote_in[s]
+                ),
             )
             opened = conversation is None
             if conversation is None:
@@ -170,6 +182,8 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             messages.append(message)
             if opened:
                 candidates[customer.pk].append(conversation)
+            if senders[index] is not None:
+                wrote_in[senders[index]].add(id(conversation))
             candidates[customer.pk].sort(key=_recency, reverse=True)
 
         Conversation.objects.bulk_create([t.conversation for t in touched.values() if t.opened])
@@ -214,6 +228,25 @@ def _continuable_conversations(
     for conversations in held.values():
         conversations.sort(key=_recency, reverse=True)
     return held
+
+
+def _conversations_written_by(
+    senders: list[tuple[str, str] | None], candidates: dict[int, list[Conversation]]
+) -> dict[tuple[str, str], set[int]]:
+    """For each sender identity, the candidate conversations (as object ids) it wrote in."""
+    wrote_in: dict[tuple[str, str], set[int]] = {sender: set() for sender in senders if sender}
+    if not wrote_in:
+        return wrote_in
+    by_pk = {c.pk: c for held in candidates.values() for c in held}
+    for kind in {kind for kind, _ in wrote_in}:
+        written = continuity.conversations_written_by(
+            kind=kind,
+            values=[value for k, value in wrote_in if k == kind],
+            conversation_ids=by_pk,
+        )
+        for value, conversation_ids in written.items():
+            wrote_in[(kind, value)] |= {id(by_pk[pk]) for pk in conversation_ids}
+    return wrote_in
 
 
 def _recency(conversation: Conversation) -> tuple[datetime, float]:

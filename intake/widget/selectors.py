@@ -141,17 +141,20 @@ def visitor_customer(visitor: Visitor) -> Customer | None:
 
 
 def visitor_conversations(visitor: Visitor) -> QuerySet[Conversation]:
-    """The customer's conversations that belong to this widget (started in it or with a
-    message through it). Nothing at all when the visitor has no customer yet."""
+    """The conversations this visitor took part in: those with a message they sent
+    through this widget. Not every conversation of their customer: after an agent merges
+    a visitor into a customer, the visitor's browser still sees only its own chats.
+    Nothing at all when the visitor has no customer yet."""
     customer = visitor_customer(visitor)
     if customer is None:
         return Conversation.objects.none()
-    through_widget = Message.objects.filter(
-        conversation_id=OuterRef("pk"), endpoint_id=visitor.endpoint.pk
+    written_by_visitor = Message.objects.filter(
+        conversation_id=OuterRef("pk"),
+        endpoint_id=visitor.endpoint.pk,
+        direction=Message.Direction.INBOUND,
+        metadata__from__webchat=visitor.visitor_id,
     )
-    return Conversation.objects.filter(customer=customer).filter(
-        Q(endpoint_id=visitor.endpoint.pk) | Exists(through_widget)
-    )
+    return Conversation.objects.filter(customer=customer).filter(Exists(written_by_visitor))
 
 
 def current_conversation(visitor: Visitor) -> Conversation | None:
