@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -33,6 +34,8 @@ from omnidesk.errors import ApplicationError
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint
+
+logger = logging.getLogger(__name__)
 
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 META_CDN_HOSTS = (".fbcdn.net", ".cdninstagram.com", ".fbsbx.com")
@@ -160,7 +163,7 @@ class WhatsAppAdapter(MetaAdapter):
 
     def parse(self, request: HttpRequest, endpoint: ChannelEndpoint) -> list[InboundMessage]:
         messages: list[InboundMessage] = []
-        for value in self._values(request):
+        for value in self._values_for(request, endpoint):
             names = {
                 contact.get("wa_id"): contact.get("profile", {}).get("name", "")
                 for contact in value.get("contacts", [])
@@ -171,7 +174,7 @@ class WhatsAppAdapter(MetaAdapter):
 
     def status(self, request: HttpRequest, endpoint: ChannelEndpoint) -> list[DeliveryStatus]:
         statuses = []
-        for value in self._values(request):
+        for value in self._values_for(request, endpoint):
             for item in value.get("statuses", []):
                 errors = item.get("errors") or []
                 error = ""
@@ -198,6 +201,24 @@ class WhatsAppAdapter(MetaAdapter):
             for change in entry.get("changes", [])
             if change.get("field") == "messages"
         ]
+
+    def _values_for(self, request: HttpRequest, endpoint: ChannelEndpoint) -> list[dict[str, Any]]:
+        """The changes for this endpoint's number only. One Meta app (one app secret) may
+        serve several numbers, each its own endpoint, possibly another team's: a change
+        for another number is skipped, never put in this inbox."""
+        number = endpoint.credentials.get("phone_number_id") or endpoint.config.get(
+            "phone_number_id"
+        )
+        values = self._values(request)
+        if not number:
+            return values
+        ours = [v for v in values if str(v.get("metadata", {}).get("phone_number_id")) == number]
+        if len(ours) < len(values):
+            logger.warning(
+                "whatsapp changes for another number skipped",
+                extra={"endpoint": endpoint.key, "skipped": len(values) - len(ours)},
+            )
+        return ours
 
     def _message(self, item: dict[str, Any], name: str) -> InboundMessage:
         kind = item["type"]

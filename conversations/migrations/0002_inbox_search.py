@@ -6,8 +6,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from omnidesk.migration_operations import PostgresOnlyAddIndex
-
 
 class Migration(migrations.Migration):
 
@@ -25,7 +23,7 @@ class Migration(migrations.Migration):
                 ('read_at', models.DateTimeField()),
             ],
         ),
-        PostgresOnlyAddIndex(
+        migrations.AddIndex(
             model_name='message',
             index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.search.SearchVector('subject', 'text', config='simple'), name='message_search_idx'),
         ),

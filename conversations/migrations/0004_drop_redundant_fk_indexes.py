@@ -4,8 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from omnidesk.migration_operations import PostgresOnlyAlterField
-
 
 class Migration(migrations.Migration):
 
@@ -18,32 +16,32 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        PostgresOnlyAlterField(
+        migrations.AlterField(
             model_name='conversation',
             name='assignee',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_conversations', to=settings.AUTH_USER_MODEL),
         ),
-        PostgresOnlyAlterField(
+        migrations.AlterField(
             model_name='conversation',
             name='customer',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='conversations', to='customers.customer'),
         ),
-        PostgresOnlyAlterField(
+        migrations.AlterField(
             model_name='conversation',
             name='endpoint',
             field=models.ForeignKey(db_index=False, help_text='The inbox the conversation started in; decides which teams see it.', on_delete=django.db.models.deletion.PROTECT, related_name='conversations', to='channels_app.channelendpoint'),
         ),
-        PostgresOnlyAlterField(
+        migrations.AlterField(
             model_name='conversation',
             name='team',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='routing.team'),
         ),
-        PostgresOnlyAlterField(
+        migrations.AlterField(
             model_name='conversationevent',
             name='conversation',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='conversations.conversation'),
         ),
-        PostgresOnlyAlterField(
+        migrations.AlterField(
             model_name='message',
             name='conversation',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='conversations.conversation'),

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from agents.roles import sees_everything
@@ -225,22 +224,20 @@ def _inbox_rows(
     conversations = conversations.annotate(
         unread=ExpressionWrapper(_unread_q(user_id), output_field=BooleanField())
     )
-    fields = _ROW_FIELDS
-    if connection.vendor == "postgresql":
-        # In the row itself rather than a second query: one round trip per page, and
-        # PostgreSQL runs the subquery for the rows the LIMIT keeps (an index-only scan
-        # of message_conv_channel_idx each).
-        conversations = conversations.annotate(
-            channels=ArraySubquery(
-                Message.objects.filter(conversation_id=OuterRef("pk"))
-                .exclude(channel="")
-                .order_by("channel")
-                .values("channel")
-                .distinct()
-            )
+    # The channels in the row itself rather than a second query: one round trip per page,
+    # and PostgreSQL runs the subquery for the rows the LIMIT keeps (an index-only scan of
+    # message_conv_channel_idx each).
+    conversations = conversations.annotate(
+        channels=ArraySubquery(
+            Message.objects.filter(conversation_id=OuterRef("pk"))
+            .exclude(channel="")
+            .order_by("channel")
+            .values("channel")
+            .distinct()
         )
-        fields += ("channels",)
-    return conversations.order_by("-last_message_at", "-pk").values(*fields)[:limit]
+    )
+    newest_first = conversations.order_by("-last_message_at", "-pk")
+    return newest_first.values(*_ROW_FIELDS, "channels")[:limit]
 
 
 def inbox_page(
@@ -253,28 +250,15 @@ def inbox_page(
     """One page of the agent's conversation list, newest activity first.
 
     Keyset pagination on (last_message_at, id): a page costs the same at row 100,000 as
-    at row 1. One query whatever the page size (two on SQLite: the rows, their channels),
-    compiled once per shape (`omnidesk.baked`): building it is slower than running it.
+    at row 1. One query whatever the page size, compiled once per shape
+    (`omnidesk.baked`): building it is slower than running it.
     """
     shape, values = _inbox_query_arguments(agent, filters, cursor, limit + 1)
     page = baked.fetch_values(_inbox_rows, shape=shape, values=values)
     has_more = len(page) > limit
     page = page[:limit]
-    channels: dict[int, list[str]] = {}
-    if page and "channels" in page[0]:
-        channels = {row["pk"]: row["channels"] for row in page if row["channels"]}
-    elif page:
-        for conversation_id, channel in (
-            Message.objects.filter(conversation_id__in=[row["pk"] for row in page])
-            .exclude(channel="")
-            .order_by()  # the model's ordering would defeat DISTINCT
-            .values_list("conversation_id", "channel")
-            .distinct()
-        ):
-            channels.setdefault(conversation_id, []).append(channel)
     rows = [
-        _inbox_item(row, tuple(sorted(channels.get(row["pk"]) or [row["last_channel"]])))
-        for row in page
+        _inbox_item(row, tuple(sorted(row["channels"] or [row["last_channel"]]))) for row in page
     ]
     next_cursor = encode_cursor(page[-1]["last_message_at"], page[-1]["pk"]) if has_more else None
     return InboxPage(rows=rows, next_cursor=next_cursor)

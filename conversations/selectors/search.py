@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
 from django.db.models import Q
 
 from conversations.models import Message
@@ -25,22 +24,11 @@ def has_search_words(q: str) -> bool:
 
 def search_condition(q: str) -> Q:
     """Full-text search over messages (subject and text), customer names and identity
-    values, as a condition on conversations. On PostgreSQL each part is answered by an
-    index (GIN or pattern btree); the embedded SQLite default falls back to substring
-    matching."""
+    values, as a condition on conversations. Each part is answered by an index (GIN or
+    pattern btree)."""
     tokens = _SEARCH_TOKEN.findall(q.lower())
     if not tokens:
         return Q(pk__in=[])
-    if connection.vendor != "postgresql":
-        return (
-            Q(pk__in=Message.objects.filter(text__icontains=q).values("conversation_id"))
-            | Q(customer__name__icontains=q)
-            | Q(
-                customer_id__in=Identity.objects.filter(value__startswith=q.lower()).values(
-                    "customer_id"
-                )
-            )
-        )
     # Every word must match, the last one as a prefix (the agent may still be typing).
     words = [re.sub(r"[^\w]", " ", token).split() for token in tokens]
     flat = [word for group in words for word in group]

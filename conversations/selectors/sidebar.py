@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from agents.models import Team
@@ -47,7 +46,7 @@ def merge_candidates(*, customer: Customer, user: AbstractBaseUser, q: str) -> l
         return []
     lowered = q.lower()
     matches = visible_customers(user=user).exclude(pk=customer.pk)
-    if connection.vendor == "postgresql" and has_search_words(q):
+    if has_search_words(q):
         by_conversation = Conversation.objects.filter(search_condition(q)).values("customer_id")
         matches = matches.filter(
             Q(pk__in=by_conversation)

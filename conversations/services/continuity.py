@@ -23,20 +23,34 @@ def may_continue(
     arriving endpoint and the conversation's.
 
     Yes when it is the conversation's own inbox, when no team owns the arriving inbox
-    (only supervisors watch it, and they see everything), or when a team owning the
-    arriving inbox works the conversation (its team, or, without one, a team owning the
+    (only supervisors watch it, and they see everything), when no team works the
+    conversation yet (the arriving inbox's team takes it: `adopting_team`), or when a
+    team owning the arriving inbox works it (its team, or, without one, a team owning the
     conversation's inbox)."""
     if conversation.endpoint_id == endpoint_id:
         return True
     arriving = set(owners.get(endpoint_id, ()))
     if not arriving:
         return True
-    working = (
-        {conversation.team_id}
-        if conversation.team_id
-        else set(owners.get(conversation.endpoint_id, ()))
-    )
-    return bool(arriving & working)
+    working = _working_teams(conversation, owners)
+    return not working or bool(arriving & working)
+
+
+def adopting_team(
+    conversation: Conversation, *, endpoint_id: int, owners: Mapping[int, Sequence[int]]
+) -> int | None:
+    """The team that takes a conversation no team works when a message joins it through
+    an inbox that team owns, so the people watching that inbox see what arrived there."""
+    if _working_teams(conversation, owners):
+        return None
+    arriving = owners.get(endpoint_id, ())
+    return arriving[0] if arriving else None
+
+
+def _working_teams(conversation: Conversation, owners: Mapping[int, Sequence[int]]) -> set[int]:
+    if conversation.team_id:
+        return {conversation.team_id}
+    return set(owners.get(conversation.endpoint_id, ()))
 
 
 def choose(

@@ -254,6 +254,10 @@ def find_or_open_conversation(
         candidates, endpoint_id=endpoint.pk, owners=owners, sender_took_part=took_part
     )
     if conversation is not None:
+        adopting = continuity.adopting_team(conversation, endpoint_id=endpoint.pk, owners=owners)
+        if adopting is not None:
+            conversation.team_id = adopting
+            adopted_event(conversation, at=now).save(force_insert=True)
         return conversation, False
 
     owning = owners.get(endpoint.pk, [])
@@ -303,6 +307,17 @@ def created_event(
             **({"related_conversation": related.pk} if related else {}),
         },
         created_at=conversation.created_at,
+    )
+
+
+def adopted_event(conversation: Conversation, *, at: datetime) -> ConversationEvent:
+    """The conversation, worked by no team, now belongs to the team of the inbox a new
+    message arrived on (`continuity.adopting_team`)."""
+    return ConversationEvent(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.TEAM_CHANGED,
+        data={"from": None, "to": conversation.team_id, "reason": "continued in its inbox"},
+        created_at=at,
     )
 
 

@@ -32,6 +32,7 @@ from conversations.models import Conversation, ConversationEvent, Message
 from conversations.selectors import agent_groups_for_conversation
 from conversations.services import continuity
 from conversations.services.inbound import (
+    adopted_event,
     apply_inbound_to_conversation,
     build_inbound_message,
     created_event,
@@ -57,6 +58,7 @@ MOVED_FIELDS = (
     "last_message_preview",
     "waiting_since",
     "subject",
+    "team",
     "updated_at",
 )
 
@@ -169,6 +171,12 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             else:
                 conversation.customer = customers[customer.pk]
                 touched.setdefault(id(conversation), _Touched(conversation, opened=False))
+                adopting = continuity.adopting_team(
+                    conversation, endpoint_id=item.endpoint.pk, owners=owners
+                )
+                if adopting is not None:
+                    conversation.team_id = adopting
+                    timeline.append(adopted_event(conversation, at=item.received_at))
             message = build_inbound_message(
                 conversation=conversation,
                 endpoint=item.endpoint,

@@ -78,3 +78,22 @@ def test_the_batch_path_keeps_the_same_boundary(inboxes, django_capture_on_commi
     conversations = Conversation.objects.order_by("id")
     assert [c.team.name for c in conversations] == ["Sales", "HR"]
     assert conversations[0].messages.count() == 2
+
+
+def test_a_conversation_no_team_works_is_continued_and_taken_by_the_inboxs_team(inboxes):
+    sales, _, _ = inboxes
+    unowned = EndpointFactory(kind=ChannelEndpoint.Kind.EMAIL, name="Old mailbox")
+    now = timezone.now()
+    first = receive_message(
+        endpoint=unowned,
+        inbound=message("e1", phone="+14155552671", email="dana@example.com"),
+        received_at=now,
+    )
+    on_whatsapp = receive_message(
+        endpoint=sales,
+        inbound=message("w1", phone="+14155552671"),
+        received_at=now + timedelta(minutes=1),
+    )
+    assert on_whatsapp.conversation_id == first.conversation_id
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert conversation.team.name == "Sales"  # so Sales sees what arrived in its inbox
