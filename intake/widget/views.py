@@ -120,6 +120,12 @@ def widget_config(request: HttpRequest, endpoint: ChannelEndpoint) -> HttpRespon
 @_cross_origin
 def widget_upload(request: HttpRequest, endpoint: ChannelEndpoint) -> HttpResponse:
     """multipart/form-data: `file`, `client_id`, `token` or `user` (JSON), `caption`."""
+    max_bytes, _ = selectors.upload_limits(endpoint)
+    if _declared_length(request) > max_bytes + UPLOAD_FORM_OVERHEAD_BYTES:
+        # Refused from the header, before the body is read into memory or temp files.
+        raise ApplicationError(
+            "The file is too big.", fields={"code": ["file_too_big"]}, status_code=413
+        )
     upload = request.FILES.get("file")
     if upload is None:
         raise ApplicationError("No file.", fields={"file": ["required"]})
@@ -168,6 +174,17 @@ def widget_attachment(request: HttpRequest, key: str, token: str) -> HttpRespons
     response["Cache-Control"] = "private, max-age=3600"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
+
+
+# Room for the multipart boundaries and the other fields beside the file.
+UPLOAD_FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _json_object(raw: str | None) -> dict[str, Any] | None:
