@@ -1,4 +1,10 @@
-"""Encryption at rest for provider credentials (Fernet, key from settings)."""
+"""Encryption at rest for provider credentials (Fernet, key from settings).
+
+Keys rotate: new values are encrypted with the current key (`OMNIDESK_ENCRYPTION_KEY`,
+else one derived from `SECRET_KEY`); values encrypted with an older one still decrypt
+while it is listed in `OMNIDESK_ENCRYPTION_KEY_FALLBACKS` (or, for the derived key, in
+Django's `SECRET_KEY_FALLBACKS`). `manage.py reencrypt_credentials` then rewrites every
+stored value with the current key, after which the old one can go."""
 
 from __future__ import annotations
 
@@ -8,13 +14,25 @@ import hashlib
 import json
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
 
-def _fernet() -> Fernet:
-    return _fernet_for(settings.OMNIDESK_ENCRYPTION_KEY or settings.SECRET_KEY)
+def _fernet() -> MultiFernet:
+    if settings.OMNIDESK_ENCRYPTION_KEY:
+        current = settings.OMNIDESK_ENCRYPTION_KEY
+        fallbacks = getattr(settings, "OMNIDESK_ENCRYPTION_KEY_FALLBACKS", [])
+    else:
+        current = settings.SECRET_KEY
+        fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", [])
+    return _multi_fernet(current, tuple(fallbacks))
+
+
+@functools.lru_cache(maxsize=4)
+def _multi_fernet(current: str, fallbacks: tuple[str, ...]) -> MultiFernet:
+    """Encrypts with the first key, decrypts with any of them."""
+    return MultiFernet([_fernet_for(secret) for secret in (current, *fallbacks) if secret])
 
 
 @functools.lru_cache(maxsize=4)
@@ -35,7 +53,7 @@ def decrypt_json(token: str) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _decrypt(token: str, fernet: Fernet) -> bytes:
+def _decrypt(token: str, fernet: MultiFernet) -> bytes:
     """Every load of an endpoint (once per inbound event) decrypts the same few tokens:
     remember the plaintext of recent ones rather than redo the HMAC and AES each time."""
     try:
