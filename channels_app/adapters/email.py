@@ -7,7 +7,9 @@ same whether it came by webhook or IMAP.
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
+import time
 import warnings
 from email.utils import formataddr
 from pathlib import Path
@@ -17,6 +19,7 @@ from anymail.exceptions import AnymailError, AnymailWebhookValidationFailure
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from anymail.webhooks.sendgrid import SendGridInboundWebhookView
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.http import HttpRequest
@@ -59,6 +62,28 @@ def inbound_from_raw(raw: bytes, *, source: str) -> InboundMessage:
     return to_inbound(parse_email(raw), raw=raw, source=source)
 
 
+# Mailgun signs only its timestamp and token, not the message: a captured signature would
+# carry any other body. So a signature is good for this long, and its token once.
+MAILGUN_SIGNATURE_MAX_AGE_SECONDS = 15 * 60
+
+
+def _fresh_mailgun_post(request: HttpRequest) -> bool:
+    """A recent timestamp, and a token not seen before with another body (Mailgun's own
+    retry of the same post is the same body)."""
+    try:
+        timestamp = int(request.POST.get("timestamp", ""))
+    except ValueError:
+        return False
+    if abs(time.time() - timestamp) > MAILGUN_SIGNATURE_MAX_AGE_SECONDS:
+        return False
+    token = hashlib.sha256(request.POST.get("token", "").encode()).hexdigest()
+    body = hashlib.sha256(request.body).hexdigest()
+    key = f"mailgun-token:{token}"
+    if cache.add(key, body, timeout=2 * MAILGUN_SIGNATURE_MAX_AGE_SECONDS):
+        return True
+    return cache.get(key) == body
+
+
 def outbound_message_id(idempotency_key: str, *, domain: str) -> str:
     """The Message-ID of one outbound email: 128 bits that only the desk can compute (an
     HMAC of the message's idempotency key under the secret key), so nobody can forge a
@@ -81,6 +106,8 @@ class EmailAdapter(Adapter):
             view.run_validators(request)
         except AnymailWebhookValidationFailure:
             return False
+        if endpoint.config.get("inbound_provider") == "mailgun":
+            return _fresh_mailgun_post(request)
         return True
 
     def parse(self, request: HttpRequest, endpoint: ChannelEndpoint) -> list[InboundMessage]:
