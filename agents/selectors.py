@@ -4,6 +4,8 @@ team's business hours."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db.models import Q
 
 from agents.business_hours import Schedule
@@ -19,6 +21,17 @@ def agent_group(user_id: int) -> str:
 
 def team_group(team_id: int) -> str:
     return f"inbox.team.{team_id}"
+
+
+def access_group(user_id: int) -> str:
+    """Every open inbox socket of the user: told when what they may see changes."""
+    return f"inbox.access.user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """The inbox sockets of one login session: closed when it logs out."""
+    digest = hashlib.sha256(session_key.encode()).hexdigest()[:40]
+    return f"inbox.access.session.{digest}"
 
 
 def my_teams_q(user_id: int) -> Q:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -12,9 +13,9 @@ from django.utils import timezone
 
 from agents import hooks
 from agents.models import AgentProfile
-from agents.selectors import SUPERVISORS_GROUP
+from agents.selectors import SUPERVISORS_GROUP, access_group, session_group
 from omnidesk.errors import ApplicationError
-from omnidesk.realtime import publish_on_commit
+from omnidesk.realtime import publish_on_commit, publish_rollback_unsafe
 
 PRESENCE_CHANGED = "agent.presence"
 
@@ -73,3 +74,22 @@ def mark_offline_if_still_disconnected(*, user_id: int, disconnected_at: datetim
             return False
     set_presence(user=profile.user, presence=AgentProfile.Presence.OFFLINE)
     return True
+
+
+ACCESS_CHANGED = "access.changed"
+SESSION_ENDED = "session.ended"
+
+
+def access_changed(*, user_ids: Iterable[int]) -> None:
+    """What these users may see changed (teams, role, deactivation): after commit, their
+    open inbox sockets re-read it, leave the groups they lost and close if the user may
+    no longer use the inbox."""
+    groups = [access_group(user_id) for user_id in set(user_ids)]
+    # Not numbered: a socket that misses it reads its access again on reconnect anyway.
+    transaction.on_commit(lambda: publish_rollback_unsafe({"type": ACCESS_CHANGED}, groups))
+
+
+def session_ended(*, session_key: str) -> None:
+    """A login session ended (logout): its open inbox sockets close."""
+    group = session_group(session_key)
+    transaction.on_commit(lambda: publish_rollback_unsafe({"type": SESSION_ENDED}, [group]))

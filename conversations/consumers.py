@@ -10,10 +10,17 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
 
 from agents import services as agent_services
 from agents.roles import sees_everything, team_ids_of
-from agents.selectors import SUPERVISORS_GROUP, agent_group, team_group
+from agents.selectors import (
+    SUPERVISORS_GROUP,
+    access_group,
+    agent_group,
+    session_group,
+    team_group,
+)
 from conversations import events
 from conversations.selectors import access_conversation, conversation_group
 from omnidesk.errors import NotFoundError
@@ -36,6 +43,13 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.user_groups = await database_sync_to_async(self._groups_for)(user)
+        # Told when what the user may see changes, or when this login session ends.
+        self.control_groups = [access_group(user.pk)]
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        if session_key:
+            self.control_groups.append(session_group(session_key))
+        for group in self.control_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
         self.display_name = user.get_full_name() or user.get_username()
         for group in self.user_groups:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -53,7 +67,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         return groups
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "user_groups", []):
+        for group in [*getattr(self, "user_groups", []), *getattr(self, "control_groups", [])]:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.watched_id is not None:
             await self._leave_watched()
@@ -123,8 +137,39 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             [conversation_group(self.watched_id)],
         )
 
+    async def _reread_access(self) -> None:
+        """What the user may see changed: leave the groups they lost, join new ones, let
+        go of a watched conversation they may no longer open, and close the socket when
+        they may no longer use the inbox. The page then resyncs its view."""
+        user = await database_sync_to_async(_reload_user)(self.user.pk)
+        if user is None:
+            await self.close(code=4403)
+            return
+        self.user = user
+        groups = await database_sync_to_async(self._groups_for)(user)
+        for group in set(self.user_groups) - set(groups):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in set(groups) - set(self.user_groups):
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.user_groups = groups
+        if self.watched_id is not None:
+            try:
+                await database_sync_to_async(access_conversation)(
+                    user=user, conversation_id=self.watched_id
+                )
+            except NotFoundError:
+                await self._leave_watched()
+        sequences = await sync_to_async(current_sequences)(self.user_groups)
+        await self.send_json({"type": "hello", "user_id": user.pk, "seqs": sequences})
+
     async def omnidesk_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
+        if event["type"] == agent_services.ACCESS_CHANGED:
+            await self._reread_access()
+            return
+        if event["type"] == agent_services.SESSION_ENDED:
+            await self.close(code=4401)
+            return
         if event.get("user_id") == self.user.pk and event["type"] in events.PRESENCE_TYPES:
             return  # my own typing/viewing
         payload = dict(event)
@@ -132,6 +177,17 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             payload["group"] = message["group"]
             payload["seq"] = message["seq"]
         await self.send_json(payload)
+
+
+def _reload_user(user_id: int) -> Any:
+    """The user with their profile, or None when they may no longer use the inbox."""
+    user = (
+        get_user_model()
+        .objects.select_related("agent_profile")
+        .filter(pk=user_id, is_active=True)
+        .first()
+    )
+    return user
 
 
 def _set_presence(user: Any, presence: str) -> None:
