@@ -47,7 +47,11 @@ def merge_candidates(*, customer: Customer, user: AbstractBaseUser, q: str) -> l
     lowered = q.lower()
     matches = visible_customers(user=user).exclude(pk=customer.pk)
     if has_search_words(q):
-        by_conversation = Conversation.objects.filter(search_condition(q)).values("customer_id")
+        # Only conversations the user may see: matching the text of others would tell
+        # them what those say.
+        by_conversation = (
+            visible_conversations(user=user).filter(search_condition(q)).values("customer_id")
+        )
         matches = matches.filter(
             Q(pk__in=by_conversation)
             | Q(pk__in=Identity.objects.filter(value__startswith=lowered).values("customer_id"))
