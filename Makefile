@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+ADDRPORT ?= 127.0.0.1:8000
+LOG_LEVEL ?= WARNING
 
 .PHONY: run test bench worker lint format clean
 
@@ -16,13 +18,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet -e '.[dev]'
 	touch $@
 
+# One process: it starts the embedded PostgreSQL (no DATABASE_URL), migrates, loads the
+# demo and serves; the database stops with it. LOG_LEVEL=INFO shows the task and request logs.
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@echo ""
-	@echo "Omnidesk is starting on http://127.0.0.1:8000/  (inbox: /inbox/, admin: /admin/, API docs: /api/docs/)"
-	@echo ""
-	$(PY) manage.py rundesk 127.0.0.1:8000
+	@LOG_LEVEL=$(LOG_LEVEL) $(PY) manage.py rundesk --migrate --demo $(ADDRPORT)
 
 test: $(VENV)/.installed-dev
 	scripts/ensure-system-packages
@@ -46,4 +45,4 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var omnidesk.sqlite3
+	rm -rf $(VENV) var

@@ -58,7 +58,7 @@ def fetch_values(
     using: str = "default",
 ) -> list[dict[str, Any]]:
     """`list(build(**shape, **values))` for a builder returning a `values()` queryset, its
-    SQL compiled once per shape on PostgreSQL."""
+    SQL compiled once per shape."""
     return _fetch(build, shape, values, using, _values_maker)
 
 
@@ -71,7 +71,7 @@ def fetch_models(
 ) -> list[Any]:
     """`list(build(**shape, **values))` for a builder returning model instances (with
     `select_related` and annotations, not `prefetch_related` nor a related manager's
-    queryset), its SQL compiled once per shape on PostgreSQL. The instances are built as
+    queryset), its SQL compiled once per shape. The instances are built as
     Django's own ModelIterable builds them."""
     return _fetch(build, shape, values, using, _model_maker)
 
@@ -95,8 +95,6 @@ def _fetch(
     maker: Callable,
 ) -> list[Any]:
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        return list(build(**shape, **values))
     markable, fixed = _split(values)
     key = _key(build, using, shape, fixed, markable, maker)
     baked = _baked.get(key)

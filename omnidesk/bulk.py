@@ -12,10 +12,10 @@ def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
     """Write `fields` of every instance in `rows` (all of one model) in one statement.
 
     Django's `bulk_update` builds a `CASE WHEN id = ... THEN ...` per field and row,
-    which costs more to compile and to execute than the rows are worth; on PostgreSQL
-    this is one `UPDATE ... FROM UNNEST(<one array per column>)`, a statement whose size
-    does not grow with the rows. `auto_now` fields among `fields` are stamped, as
-    `save()` would.
+    which costs more to compile and to execute than the rows are worth; this is one
+    `UPDATE ... FROM UNNEST(<one array per column>)`, a statement whose size does not
+    grow with the rows. `auto_now` fields among `fields` are stamped, as `save()` would.
+    Rows with a JSON column among `fields` still go through `bulk_update`.
     """
     if not rows:
         return
@@ -24,7 +24,7 @@ def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
     pk = meta.pk
     columns = [meta.get_field(name) for name in fields]
     types = [field.db_type(connection) for field in [pk, *columns]]
-    if connection.vendor != "postgresql" or any("json" in t for t in types):
+    if any("json" in t for t in types):
         model.objects.bulk_update(rows, fields)
         return
     arrays: list[list] = [[row.pk for row in rows]]

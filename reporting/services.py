@@ -343,7 +343,6 @@ def refresh_report_data(*, full: bool = False, max_age: timedelta | None = None)
     conversation makes the customer's earlier one a repeat contact; a merge moves
     conversations between customers). `full` recomputes everything, e.g. after business
     hours changed. With `max_age`, nothing is done when the last refresh is younger.
-    PostgreSQL only (the embedded SQLite default has no reports).
     """
     from reporting.selectors import (
         desk_schedules,
@@ -352,8 +351,6 @@ def refresh_report_data(*, full: bool = False, max_age: timedelta | None = None)
         schedules_param,
     )
 
-    if connection.vendor != "postgresql":
-        return RefreshOutcome(conversations=0, hours=0, full=full)
     if max_age is not None and not full:
         last = RefreshState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
         if last is not None and timezone.now() - last < max_age:

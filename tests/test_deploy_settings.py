@@ -16,10 +16,12 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
     }
+    # The suite's PostgreSQL (set by omnidesk.settings_test), never the embedded server.
+    database = {"DATABASE_URL": os.environ["DATABASE_URL"]}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean_env, "DJANGO_SETTINGS_MODULE": "omnidesk.settings", **env},
+        env={**clean_env, **database, "DJANGO_SETTINGS_MODULE": "omnidesk.settings", **env},
         capture_output=True,
         text=True,
         timeout=120,

@@ -3,8 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from omnidesk.migration_operations import PostgresOnlyAlterField
-
 
 class Migration(migrations.Migration):
 
@@ -13,7 +11,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        PostgresOnlyAlterField(
+        migrations.AlterField(
             model_name='inboundevent',
             name='endpoint',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='channels_app.channelendpoint'),

@@ -4,8 +4,6 @@ import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 from django.db import migrations, models
 
-from omnidesk.migration_operations import PostgresOnlyAddIndex
-
 
 class Migration(migrations.Migration):
 
@@ -14,11 +12,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        PostgresOnlyAddIndex(
+        migrations.AddIndex(
             model_name='customer',
             index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.search.SearchVector('name', config='simple'), name='customer_name_search_idx'),
         ),
-        PostgresOnlyAddIndex(
+        migrations.AddIndex(
             model_name='identity',
             index=models.Index(fields=['value'], name='identity_value_prefix_idx', opclasses=['varchar_pattern_ops']),
         ),

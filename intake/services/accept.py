@@ -49,8 +49,8 @@ def accept_inbound(
 def _store_event_once(
     endpoint: ChannelEndpoint, message: InboundMessage, raw: dict[str, Any]
 ) -> Accepted:
-    """One `INSERT ... ON CONFLICT DO NOTHING RETURNING` (PostgreSQL and SQLite): the hot
-    path's only write, and a replayed provider id costs one more SELECT, no error."""
+    """One `INSERT ... ON CONFLICT DO NOTHING RETURNING`: the hot path's only write, and a
+    replayed provider id costs one more SELECT, no error."""
     event = InboundEvent(
         endpoint=endpoint,
         provider_id=message.provider_id,

@@ -164,17 +164,9 @@ def test_the_beat_task_polls_every_imap_mailbox(
 def test_the_same_mail_by_webhook_and_by_imap_is_one_message(
     client, dovecot, email_endpoint, django_capture_on_commit_callbacks
 ):
-    import hashlib
-    import hmac
+    from tests.channels_app.test_email_webhooks import mailgun_fields
 
-    from tests.channels_app.conftest import fixture_json
-
-    fields = fixture_json("mailgun", "inbound_mime.json")
-    fields["signature"] = hmac.new(
-        email_endpoint.credentials["webhook_signing_key"].encode(),
-        f"{fields['timestamp']}{fields['token']}".encode(),
-        hashlib.sha256,
-    ).hexdigest()
+    fields = mailgun_fields(key=email_endpoint.credentials["webhook_signing_key"])
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/hooks/email/{email_endpoint.key}/", data=fields).status_code == 200
     # The mailbox copy carries one more trace header than the webhook's.
