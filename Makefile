@@ -20,8 +20,11 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 
 # One process: it starts the embedded PostgreSQL (no DATABASE_URL), migrates, loads the
 # demo and serves; the database stops with it. LOG_LEVEL=INFO shows the task and request logs.
+# A development desk on this machine asks for DEBUG (the settings default to production).
+DJANGO_DEBUG ?= 1
+
 run: $(VENV)/.installed
-	@LOG_LEVEL=$(LOG_LEVEL) $(PY) manage.py rundesk --migrate --demo $(ADDRPORT)
+	@DJANGO_DEBUG=$(DJANGO_DEBUG) LOG_LEVEL=$(LOG_LEVEL) $(PY) manage.py rundesk --migrate --demo $(ADDRPORT)
 
 test: $(VENV)/.installed-dev
 	scripts/ensure-system-packages
@@ -33,7 +36,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/ingest.py
 
 worker: $(VENV)/.installed
-	$(VENV)/bin/celery -A omnidesk worker -B -Q inbound,outbound,periodic,default --loglevel=INFO
+	DJANGO_DEBUG=$(DJANGO_DEBUG) $(VENV)/bin/celery -A omnidesk worker -B -Q inbound,outbound,periodic,default --loglevel=INFO
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

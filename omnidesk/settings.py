@@ -27,11 +27,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Safe unless asked otherwise: DEBUG only when DJANGO_DEBUG says so (`make run` does), and
+# the development key only with it.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 _INSECURE_DEV_KEY = "django-insecure-omnidesk-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY") or (_INSECURE_DEV_KEY if DEBUG else "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG=0.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set (or DJANGO_DEBUG=1 for a development desk on this machine)."
+    )
 
 OMNIDESK_PUBLIC_URL = os.environ.get("OMNIDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
@@ -309,6 +313,10 @@ OMNIDESK_STRANDED_AFTER_SECONDS = int(os.environ.get("OMNIDESK_STRANDED_AFTER_SE
 OMNIDESK_INBOUND_BATCH_SIZE = int(os.environ.get("OMNIDESK_INBOUND_BATCH_SIZE", "250"))
 # Key for credentials encrypted at rest; derived from SECRET_KEY when unset.
 OMNIDESK_ENCRYPTION_KEY = os.environ.get("OMNIDESK_ENCRYPTION_KEY", "")
+# Earlier keys, still accepted for decrypting while `reencrypt_credentials` moves the
+# stored values to the current one (omnidesk/crypto.py).
+OMNIDESK_ENCRYPTION_KEY_FALLBACKS = env_list("OMNIDESK_ENCRYPTION_KEY_FALLBACKS")
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 # Provider base URLs are settings so tests can point adapters at loopback fakes.
 OMNIDESK_PROVIDER_URLS = {
     "twilio": os.environ.get("OMNIDESK_TWILIO_API_URL", "https://api.twilio.com"),

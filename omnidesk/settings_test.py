@@ -8,6 +8,9 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("OMNIDESK_REDIS_PREFIX", f"omnidesk-test-{os.getpid()}")
 # Tasks run inline unless a test starts a real worker (tests/test_celery_worker.py).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# The suite runs the development desk (DEBUG, the development key) unless a test asks
+# for production settings; subprocesses it starts inherit this.
+os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault(
     "MEDIA_ROOT", os.path.join(tempfile.gettempdir(), f"omnidesk-test-media-{os.getpid()}")
 )

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -24,7 +23,5 @@ urlpatterns = [
     path("widget/", include("intake.widget.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Stored files are never served from MEDIA_URL, not even in DEBUG: attachments leave only
+# through views that check who asks (the inbox's, the widget's signed links).
