@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "channels",
     "anymail",
     "omnidesk",
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: answers a locked-out sign-in with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "omnidesk.urls"
@@ -237,6 +240,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-ins for a username from an address that failed too often.
+    "axes.backends.AxesStandaloneBackend",
     # The session's user is loaded with its agent profile (the role) in one query.
     "omnidesk.auth.ProfileModelBackend",
     # Only for sessions signed in before the backend above existed: Django keeps the
@@ -245,6 +250,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"
+# Password guessing: after this many failures for one username from one address, that
+# pair is locked out for an hour (django-axes; admins unlock with `axes_reset`).
+AXES_FAILURE_LIMIT = int(os.environ.get("OMNIDESK_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -256,7 +267,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "omnidesk.pagination.BoundedLimitOffsetPagination",
+    # Per user (token or session) and per address for anonymous callers; integrations
+    # posting inbound messages in bulk raise OMNIDESK_API_RATE.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("OMNIDESK_API_RATE", "6000/minute"),
+        "anon": os.environ.get("OMNIDESK_API_ANON_RATE", "60/minute"),
+    },
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "omnidesk.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [

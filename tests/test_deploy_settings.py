@@ -55,7 +55,7 @@ def test_production_settings_keep_sessions_in_the_database_behind_the_cache():
         "--verbosity=0",
         "-c",
         "from django.conf import settings; "
-        "print(settings.SESSION_ENGINE); print(settings.AUTHENTICATION_BACKENDS[0]); "
+        "print(settings.SESSION_ENGINE); print(settings.AUTHENTICATION_BACKENDS[1]); "
         "print(settings.DATABASES['default']['OPTIONS']['options'])",
         DJANGO_DEBUG="0",
         SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
@@ -64,6 +64,7 @@ def test_production_settings_keep_sessions_in_the_database_behind_the_cache():
         REDIS_URL="redis://cache.example.com:6379/0",
     )
     assert result.returncode == 0, result.stderr
+    # The login lockout's backend comes first; the first that loads users is ours.
     assert result.stdout.split("\n")[:3] == [
         "django.contrib.sessions.backends.cached_db",
         "omnidesk.auth.ProfileModelBackend",
