@@ -33,16 +33,27 @@ def channel_icon(channel: str) -> str:
     return channel_kind(channel).icon
 
 
+_RENDERED_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "details": {"class"}}
+
+
 @functools.lru_cache(maxsize=1024)
 def sanitize_html(html: str) -> SafeString:
     """Email HTML is stored sanitised; cleaning again at render costs little (and is
     remembered per input) and keeps a bad row (or a future bug) from running script in
     an agent's browser."""
-    cleaned = nh3.clean(html or "", link_rel="noopener noreferrer nofollow")
-    # Fold quoted replies: each top-level quote becomes a collapsed <details>.
-    cleaned = cleaned.replace(
-        "<blockquote", '<details class="quoted"><summary>Show quoted text</summary><blockquote'
-    ).replace("</blockquote>", "</blockquote></details>")
+    # Fold quoted replies (each quote becomes a collapsed <details>) BEFORE sanitising:
+    # the sanitiser then parses what the replace made, so a "<blockquote" that stood
+    # inside an attribute stays text in that attribute, never new markup.
+    folded = (
+        (html or "")
+        .replace(
+            "<blockquote", '<details class="quoted"><summary>Show quoted text</summary><blockquote'
+        )
+        .replace("</blockquote>", "</blockquote></details>")
+    )
+    cleaned = nh3.clean(
+        folded, attributes=_RENDERED_ATTRIBUTES, link_rel="noopener noreferrer nofollow"
+    )
     return mark_safe(cleaned)  # noqa: S308 (nh3 output)
 
 
