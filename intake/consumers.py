@@ -32,6 +32,7 @@ from conversations import events
 from conversations.selectors import conversation_group
 from intake.widget import ratelimit, selectors, services
 from intake.widget.selectors import Visitor
+from omnidesk.client_address import scope_client_address
 from omnidesk.errors import ApplicationError, NotFoundError, PermissionDeniedError
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         key = self.scope["url_route"]["kwargs"]["key"]
-        self.ip = (self.scope.get("client") or ("", 0))[0] or ""
+        self.ip = scope_client_address(self.scope)
         self.joined: set[str] = set()
         self.conversation_id: int | None = None
         self.last_typing = 0.0

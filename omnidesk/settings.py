@@ -257,6 +257,10 @@ AXES_FAILURE_LIMIT = int(os.environ.get("OMNIDESK_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "omnidesk.client_address.request_client_address"
+# Load balancers in front of the desk (addresses or networks, comma-separated): requests
+# from them speak for the client in X-Forwarded-For (omnidesk/client_address.py).
+OMNIDESK_TRUSTED_PROXIES = env_list("OMNIDESK_TRUSTED_PROXIES")
 LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 

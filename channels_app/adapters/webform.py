@@ -19,6 +19,7 @@ from django.utils import timezone
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
 from channels_app.types import InboundMessage
+from omnidesk.client_address import request_client_address
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint
@@ -73,8 +74,7 @@ class WebFormAdapter(Adapter):
 
     def throttle(self, request: HttpRequest, endpoint: ChannelEndpoint) -> HttpResponse | None:
         limit = {**DEFAULT_RATE_LIMIT, **(endpoint.config.get("rate_limit") or {})}
-        # REMOTE_ADDR is the client as the (trusted) proxy in front of us reports it.
-        client = request.META.get("REMOTE_ADDR", "unknown")
+        client = request_client_address(request) or "unknown"
         window = int(timezone.now().timestamp() // int(limit["per_seconds"]))
         key = f"channels:form-rate:{endpoint.key}:{client}:{window}"
         cache.add(key, 0, int(limit["per_seconds"]))

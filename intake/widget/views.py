@@ -21,6 +21,7 @@ from channels_app import webchat_identity as identity
 from channels_app.models import ChannelEndpoint
 from conversations.models import Attachment
 from intake.widget import selectors, services
+from omnidesk.client_address import request_client_address
 from omnidesk.errors import ApplicationError, NotFoundError, error_body
 
 SCRIPT_PATH = "widget/omnidesk-widget.js"
@@ -36,7 +37,7 @@ def _script_source() -> bytes:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+    return request_client_address(request)
 
 
 def _cors(response: HttpResponse, origin: str) -> HttpResponse:
