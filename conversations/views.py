@@ -20,6 +20,7 @@ from channels_app.models import ChannelEndpoint
 from channels_app.whatsapp_templates import approved_templates, find_approved_template
 from conversations import presenters, selectors, services
 from conversations.models import Attachment, Conversation, Tag
+from conversations.selectors.opening import opening_view
 from customers.models import Identity
 from omnidesk.errors import ApplicationError, NotFoundError
 
@@ -76,8 +77,17 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     return _inbox_page(request, conversation=conversation)
 
 
+# The session key of the inbox tab the agent last chose (`conversation_list`).
+LAST_VIEW = "inbox_view"
+
+
 def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> HttpResponse:
-    filters = selectors.parse_inbox_filters(request.GET, user=request.user)
+    params = request.GET
+    if not params.get("view"):
+        # No tab in the address: the one the agent last chose, or one with work in it.
+        params = params.copy()
+        params["view"] = opening_view(agent=request.user, remembered=request.session.get(LAST_VIEW))
+    filters = selectors.parse_inbox_filters(params, user=request.user)
     context: dict[str, Any] = {
         "filters": filters,
         "views": selectors.inbox_views_for(request.user),
@@ -101,8 +111,12 @@ def _channel_choices() -> list[tuple[str, str]]:
 @require_GET
 @inbox_view
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    """Rows of the list: the first page, or the next one after `cursor` (infinite scroll)."""
+    """Rows of the list: the first page, or the next one after `cursor` (infinite scroll).
+    `remember_view` marks a tab the agent picked (inbox.js): the inbox opens there next
+    time."""
     filters = selectors.parse_inbox_filters(request.GET, user=request.user)
+    if request.GET.get("remember_view") and request.session.get(LAST_VIEW) != filters.view:
+        request.session[LAST_VIEW] = filters.view
     page = selectors.inbox_page(
         agent=request.user, filters=filters, cursor=request.GET.get("cursor") or None
     )

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from agents.models import AgentProfile, Team
-from conversations.models import Conversation, Message
-from customers.models import Customer, Identity
+from channels_app.models import ChannelEndpoint
+from conversations.models import (
+    Attachment,
+    CannedResponse,
+    Conversation,
+    ConversationEvent,
+    Message,
+)
+from conversations.selectors.opening import opening_view
+from customers.models import Customer, Identity, MergeSuggestion
+from reporting.models import ConversationFact, CsatResponse
+from routing.models import RoutingRule
 
 pytestmark = pytest.mark.django_db
 
@@ -41,42 +56,81 @@ def test_drf_create_token_works(admin_user):
 
 
 def test_demo_data_is_complete_and_reseeding_duplicates_nothing():
-    call_command("seed_demo")
+    call_command("seed_demo", stdout=io.StringIO())
     counts = (
         Customer.objects.count(),
         Conversation.objects.count(),
         Message.objects.count(),
         Identity.objects.count(),
+        ConversationEvent.objects.count(),
+        CsatResponse.objects.count(),
         Conversation.objects.filter(assignee__isnull=False).count(),
     )
-    call_command("seed_demo")
+    output = io.StringIO()
+    call_command("seed_demo", stdout=output)
     assert (
         Customer.objects.count(),
         Conversation.objects.count(),
         Message.objects.count(),
         Identity.objects.count(),
+        ConversationEvent.objects.count(),
+        CsatResponse.objects.count(),
         Conversation.objects.filter(assignee__isnull=False).count(),
     ) == counts
-    # Each agent finds work in "Mine", and some conversations wait unassigned.
-    for username in ("alice", "bob"):
-        assert Conversation.objects.filter(assignee__username=username, status="open").exists()
-    assert Conversation.objects.filter(assignee__isnull=True, status="open").exists()
+    assert "already loaded" in output.getvalue()
+    # One line for the stage, one for the logins.
+    assert len(output.getvalue().strip().splitlines()) == 2
 
     assert AgentProfile.objects.count() == 3
     assert AgentProfile.objects.filter(role="supervisor").count() == 1
     assert Team.objects.count() == 2
-    assert Customer.objects.count() >= 20
-    assert Conversation.objects.count() >= 40
+    # Each lands on a tab with work: Bob on his own conversations; Alice (whose own wait
+    # on customers) and the supervisor on the queue.
+    users = {user.username: user for user in get_user_model().objects.all()}
+    assert opening_view(agent=users["bob"]) == "mine"
+    assert opening_view(agent=users["alice"]) == "unassigned"
+    assert opening_view(agent=users["supervisor"]) == "unassigned"
+
+    # Every channel, with realistic, varied subjects; three months of history.
+    kinds = set(ChannelEndpoint.objects.values_list("kind", flat=True))
+    assert kinds == set(ChannelEndpoint.Kind.values)
+    assert set(Message.objects.values_list("channel", flat=True)) >= kinds
+    assert Message.objects.filter(kind=Message.Kind.CALL).exists()
+    assert Attachment.objects.filter(remote_url__contains="/Recordings/").exists()
+    assert Attachment.objects.exclude(file="").count() >= 2
+    subjects = set(Conversation.objects.exclude(subject="").values_list("subject", flat=True))
+    assert len(subjects) >= 20
+    oldest = Conversation.objects.order_by("created_at").first().created_at
+    assert timezone.now() - oldest > timedelta(days=80)
+    # Email threads: replies carry In-Reply-To and References and quote what they answer.
+    threaded = Message.objects.filter(channel="email", direction="in").exclude(email_in_reply_to="")
+    assert threaded.filter(text__contains="wrote:\n> ").exists()
+    # The omnichannel customer: WhatsApp, then email, in one conversation.
+    switches = ConversationEvent.objects.filter(kind="channel_switched")
+    assert switches.filter(data__from="whatsapp", data__to="email").exists()
+    assert switches.count() >= 5
     customers_on_several_channels = [
         c
         for c in Customer.objects.all()
         if len(set(c.identities.values_list("kind", flat=True))) >= 2
     ]
-    assert len(customers_on_several_channels) >= 20
-    multichannel = [
-        c for c in Conversation.objects.all() if c.messages.values("channel").distinct().count() > 1
-    ]
-    assert len(multichannel) >= 10
+    assert len(customers_on_several_channels) >= 10
+
+    # Satisfaction answers (some low), SLA warnings and breaches, a merge suggestion,
+    # canned responses, routing rules with conditions and actions.
+    assert CsatResponse.objects.filter(score__lte=2).exists()
+    assert CsatResponse.objects.filter(score__gte=4).count() >= 10
+    sla = ConversationEvent.objects.filter(kind="sla")
+    assert sla.filter(data__kind="warning").exists() and sla.filter(data__kind="breach").exists()
+    assert MergeSuggestion.objects.filter(status="open").count() == 1
+    assert CannedResponse.objects.count() >= 5
+    rules = RoutingRule.objects.filter(is_active=True)
+    assert rules.count() >= 5
+    assert all(rule.conditions.exists() and rule.actions.exists() for rule in rules)
+    # The demo's past never goes out: nothing is left to deliver.
+    assert not Message.objects.filter(delivery_status__in=["queued", "sending", "failed"])
+    # Reports are current.
+    assert ConversationFact.objects.count() == Conversation.objects.count()
 
 
 def test_database_connections_run_without_jit():

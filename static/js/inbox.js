@@ -145,6 +145,16 @@
     }, wait);
   }
 
+  // A tab the agent picks is remembered (in their session): the inbox opens on it next
+  // time. Refreshes that live events trigger are not a choice, so they carry no mark.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && trigger.type === "change" && trigger.target && trigger.target.name === "view"
+        && event.detail.elt && event.detail.elt.id === "filters") {
+      event.detail.parameters.remember_view = "1";
+    }
+  });
+
   function scheduleConversationRefresh(withHeader) {
     state.conversationNeedsHeader = state.conversationNeedsHeader || withHeader;
     if (state.conversationTimer) return;

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
 from channels_app.models import ChannelEndpoint
 from conversations.models import Message
@@ -169,3 +171,26 @@ def test_realtime_events_go_only_to_groups_that_may_see_the_conversation(
         f"inbox.team.{support_team.pk}",
         f"inbox.conversation.{received.conversation_id}",
     }
+
+
+def test_a_reply_written_for_a_past_moment_is_stamped_and_checked_at_that_moment(agent):
+    """The demo writes its history through `send_reply(at=...)`: the reply, the first
+    response and the channel's 24-hour window are all of that moment."""
+    whatsapp = EndpointFactory(kind=ChannelEndpoint.Kind.WHATSAPP)
+    wrote_at = timezone.now() - timedelta(days=30)
+    received = receive_message(
+        endpoint=whatsapp, inbound=inbound("wa-1", phone="+14155552671"), received_at=wrote_at
+    )
+    with pytest.raises(ApplicationError):
+        send_reply(conversation=received.conversation, author=agent, text="Too late now")
+
+    answered_at = wrote_at + timedelta(minutes=12)
+    reply = send_reply(
+        conversation=received.conversation, author=agent, text="On it!", at=answered_at
+    )
+
+    assert reply.created_at == answered_at
+    conversation = reply.conversation
+    conversation.refresh_from_db()
+    assert conversation.first_response_at == answered_at
+    assert conversation.last_message_at == answered_at
