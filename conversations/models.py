@@ -204,6 +204,9 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.message.conversation_id}/{instance.message_id}/{filename}"
 
 
+RASTER_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=500, blank=True)
@@ -219,7 +222,9 @@ class Attachment(models.Model):
 
     @property
     def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
+        """A picture a browser may show inline: raster formats only. An SVG is a document
+        that can hold links and forms, so it is always downloaded."""
+        return self.content_type.split(";")[0].strip().lower() in RASTER_IMAGE_TYPES
 
 
 class ConversationEvent(models.Model):

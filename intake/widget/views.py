@@ -163,7 +163,7 @@ def widget_attachment(request: HttpRequest, key: str, token: str) -> HttpRespons
     )
     if attachment is None or not attachment.file:
         return HttpResponse(status=404)
-    inline = attachment.content_type in ("image/png", "image/jpeg", "image/gif", "image/webp")
+    inline = attachment.is_image
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=not inline,
