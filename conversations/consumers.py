@@ -83,7 +83,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         elif action == "unwatch":
             await self._leave_watched()
         elif action in COLLISION_ACTIONS:
-            await self._collision(action, content.get("conversation_id"))
+            note = action == "typing" and content.get("note") is True
+            await self._collision(action, content.get("conversation_id"), note=note)
 
     async def _watch(self, conversation_id: Any) -> None:
         try:
@@ -123,7 +124,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             [group],
         )
 
-    async def _collision(self, action: str, conversation_id: Any) -> None:
+    async def _collision(self, action: str, conversation_id: Any, *, note: bool = False) -> None:
         # Only about the conversation this socket was allowed to watch.
         if self.watched_id is None or str(conversation_id) != str(self.watched_id):
             await self.send_json(
@@ -132,7 +133,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         await apublish_rollback_unsafe(
             events.presence_event(
-                COLLISION_ACTIONS[action], self.watched_id, self.user.pk, self.display_name
+                COLLISION_ACTIONS[action],
+                self.watched_id,
+                self.user.pk,
+                self.display_name,
+                note=note,
             ),
             [conversation_group(self.watched_id)],
         )

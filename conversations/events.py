@@ -57,5 +57,12 @@ LEFT = "conversation.left"
 PRESENCE_TYPES = frozenset({TYPING, VIEWING, LEFT})
 
 
-def presence_event(kind: str, conversation_id: int, user_id: int, name: str) -> dict[str, Any]:
-    return {"type": kind, "conversation_id": conversation_id, "user_id": user_id, "name": name}
+def presence_event(
+    kind: str, conversation_id: int, user_id: int, name: str, *, note: bool = False
+) -> dict[str, Any]:
+    """`note`: the agent is typing a private note; colleagues see it, the customer never
+    does."""
+    event = {"type": kind, "conversation_id": conversation_id, "user_id": user_id, "name": name}
+    if note:
+        event["note"] = True
+    return event

@@ -274,7 +274,8 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         kind = event.get("type")
         if kind == "widget.message":
             await self.send_json({"type": "message", "message": event["message"]})
-        elif kind == events.TYPING and event.get("who") != "customer":
+        elif kind == events.TYPING and event.get("who") != "customer" and not event.get("note"):
+            # An agent typing a private note is their team's business, not the visitor's.
             if event.get("conversation_id") == self.conversation_id:
                 await self.send_json(
                     {

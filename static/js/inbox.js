@@ -360,7 +360,9 @@
     saveDraft(id, target.value);
     if (Date.now() - state.typingSentAt > TYPING_EVERY_MS && state.watched === id) {
       state.typingSentAt = Date.now();
-      send({ action: "typing", conversation_id: Number(id) });
+      // A private note is typed in front of colleagues only: the customer never sees it.
+      var mode = document.querySelector("#composer input[name=mode]:checked");
+      send({ action: "typing", conversation_id: Number(id), note: !!(mode && mode.value === "note") });
     }
     cannedLookup(target);
   });
