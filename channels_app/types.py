@@ -38,6 +38,8 @@ class InboundMessage:
     attachments: tuple[InboundAttachment, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
     sent_at: datetime | None = None
+    # Nothing proves who sent it: its identities are only claimed (a web form).
+    claimed_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         # Field by field rather than `asdict`, whose deep copy costs more than the rest of

@@ -48,6 +48,9 @@ class Identity(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     value = models.CharField(max_length=320, help_text="Normalised: lower-case email, E.164 phone.")
     verified = models.BooleanField(default=False)
+    # Only claimed (a web form: anyone can type anyone's address), nothing proved it. A
+    # claim never joins another customer; a proven message with this value takes it over.
+    claimed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -68,7 +68,7 @@ def resolve_customer(
             "At least one sender identity is required.", fields={"from": ["required"]}
         )
     ordered = in_resolution_order(claims)
-    known_customer = _single_known_owner(ordered)
+    known_customer = _single_known_owner(ordered, proven_only=True)
     if known_customer is not None and not (name and not known_customer.name) and not attributes:
         # The common case, a returning customer: nothing to write, no savepoint needed.
         return Resolution(customer=known_customer)
@@ -85,10 +85,18 @@ def resolve_customer(
 
 def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -> Resolution:
     known = _known_identities(claims)
+    # A value someone only claimed earlier (a web form) does not decide whose message this
+    # is: the proven message takes the identity over, and the claimant's record becomes
+    # a merge suggestion for an agent to judge.
+    claimed_by = {
+        claim: follow_merges(identity.customer)
+        for claim, identity in known.items()
+        if identity.claimed
+    }
     owners: list[Customer] = []
     for claim in claims:
         identity = known.get(claim)
-        if identity is not None:
+        if identity is not None and claim not in claimed_by:
             owner = follow_merges(identity.customer)
             if owner not in owners:
                 owners.append(owner)
@@ -111,6 +119,8 @@ def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -
         identity = known.get(claim)
         if identity is None:
             Identity.objects.create(customer=customer, kind=claim.kind, value=claim.value)
+        elif claim in claimed_by:
+            Identity.objects.filter(pk=identity.pk).update(customer=customer, claimed=False)
         elif identity.customer_id != customer.pk and identity.customer.merged_into_id:
             # A stale identity of a merged-away record: it belongs to the survivor.
             Identity.objects.filter(pk=identity.pk).update(customer=customer)
@@ -121,7 +131,71 @@ def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -
             other=other,
             reason="Identities given together belong to different customers.",
         )
+    for claim, claimant in claimed_by.items():
+        if claimant != customer:
+            suggest_merge(
+                customer=customer,
+                other=claimant,
+                reason=f"A web form claimed this {claim.kind} before a message proved it.",
+            )
     return Resolution(customer=customer, created=created, conflicting=owners[1:])
+
+
+def resolve_claimed_customer(
+    *, claims: list[IdentityClaim], name: str = "", attributes: dict | None = None
+) -> Resolution:
+    """The customer of a message whose identities are only claimed (a web form: anyone
+    can type anyone's address).
+
+    A claim never joins another customer, unless it adds nothing to them: when every
+    identity given is already theirs, the message is theirs (replies still go only where
+    they already did). Otherwise the message gets its own customer, holding the claimed
+    identities nobody has yet (marked claimed) and, for those another customer has, a
+    hint (`unverified_<kind>`) and a merge suggestion. Claimed attributes never change an
+    existing customer.
+    """
+    if not claims:
+        raise ApplicationError(
+            "At least one sender identity is required.", fields={"from": ["required"]}
+        )
+    ordered = in_resolution_order(claims)
+    owner = _single_known_owner(ordered)
+    if owner is not None:
+        return Resolution(customer=owner)
+    for attempt in range(_RESOLVE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _resolve_claimed_once(ordered, name=name, attributes=attributes or {})
+        except IntegrityError:
+            if attempt == _RESOLVE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _resolve_claimed_once(
+    claims: list[IdentityClaim], *, name: str, attributes: dict
+) -> Resolution:
+    known = _known_identities(claims)
+    hints = {f"unverified_{claim.kind}": claim.value for claim in claims if claim in known}
+    customer = Customer.objects.create(name=name, attributes={**attributes, **hints})
+    others: list[Customer] = []
+    for claim in claims:
+        identity = known.get(claim)
+        if identity is None:
+            Identity.objects.create(
+                customer=customer, kind=claim.kind, value=claim.value, claimed=True
+            )
+        else:
+            other = follow_merges(identity.customer)
+            if other not in others:
+                others.append(other)
+    for other in others:
+        suggest_merge(
+            customer=customer,
+            other=other,
+            reason="A web form gave this customer's identities; nothing proves it was them.",
+        )
+    return Resolution(customer=customer, created=True, conflicting=others)
 
 
 @dataclass(frozen=True)
@@ -162,6 +236,8 @@ def resolve_customers(requests: list[ResolveRequest]) -> list[Customer]:
         found.append(None)
         if any(owner.merged_into_id for owner in owners):
             continue
+        if any(known[c].claimed for c in ordered if c in known):
+            continue  # a claim to take over: the one-by-one rules
         if owners and (request.attributes or (request.name and not owners[0].name)):
             continue
         if not new_claims and len(owners) == 1:
@@ -223,10 +299,15 @@ def _settle_in_bulk(
     return customers
 
 
-def _single_known_owner(claims: list[IdentityClaim]) -> Customer | None:
-    """The live customer owning every claimed identity, if there is exactly one."""
+def _single_known_owner(
+    claims: list[IdentityClaim], *, proven_only: bool = False
+) -> Customer | None:
+    """The live customer owning every given identity, if there is exactly one.
+    `proven_only`: none if one of them is only claimed."""
     known = _known_identities(claims)
     if len(known) != len(claims):
+        return None
+    if proven_only and any(identity.claimed for identity in known.values()):
         return None
     owners = {identity.customer_id: identity.customer for identity in known.values()}
     if len(owners) != 1:

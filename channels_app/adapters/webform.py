@@ -129,6 +129,8 @@ class WebFormAdapter(Adapter):
                 subject=values.get("subject", "") or endpoint.config.get("default_subject", ""),
                 kind="form",
                 attributes=customer,
+                # The Origin header is all a form proves, and any script sets it.
+                claimed_only=True,
                 metadata={
                     "form": {
                         "fields": extra,

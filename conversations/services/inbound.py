@@ -31,7 +31,7 @@ from conversations.services import continuity
 from conversations.services.common import preview_text
 from customers.identities import IdentityClaim
 from customers.models import Customer
-from customers.services import normalize_claims, resolve_customer
+from customers.services import normalize_claims, resolve_claimed_customer, resolve_customer
 from omnidesk.realtime import publish_on_commit
 
 if TYPE_CHECKING:
@@ -67,9 +67,8 @@ def receive_message(
             ).first()
             if existing is not None:
                 return existing
-        resolution = resolve_customer(
-            claims=claims, name=inbound.sender_name, attributes=inbound.attributes
-        )
+        resolve = resolve_claimed_customer if inbound.claimed_only else resolve_customer
+        resolution = resolve(claims=claims, name=inbound.sender_name, attributes=inbound.attributes)
         # One conversation choice per customer at a time: two messages from the same
         # customer processed at once must not open two conversations.
         customer = Customer.objects.select_for_update().get(pk=resolution.customer.pk)

@@ -90,6 +90,7 @@ def can_receive_in_batch(inbound: InboundMessage) -> bool:
         and conversation_id_from_subject(inbound.subject) is None
         and not hooks.might_be_claimed(inbound)
         and not over_text_cap(inbound)
+        and not inbound.claimed_only
         and inbound.subject == one_line(inbound.subject)
     )
 
