@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
 from agents.business_hours import Schedule
@@ -32,6 +34,16 @@ def session_group(session_key: str) -> str:
     """The inbox sockets of one login session: closed when it logs out."""
     digest = hashlib.sha256(session_key.encode()).hexdigest()[:40]
     return f"inbox.access.session.{digest}"
+
+
+def active_user(user_id: int) -> AbstractBaseUser | None:
+    """The user with their agent profile, or None when they may no longer sign in."""
+    return (
+        get_user_model()
+        .objects.select_related("agent_profile")
+        .filter(pk=user_id, is_active=True)
+        .first()
+    )
 
 
 def my_teams_q(user_id: int) -> Q:

@@ -108,13 +108,11 @@ KINDS: dict[str, ChannelKind] = {
     )
 }
 
-_UNKNOWN = ChannelKind("", "", "•", identity_kind=None)
-
 
 def channel_kind(name: str) -> ChannelKind:
     """The descriptor of `name`; an unknown kind (a channel since removed) gets a
     neutral one labelled with its own name."""
-    return KINDS.get(name) or ChannelKind(name, name or "", _UNKNOWN.icon, identity_kind=None)
+    return KINDS.get(name) or ChannelKind(name, name or "", "•", identity_kind=None)
 
 
 def identity_kind_for(name: str) -> str | None:

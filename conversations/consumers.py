@@ -10,13 +10,13 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.contrib.auth import get_user_model
 
 from agents import services as agent_services
 from agents.roles import sees_everything, team_ids_of
 from agents.selectors import (
     SUPERVISORS_GROUP,
     access_group,
+    active_user,
     agent_group,
     session_group,
     team_group,
@@ -146,7 +146,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         """What the user may see changed: leave the groups they lost, join new ones, let
         go of a watched conversation they may no longer open, and close the socket when
         they may no longer use the inbox. The page then resyncs its view."""
-        user = await database_sync_to_async(_reload_user)(self.user.pk)
+        user = await database_sync_to_async(active_user)(self.user.pk)
         if user is None:
             await self.close(code=4403)
             return
@@ -182,17 +182,6 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             payload["group"] = message["group"]
             payload["seq"] = message["seq"]
         await self.send_json(payload)
-
-
-def _reload_user(user_id: int) -> Any:
-    """The user with their profile, or None when they may no longer use the inbox."""
-    user = (
-        get_user_model()
-        .objects.select_related("agent_profile")
-        .filter(pk=user_id, is_active=True)
-        .first()
-    )
-    return user
 
 
 def _set_presence(user: Any, presence: str) -> None:

@@ -103,10 +103,14 @@ def postgres_processes(pgdata: Path) -> list[psutil.Process]:
 
 
 def wait_until(condition, *, seconds: float, what: str) -> None:
+    """Poll `condition` until it holds; fail when it never does within `seconds`."""
     deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+    while time.monotonic() < deadline:
+        if condition():
+            return
         time.sleep(0.1)
+    if not condition():
+        pytest.fail(f"{what} did not happen")
 
 
 def free_port() -> int:

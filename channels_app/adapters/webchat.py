@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -59,7 +60,7 @@ def widget_message(
     at: str,
     author: str = "",
     client_id: str = "",
-    attachments: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    attachments: Sequence[dict[str, Any]] = (),
     survey_answered: bool | None = None,
 ) -> dict[str, Any]:
     """One message as the widget shows it (plain text: it renders with textContent).

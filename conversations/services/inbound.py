@@ -248,7 +248,10 @@ def find_or_open_conversation(
         written = continuity.conversations_written_by(
             kind=kind, values=[value], conversation_ids=[c.pk for c in candidates]
         ).get(value, set())
-        took_part = lambda conversation: conversation.pk in written  # noqa: E731
+
+        def took_part(conversation: Conversation) -> bool:
+            return conversation.pk in written
+
     conversation, held_elsewhere = continuity.choose(
         candidates, endpoint_id=endpoint.pk, owners=owners, sender_took_part=took_part
     )

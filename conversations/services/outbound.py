@@ -56,9 +56,12 @@ def email_thread(conversation: Conversation) -> tuple[str, str]:
     return last_email["email_message_id"], references
 
 
-def default_reply_endpoint(conversation: Conversation) -> ChannelEndpoint:
-    """The channel of the conversation's latest inbound message, or its own inbox."""
-    latest_inbound = default_reply_message(conversation)
+def default_reply_endpoint(
+    conversation: Conversation, latest_inbound: Message | None = None
+) -> ChannelEndpoint:
+    """The channel of the conversation's latest inbound message (`latest_inbound` when
+    the caller already read it), or its own inbox."""
+    latest_inbound = latest_inbound or default_reply_message(conversation)
     return latest_inbound.endpoint if latest_inbound else conversation.endpoint
 
 
@@ -166,7 +169,7 @@ def queue_outbound_message(
     now = at or timezone.now()
     latest_inbound = default_reply_message(conversation)
     if endpoint is None:
-        endpoint = latest_inbound.endpoint if latest_inbound else conversation.endpoint
+        endpoint = default_reply_endpoint(conversation, latest_inbound)
     if (
         kind == Message.Kind.BOT
         and latest_inbound is not None
