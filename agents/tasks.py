@@ -13,3 +13,9 @@ def mark_offline_after_grace(user_id: int, disconnected_at: str) -> bool:
     return services.mark_offline_if_still_disconnected(
         user_id=user_id, disconnected_at=datetime.fromisoformat(disconnected_at)
     )
+
+
+@durable_task()
+def scan_presence() -> int:
+    """Periodic (beat): agents left online by a server that died with their sockets."""
+    return services.scan_presence()

@@ -110,7 +110,7 @@ if not DATABASE_URL:
 
     DATABASE_URL = embedded_database.start().url
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 except ValueError:  # a scheme dj-database-url does not know
     DATABASES = {"default": {}}
 if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql":
@@ -133,6 +133,37 @@ DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool
 _db_options = os.environ.get("OMNIDESK_DB_OPTIONS", "-c jit=off")
 if _db_options:
     DATABASES["default"]["OPTIONS"].setdefault("options", _db_options)
+# Connections. Under the ASGI server each request runs its database work in a thread of
+# its own, so a connection kept per thread (CONN_MAX_AGE) meant a new connection per
+# request, held until the thread was collected: twenty agents used up PostgreSQL's
+# max_connections. So a web process borrows from psycopg's pool, shared by its threads:
+# at most OMNIDESK_DB_POOL_MAX connections, each returned when its request (or consumer
+# call) ends; a request that finds them all busy waits up to OMNIDESK_DB_POOL_TIMEOUT
+# seconds, then fails. The budget (docs/deployment.md): web processes x their pool max +
+# intake processes x theirs + worker concurrency must stay under PostgreSQL's
+# max_connections, or PgBouncer's max_client_conn in front of it.
+# OMNIDESK_DB_POOL_MAX=0: no pool, one persistent connection per thread. Celery workers
+# want that (a prefork child runs one task at a time, and Celery closes a child's pool
+# after every task), and so do the development desk and the test suite by default
+# (DEBUG), whose live-server threads and test-database handling were built on it.
+_db_pool_max = int(os.environ.get("OMNIDESK_DB_POOL_MAX", "0" if DEBUG else "10"))
+if _db_pool_max > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django requires 0
+    # A pooled connection that PgBouncer or PostgreSQL closed while it sat idle is
+    # replaced on checkout (one empty query) instead of failing the request that gets it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": min(int(os.environ.get("OMNIDESK_DB_POOL_MIN", "2")), _db_pool_max),
+        "max_size": _db_pool_max,
+        "timeout": float(os.environ.get("OMNIDESK_DB_POOL_TIMEOUT", "10")),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+# PgBouncer in transaction mode cannot keep a cursor open between transactions:
+# OMNIDESK_DB_DISABLE_SERVER_SIDE_CURSORS=1 behind it (with OMNIDESK_DB_SERVER_SIDE_BINDING=0).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+    "OMNIDESK_DB_DISABLE_SERVER_SIDE_CURSORS", False
+)
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -169,6 +200,17 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
+            "OPTIONS": {
+                # Django builds a cache client per thread, and each its own connection
+                # pool: one Redis connection per request. One bounded pool per process
+                # instead (omnidesk/redis_pool.py); a command waits up to `timeout`
+                # seconds when every connection is busy.
+                "pool_class": "omnidesk.redis_pool.SharedConnectionPool",
+                "max_connections": int(
+                    os.environ.get("OMNIDESK_REDIS_CACHE_MAX_CONNECTIONS", "20")
+                ),
+                "timeout": 10,
+            },
         }
     }
     # Sessions read from Redis, written to both: no session query per request, and a
@@ -201,6 +243,7 @@ CELERY_TASK_ROUTES = {
     "*.tasks.scan_*": {"queue": "periodic"},
     "*.tasks.poll_*": {"queue": "periodic"},
     "reporting.tasks.refresh_report_data": {"queue": "periodic"},
+    "conversations.tasks.reconcile_live_inbox": {"queue": "periodic"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -229,6 +272,17 @@ CELERY_BEAT_SCHEDULE = {
     "scan-sla-escalations": {
         "task": "routing.tasks.scan_escalations",
         "schedule": 60.0,
+    },
+    # Agents left online by a server that died with their sockets (agents/services.py).
+    "scan-presence": {
+        "task": "agents.tasks.scan_presence",
+        "schedule": 60.0,
+    },
+    # Announces what a crash between a commit and its announcement left behind, repairs
+    # drifted inbox counts (`conversations.services.live.reconcile`).
+    "reconcile-live-inbox": {
+        "task": "conversations.tasks.reconcile_live_inbox",
+        "schedule": 300.0,
     },
 }
 CELERY_TIMEZONE = "UTC"
@@ -326,6 +380,10 @@ STORAGES = {
 
 # --- Omnidesk behaviour ---------------------------------------------------------------------
 OMNIDESK_CONTINUITY_WINDOW_DAYS = int(os.environ.get("OMNIDESK_CONTINUITY_WINDOW_DAYS", "7"))
+# An email with no thread headers and no subject token continues the customer's open
+# conversation of another channel (a chat, a call) active this recently; 0: never, a new
+# email is a new conversation (docs/continuity.md).
+OMNIDESK_EMAIL_CONTINUITY_MINUTES = int(os.environ.get("OMNIDESK_EMAIL_CONTINUITY_MINUTES", "0"))
 OMNIDESK_DEFAULT_PHONE_REGION = os.environ.get("OMNIDESK_DEFAULT_PHONE_REGION", "US")
 OMNIDESK_MAX_TEXT_BYTES = int(os.environ.get("OMNIDESK_MAX_TEXT_BYTES", str(256 * 1024)))
 # Live-chat widget: websocket connections one IP may open per minute (shared NATs need room).
