@@ -8,7 +8,6 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 
 from agents.models import AgentProfile
-from omnidesk import baked
 
 UserModel = get_user_model()
 _USER_FIELDS = tuple(field.attname for field in UserModel._meta.concrete_fields)
@@ -20,18 +19,14 @@ class ProfileModelBackend(ModelBackend):
     """Django's ModelBackend, except that the user of every request (session, websocket)
     is loaded with its agent profile in the same query: nearly every inbox request reads
     the role (`agents.roles`), and a user without a profile is then known to have none
-    instead of costing a second query to find out.
-
-    Every request loads its user, so the query is compiled once (`omnidesk.baked`), not
-    built by the ORM each time: what `select_related("agent_profile").get(pk=...)` returns,
-    for a third of its cost."""
+    instead of costing a second query to find out."""
 
     def get_user(self, user_id: int | str) -> AbstractBaseUser | None:
         try:
             user_id = int(user_id)
         except (TypeError, ValueError):
             return None
-        rows = baked.fetch_values(_user_with_profile, shape={}, values={"user_id": user_id})
+        rows = list(_user_with_profile(user_id=user_id))
         if not rows:
             return None
         user = _user_from_row(rows[0])

@@ -59,6 +59,22 @@ def my_teams_q(user_id: int) -> Q:
     return Q(endpoint_id__in=my_endpoints) | Q(team_id__in=my_teams)
 
 
+def teams_and_inboxes(user_id: int) -> tuple[list[int], list[int]]:
+    """The user's team ids and the ids of the inboxes (endpoints) those teams own: what
+    `my_teams_q` matches, as values a live client decides with."""
+    team_ids = sorted(
+        Team.members.through.objects.filter(user_id=user_id).values_list("team_id", flat=True)
+    )
+    endpoint_ids = sorted(
+        set(
+            Team.endpoints.through.objects.filter(team_id__in=team_ids).values_list(
+                "channelendpoint_id", flat=True
+            )
+        )
+    )
+    return team_ids, endpoint_ids
+
+
 def team_visibility_q(user_id: int) -> Q:
     """What an agent (not a supervisor) sees: their teams' conversations and anything
     assigned to them."""

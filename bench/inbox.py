@@ -9,10 +9,9 @@ browser latency against a raw Redis publish/subscribe round trip, in the same ru
 Renders go through the Django test client (middleware, view, selectors, templates), so
 the ratio is the whole server-side cost of the page over the SQL it needs, run bare on
 the same connection (same server settings):
-  page ms   the request, as an agent refreshing it sees it (fragments already rendered
-            once by this process are reused: `conversations.templatetags.inbox_tags._fragment`)
-  cold ms   the same with those fragment caches emptied before each request: content
-            this process never rendered
+  page ms   the request, as an agent refreshing it sees it
+  cold ms   the same with the sanitised-HTML and folded-quote memos emptied before each
+            request: content this process never rendered
   bare ms   every query the request ran (its user, access check, rows), replayed bare;
             the first ratio is page over this
   main ms   the page's own query (the list, the counts, the timeline's) alone; the second
@@ -31,8 +30,9 @@ as the TLS-terminating proxy forwards it (test client `secure=True`; the live se
 
 Latency: a live ASGI server (uvicorn, Redis channel layer, tasks in-process as with one
 worker) receives `POST /api/v1/inbound/`; a websocket client connected as a supervisor
-waits for the `message.created` event and then fetches the list fragment, as the page
-does. p50 and p99 over N messages, beside a Redis PUBLISH -> subscriber round trip.
+waits for the `conversation.row` event (which carries the rendered row), then fetches the
+list fragment as a page does only after a lost event. p50 and p99 over N messages,
+beside a Redis PUBLISH -> subscriber round trip.
 """
 
 from __future__ import annotations
@@ -326,10 +326,10 @@ def measure_renders(ids: dict, repeat: int) -> None:
         return queryset.query.sql_with_params()
 
     def counts_sql(user):
-        # The same aggregate inbox_counts runs, captured from one call.
+        # The sum over kept buckets inbox_counts runs, captured from one call.
         with CaptureQueriesContext(connection) as captured:
             selectors.inbox_counts(agent=user)
-        return captured[-1]["sql"], None
+        return next(q["sql"] for q in captured if "SUM(" in q["sql"].upper()), None
 
     def timeline_sql(conversation):
         with CaptureQueriesContext(connection) as captured:
@@ -367,7 +367,7 @@ def measure_renders(ids: dict, repeat: int) -> None:
             "/inbox/list/?view=all&q=c12345%40bench",
             [list_sql(supervisor, view="all", q="c12345@bench")],
         ),
-        ("counts (one COUNT FILTER)", agent, "/inbox/counts/", [counts_sql(agent)]),
+        ("counts (summed buckets)", agent, "/inbox/counts/", [counts_sql(agent)]),
         (
             f"open long conversation ({long_conversation.messages.count():,} messages)",
             supervisor,
@@ -376,10 +376,8 @@ def measure_renders(ids: dict, repeat: int) -> None:
         ),
     ]
     from conversations import display
-    from conversations.templatetags import inbox_tags
 
     def forget_rendered_fragments() -> None:
-        inbox_tags._rendered_fragment.cache_clear()
         display.sanitize_html.cache_clear()
         display.fold_quotes.cache_clear()
 
@@ -560,9 +558,8 @@ def measure_latency(ids: dict, count: int) -> None:
                 posted = loop.run_in_executor(None, post_inbound, index)
                 while True:
                     event = json.loads(await asyncio.wait_for(socket.recv(), timeout=30))
-                    if event.get("type") == "message.created" and event.get("group", "").startswith(
-                        "inbox.supervisors"
-                    ):
+                    group = event.get("group", "")
+                    if event.get("type") == "conversation.row" and group == "inbox.supervisors":
                         break
                 event_ms.append((time.perf_counter() - started) * 1000)
                 await loop.run_in_executor(None, fetch_fragment)
@@ -591,7 +588,7 @@ def measure_latency(ids: dict, count: int) -> None:
     print(f"latency over {count} messages {'p50 ms':>10} {'p99 ms':>10}")
     for label, samples in (
         ("POST -> event on websocket", event_ms),
-        ("POST -> event -> list fragment", fragment_ms),
+        ("POST -> row event -> refetch", fragment_ms),
         ("raw Redis publish/subscribe", redis_ms),
     ):
         print(f"{label:31} {percentile(samples, 0.5):10.2f} {percentile(samples, 0.99):10.2f}")

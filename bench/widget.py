@@ -41,6 +41,10 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("OMNIDESK_REDIS_PREFIX", "bench-widget")
 os.environ["DJANGO_SETTINGS_MODULE"] = "omnidesk.settings"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+# Production settings, as the desk is deployed (a bench-only secret).
+os.environ["DJANGO_DEBUG"] = "0"
+os.environ.setdefault("SECRET_KEY", "bench-widget-only-not-a-production-secret-" + "x" * 24)
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ["OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP"] = "1000000"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 ORIGIN = "http://bench.example"

@@ -80,6 +80,7 @@ class ParsedEmail:
     from_name: str = ""
     reply_to: str = ""
     to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
     subject: str = ""
     date: datetime | None = None
     text: str = ""
@@ -108,9 +109,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
     parsed.references = tuple(re.findall(r"<[^<>\s]+>", _header(message, "References", parsed)))
     parsed.from_name, parsed.from_address = _address(_header(message, "From", parsed))
     parsed.reply_to = _address(_header(message, "Reply-To", parsed))[1]
-    parsed.to = tuple(
-        address for _, address in getaddresses([_header(message, "To", parsed)]) if address
-    )
+    parsed.to = _addresses(_header(message, "To", parsed))
+    parsed.cc = _addresses(_header(message, "Cc", parsed))
     parsed.subject = " ".join(_header(message, "Subject", parsed).split())
     try:
         date = _header(message, "Date", parsed)
@@ -148,6 +148,16 @@ def _msgid(value: str) -> str:
         return match.group(0)
     value = (value or "").strip()
     return f"<{value}>" if value and " " not in value else ""
+
+
+# More would only be a mailing list; the thread's people are its first few.
+MAX_RECIPIENTS = 50
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    """The addresses of a To or Cc header, lower-cased, in order, without repeats."""
+    found = (address.strip().lower() for _, address in getaddresses([value]) if address)
+    return tuple(dict.fromkeys(a for a in found if "@" in a))[:MAX_RECIPIENTS]
 
 
 _LOOSE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -422,7 +432,10 @@ def to_inbound(parsed: ParsedEmail, *, raw: bytes, source: str) -> InboundMessag
         metadata["auto_submitted"] = True
         metadata["no_auto_reply"] = True
     if parsed.to:
-        metadata["delivered_to"] = list(parsed.to)[:20]
+        metadata["delivered_to"] = list(parsed.to)
+    if parsed.cc:
+        # Who else the thread was copied to: they may reply into it (a colleague).
+        metadata["cc"] = list(parsed.cc)
     if parsed.reply_to and parsed.reply_to != parsed.from_address:
         metadata["reply_to"] = parsed.reply_to
     if parsed.problems:

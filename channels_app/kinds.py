@@ -22,6 +22,11 @@ class ChannelKind:
     identity_kind: str | None
     # Replies carry In-Reply-To and References, so mail clients thread them.
     threads_by_email: bool = False
+    # A message continues the customer's most recent open conversation within the
+    # continuity window (a chat goes on where it was, whatever the app). Otherwise (email,
+    # forms) a message opens its own conversation unless it names one: thread headers or
+    # the subject token (docs/continuity.md).
+    conversational: bool = False
     # A satisfaction survey is answered by replying with a bare 1-5 (messaging apps);
     # otherwise the survey carries a link to a rating page.
     answers_surveys_by_keyword: bool = False
@@ -38,7 +43,9 @@ class ChannelKind:
 KINDS: dict[str, ChannelKind] = {
     kind.name: kind
     for kind in (
-        ChannelKind("api", "API", "API", None, webhook_path="/api/v1/inbound/"),
+        ChannelKind(
+            "api", "API", "API", None, conversational=True, webhook_path="/api/v1/inbound/"
+        ),
         ChannelKind(
             "email",
             "Email",
@@ -52,6 +59,7 @@ KINDS: dict[str, ChannelKind] = {
             "SMS",
             "SMS",
             identities.PHONE,
+            conversational=True,
             answers_surveys_by_keyword=True,
             webhook_path="/hooks/twilio/{key}/sms",
             extra_webhook_paths=(
@@ -61,12 +69,13 @@ KINDS: dict[str, ChannelKind] = {
             ),
         ),
         # Calls arrive on an SMS endpoint (a Twilio number); only the label is theirs.
-        ChannelKind("voice", "Voice", "Call", identities.PHONE),
+        ChannelKind("voice", "Voice", "Call", identities.PHONE, conversational=True),
         ChannelKind(
             "whatsapp",
             "WhatsApp",
             "WA",
             identities.PHONE,
+            conversational=True,
             answers_surveys_by_keyword=True,
             webhook_path="/hooks/meta/{key}/",
         ),
@@ -75,6 +84,7 @@ KINDS: dict[str, ChannelKind] = {
             "Messenger",
             "FB",
             identities.MESSENGER,
+            conversational=True,
             answers_surveys_by_keyword=True,
             webhook_path="/hooks/meta/{key}/",
         ),
@@ -83,6 +93,7 @@ KINDS: dict[str, ChannelKind] = {
             "Instagram",
             "IG",
             identities.INSTAGRAM,
+            conversational=True,
             answers_surveys_by_keyword=True,
             webhook_path="/hooks/meta/{key}/",
         ),
@@ -91,6 +102,7 @@ KINDS: dict[str, ChannelKind] = {
             "Telegram",
             "TG",
             identities.TELEGRAM,
+            conversational=True,
             answers_surveys_by_keyword=True,
             webhook_path="/hooks/telegram/{key}/",
         ),
@@ -99,6 +111,7 @@ KINDS: dict[str, ChannelKind] = {
             "Chat",
             "Chat",
             identities.WEBCHAT,
+            conversational=True,
             shows_history_to_sender=True,
             webhook_path="/widget/{key}.js",
         ),

@@ -73,6 +73,8 @@ class OutboundMessage:
     idempotency_key: str
     to: str
     text: str
+    # Copied on the message (email: the conversation's participants), besides `to`.
+    cc: tuple[str, ...] = ()
     subject: str = ""
     html: str = ""
     sender_name: str = ""

@@ -1,18 +1,22 @@
-"""Conversations REST API: list with filters, detail, messages (reply or note)."""
+"""Conversations REST API: list with filters, detail, messages (reply or note), split
+and merge."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations import selectors, services
-from conversations.models import Message
+from conversations.models import Conversation, Message
 from conversations.serializers import (
     ConversationSerializer,
+    MergeConversationSerializer,
     MessageSerializer,
     PostMessageSerializer,
+    SplitConversationSerializer,
 )
 from omnidesk.errors import ApplicationError
 
@@ -44,7 +48,7 @@ class ConversationViewSet(
         )
         return (
             conversations.select_related("customer", "endpoint", "assignee")
-            .prefetch_related("tags")
+            .prefetch_related("tags", "participants")
             .order_by("-last_message_at", "-id")
         )
 
@@ -55,6 +59,44 @@ class ConversationViewSet(
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
         return Response(ConversationSerializer(conversation).data)
+
+    @extend_schema(request=SplitConversationSerializer, responses={201: ConversationSerializer})
+    @action(detail=True, methods=["post"])
+    def split(self, request: Request, pk: str | None = None) -> Response:
+        """Move a message and every later one into a new conversation (201: the new one)."""
+        conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
+        body = SplitConversationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        split = services.split_conversation(
+            conversation=conversation,
+            message_id=body.validated_data["message"],
+            actor=request.user,
+        )
+        return Response(ConversationSerializer(_fresh(split)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MergeConversationSerializer, responses={200: ConversationSerializer})
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        """Move this conversation's messages into `into`, which goes on (200: that one)."""
+        conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
+        body = MergeConversationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        target = selectors.access_conversation(
+            user=request.user, conversation_id=body.validated_data["into"]
+        )
+        merged = services.merge_conversations(
+            source=conversation, target=target, actor=request.user
+        )
+        return Response(ConversationSerializer(_fresh(merged)).data)
+
+
+def _fresh(conversation: Conversation) -> Conversation:
+    """The conversation as stored now, with what its serializer shows."""
+    return (
+        Conversation.objects.select_related("customer", "endpoint", "assignee")
+        .prefetch_related("tags", "participants")
+        .get(pk=conversation.pk)
+    )
 
 
 class ConversationMessagesView(generics.ListAPIView):

@@ -22,7 +22,8 @@ from agents.selectors import (
     team_group,
 )
 from conversations import events
-from conversations.selectors import access_conversation, conversation_group
+from conversations.selectors import access_conversation, agent_scope, conversation_group
+from conversations.services import mark_read
 from omnidesk.errors import NotFoundError
 from omnidesk.realtime import apublish_rollback_unsafe, current_sequences
 
@@ -55,9 +56,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         # Numbers read after joining: anything later reaches us; the page resyncs on hello.
-        sequences = await sync_to_async(current_sequences)(self.user_groups)
-        await self.send_json({"type": "hello", "user_id": user.pk, "seqs": sequences})
-        await database_sync_to_async(_set_presence)(user, "online")
+        await self._hello()
+        await _set_presence(self, "online")
 
     @staticmethod
     def _groups_for(user: Any) -> list[str]:
@@ -72,7 +72,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if self.watched_id is not None:
             await self._leave_watched()
         if getattr(self, "user", None) is not None:
-            await database_sync_to_async(_set_presence)(self.user, "offline")
+            await _set_presence(self, "offline")
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -82,6 +82,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self._watch(content.get("conversation_id"))
         elif action == "unwatch":
             await self._leave_watched()
+        elif action == "seen":
+            await self._seen(content.get("conversation_id"))
         elif action in COLLISION_ACTIONS:
             note = action == "typing" and content.get("note") is True
             await self._collision(action, content.get("conversation_id"), note=note)
@@ -112,6 +114,13 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             {"type": "watching", "conversation_id": conversation.pk, "seqs": sequences}
         )
         await self._collision("viewing", conversation.pk)
+
+    async def _seen(self, conversation_id: Any) -> None:
+        """The agent saw what arrived in the conversation they have open (appended live,
+        with no request that would have marked it read)."""
+        if self.watched_id is None or str(conversation_id) != str(self.watched_id):
+            return
+        await database_sync_to_async(_mark_read)(self.user, self.watched_id)
 
     async def _leave_watched(self) -> None:
         conversation_id, self.watched_id = self.watched_id, None
@@ -164,8 +173,16 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                 )
             except NotFoundError:
                 await self._leave_watched()
+        await self._hello()
+
+    async def _hello(self) -> None:
+        """Where the page's streams start (their sequence numbers) and what it decides
+        live rows and counts with (`agent_scope`): protocol 2 of `conversations.events`."""
         sequences = await sync_to_async(current_sequences)(self.user_groups)
-        await self.send_json({"type": "hello", "user_id": user.pk, "seqs": sequences})
+        scope = await database_sync_to_async(agent_scope)(self.user)
+        await self.send_json(
+            {"type": "hello", "protocol": 2, "seqs": sequences, **scope.as_facts()}
+        )
 
     async def omnidesk_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
@@ -184,14 +201,51 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(payload)
 
 
-def _set_presence(user: Any, presence: str) -> None:
-    """Record that the agent is connected, or that a socket of theirs closed (offline
-    comes after a grace period, so a reload or a second tab does not flap)."""
+def _mark_read(user: Any, conversation_id: int) -> None:
+    try:
+        conversation = access_conversation(user=user, conversation_id=conversation_id, related=())
+    except NotFoundError:
+        return
+    mark_read(conversation=conversation, user=user)
+
+
+async def _set_presence(consumer: InboxConsumer, presence: str) -> None:
+    """Count this socket among the agent's open ones, or stop counting it (the first
+    makes the agent online; closing the last makes them offline after a grace period,
+    so a reload, a second tab or a short drop does not flap: `agents.services`). While
+    open, the socket says it is alive, so one left open by a dead server stops counting."""
+    import asyncio  # for the heartbeat, the only task this consumer runs
+
+    user, channel_name = consumer.user, consumer.channel_name
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(agent_services.presence_heartbeat_seconds())
+            try:
+                counted = await sync_to_async(agent_services.socket_alive, thread_sensitive=False)(
+                    user_id=user.pk, channel_name=channel_name
+                )
+                if not counted:  # forgotten (a Redis restart) while still open
+                    await database_sync_to_async(agent_services.socket_connected)(
+                        user=user, channel_name=channel_name
+                    )
+            except Exception:
+                logger.exception("presence heartbeat failed", extra={"user_id": user.pk})
+
     try:
         if presence == "online":
-            agent_services.set_presence(user=user, presence="online")
+            await database_sync_to_async(agent_services.socket_connected)(
+                user=user, channel_name=channel_name
+            )
+            consumer.presence_heartbeat = asyncio.ensure_future(heartbeat())
         else:
-            agent_services.presence_disconnected(user=user)
+            # Cancelled before the socket is removed: a heartbeat that finds it gone
+            # must not count it again.
+            if (beating := getattr(consumer, "presence_heartbeat", None)) is not None:
+                beating.cancel()
+            await database_sync_to_async(agent_services.socket_disconnected)(
+                user=user, channel_name=channel_name
+            )
     except Exception:
         # Presence is advisory; a failure must not break the agent's socket.
         logger.exception("presence update failed", extra={"user_id": user.pk})

@@ -149,10 +149,31 @@ def describe_event(event: ConversationEvent) -> str:
             parts.append("removed " + ", ".join(data["removed"]))
         return f"{who}tags: {'; '.join(parts) or 'changed'}".strip()
     if kind == Kind.CHANNEL_SWITCHED:
-        return (
+        text = (
             f"Customer switched from {channel_label(data.get('from', ''))} "
             f"to {channel_label(data.get('to', ''))}"
         )
+        rule = CONTINUITY_RULES.get(data.get("rule", ""))
+        return f"{text} ({rule})" if rule else text
+    if kind == Kind.PARTICIPANT_ADDED:
+        joined = data.get("address", "someone")
+        if data.get("name"):
+            joined = f"{data['name']} <{joined}>"
+        if who:
+            return f"{who}added {joined} to the email thread"
+        reason = PARTICIPANT_REASONS.get(data.get("reason", ""), "")
+        text = f"{joined} joined the email thread"
+        return f"{text} ({reason})" if reason else text
+    if kind == Kind.SPLIT:
+        moved = _messages(data.get("moved", 0))
+        if data.get("to"):
+            return _sentence(who, f"split {moved} off into #{data['to']}")
+        return _sentence(who, f"split {moved} off from #{data.get('from')}")
+    if kind == Kind.CONVERSATIONS_MERGED:
+        moved = _messages(data.get("moved", 0))
+        if data.get("into"):
+            return _sentence(who, f"merged this conversation into #{data['into']} ({moved})")
+        return _sentence(who, f"merged #{data.get('from')} into this conversation ({moved})")
     if kind == Kind.MERGED:
         return f"{who}merged customer #{data.get('source_customer')} into this customer".strip()
     if kind == Kind.CUSTOMER_UPDATED:
@@ -166,6 +187,30 @@ def describe_event(event: ConversationEvent) -> str:
     if kind == Kind.DELIVERY_FAILED:
         return f"Delivery failed: {data.get('error', '')}"
     return f"{who}{event.get_kind_display()}".strip()
+
+
+# How each continuity rule (conversations.services.continuity.Rule) reads on a channel
+# switch: why the message joined this conversation.
+CONTINUITY_RULES = {
+    "thread": "a reply in this email thread",
+    "subject_token": "the conversation number in the subject",
+    "window": "continued within the continuity window",
+    "email_window": "an email right after this conversation",
+}
+PARTICIPANT_REASONS = {
+    "copied": "copied on the thread",
+    "organisation": "same organisation as the customer",
+    "agent": "added by an agent",
+}
+
+
+def _sentence(who: str, text: str) -> str:
+    """`who` (an actor's name and a space, or "") doing `text`, capitalised."""
+    return f"{who}{text}" if who else text[:1].upper() + text[1:]
+
+
+def _messages(count: int) -> str:
+    return "1 message" if count == 1 else f"{count} messages"
 
 
 def attributes_text(attributes: dict | None) -> str:

@@ -1,53 +1,69 @@
-"""Real-time event types and their builders. Payloads carry ids and small facts only;
-clients fetch the fragment they need, so an event never leaks more than its recipients
-may see."""
+"""Real-time event types and their builders.
+
+A conversation's change reaches agents as one `conversation.row` event: its list row,
+rendered once for everyone who may see it, with the facts a page places it by (tab,
+position, counts). Agents who could see it before but not after get the same event
+without the row, so their page drops it and corrects its counts. A new or changed
+message reaches the agents who have its conversation open with its timeline item."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from conversations.models import Conversation, Message
+from conversations.models import Message
 
 MESSAGE_CREATED = "message.created"
 MESSAGE_UPDATED = "message.updated"
-CONVERSATION_CREATED = "conversation.created"
-CONVERSATION_UPDATED = "conversation.updated"
+CONVERSATION_ROW = "conversation.row"
 TYPING = "conversation.typing"
 
 
-def message_created_event(message: Message) -> dict[str, Any]:
-    return {
+def message_created_event(message: Message, *, html: str = "") -> dict[str, Any]:
+    """`html`: the message's timeline item, for the pages that have it open."""
+    event = {
         "type": MESSAGE_CREATED,
         "conversation_id": message.conversation_id,
         "message_id": message.pk,
         "kind": message.kind,
         "channel": message.channel,
     }
+    return event | ({"html": html} if html else {})
 
 
-def message_updated_event(message: Message) -> dict[str, Any]:
-    return {
+def message_updated_event(message: Message, *, html: str = "") -> dict[str, Any]:
+    event = {
         "type": MESSAGE_UPDATED,
         "conversation_id": message.conversation_id,
         "message_id": message.pk,
         "delivery_status": message.delivery_status,
     }
+    return event | ({"html": html} if html else {})
 
 
-def conversation_created_event(conversation: Conversation) -> dict[str, Any]:
-    return {"type": CONVERSATION_CREATED, **_conversation_facts(conversation)}
-
-
-def conversation_updated_event(conversation: Conversation) -> dict[str, Any]:
-    return {"type": CONVERSATION_UPDATED, **_conversation_facts(conversation)}
-
-
-def _conversation_facts(conversation: Conversation) -> dict[str, Any]:
+def conversation_row_event(
+    *,
+    conversation_id: int,
+    version: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    row: dict[str, Any] | None,
+    state_changed: bool,
+) -> dict[str, Any]:
+    """`before`/`after`: the buckets it was and is counted in (status, endpoint_id,
+    team_id, assignee_id; `before` None for a new conversation). `row`: the rendered row
+    and its facts (html, sort, last_message_at, waiting, channels, tags), None for those
+    who may no longer see it. `version` orders one conversation's events (an agent in
+    several groups gets one event several times). `state_changed`: more than messages
+    changed (status, team, assignee, priority, tags...), so an open pane re-reads its
+    header."""
     return {
-        "conversation_id": conversation.pk,
-        "status": conversation.status,
-        "assignee_id": conversation.assignee_id,
-        "team_id": conversation.team_id,
+        "type": CONVERSATION_ROW,
+        "conversation_id": conversation_id,
+        "version": version,
+        "before": before,
+        "after": after,
+        "row": row,
+        "state_changed": state_changed,
     }
 
 

@@ -38,6 +38,7 @@ class Change(StrEnum):
     STATUS = "status"  # open, pending, snoozed, resolved (`previous_status` is set)
     TEAM = "team"  # moved to another team's queue
     PRIORITY = "priority"
+    THREAD = "thread"  # an agent split or merged conversations: messages moved in or out
 
 
 @dataclass(frozen=True)

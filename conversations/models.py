@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
@@ -80,6 +81,15 @@ class Conversation(models.Model):
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the live inbox last announced (`conversations.services.live`): the bucket the
+    # conversation is counted in (`InboxCount`) and the version of its row agents hold.
+    # Only the announcer writes these; a change it missed shows as a difference from the
+    # columns above and is announced by the reconciliation.
+    live_version = models.BigIntegerField(default=0)
+    listed_status = models.CharField(max_length=16, blank=True)
+    listed_endpoint_id = models.BigIntegerField(default=0)
+    listed_team_id = models.BigIntegerField(default=0)
+    listed_assignee_id = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -92,6 +102,16 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject or self.last_message_preview[:40]}"
+
+
+class ReferenceIds(models.Func):
+    """The Message-IDs of an email's References header as an array (`email_references`
+    keeps them separated by spaces). The separator is part of the SQL, not a parameter,
+    so queries match the expression index whatever the statement's plan."""
+
+    function = "string_to_array"
+    template = "%(function)s(%(expressions)s, ' ')"
+    output_field = ArrayField(models.TextField())
 
 
 class Message(models.Model):
@@ -175,6 +195,17 @@ class Message(models.Model):
                 condition=~models.Q(email_message_id=""),
                 name="message_email_id_idx",
             ),
+            # A message finds the replies stored before it (continuity.thread_of).
+            models.Index(
+                fields=["email_in_reply_to"],
+                condition=~models.Q(email_in_reply_to=""),
+                name="message_in_reply_to_idx",
+            ),
+            GinIndex(
+                ReferenceIds("email_references"),
+                condition=~models.Q(email_references=""),
+                name="message_references_idx",
+            ),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(delivery_status="queued"),
@@ -243,6 +274,9 @@ class ConversationEvent(models.Model):
         RULE_FIRED = "rule_fired", "Routing rule fired"
         SLA = "sla", "SLA"
         DELIVERY_FAILED = "delivery_failed", "Delivery failed"
+        PARTICIPANT_ADDED = "participant_added", "Participant added"
+        SPLIT = "split", "Split"
+        CONVERSATIONS_MERGED = "conversations_merged", "Conversations merged"
 
     conversation = models.ForeignKey(
         Conversation,
@@ -263,6 +297,40 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on #{self.conversation_id}"
+
+
+class ConversationParticipant(models.Model):
+    """Someone other than the customer who takes part in the conversation's email thread:
+    a colleague who replied to it (on the thread's To or Cc, or of the customer's
+    organisation). They keep their own customer record and identities, never merged
+    into the conversation's customer; agent replies copy them (Cc)."""
+
+    class Reason(models.TextChoices):
+        COPIED = "copied", "On the thread's To or Cc"
+        ORGANISATION = "organisation", "Same organisation as the customer"
+        AGENT = "agent", "Added by an agent"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participants"
+    )
+    # The participant's own record (their email identity resolves to it).
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    address = models.CharField(max_length=320, help_text="Normalised email address.")
+    name = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "address"], name="participant_unique_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} on #{self.conversation_id}"
 
 
 class CannedResponse(models.Model):
@@ -291,3 +359,29 @@ class ReadMarker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read #{self.conversation_id} at {self.read_at}"
+
+
+class InboxCount(models.Model):
+    """How many conversations sit in one bucket (status, inbox, team, assignee; 0 for
+    none): the inbox's tab counts are sums of these, kept by the live announcer in the
+    transaction that moves a conversation between buckets, never counted per request."""
+
+    status = models.CharField(max_length=16)
+    endpoint_id = models.BigIntegerField()
+    team_id = models.BigIntegerField()
+    assignee_id = models.BigIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status", "endpoint_id", "team_id", "assignee_id"],
+                name="inbox_count_bucket_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.status} inbox {self.endpoint_id} team {self.team_id}"
+            f" assignee {self.assignee_id}: {self.count}"
+        )

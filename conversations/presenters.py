@@ -1,9 +1,5 @@
 """Display rows: what the inbox templates print, built once from selector values so a
-template only prints (the list and an open timeline are re-rendered on every event).
-
-Rows are frozen, hashable dataclasses: the template tags key rendered fragments by them
-(`inbox_tags._fragment`).
-"""
+template only prints; and the live inbox's rendered row and timeline item."""
 
 from __future__ import annotations
 
@@ -12,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -29,7 +26,7 @@ from conversations.display import (
     waiting_for,
 )
 from conversations.models import Message
-from conversations.selectors import InboxItem, InboxPage, TimelineItem, attachments_of
+from conversations.selectors import InboxItem, InboxPage, LiveRow, TimelineItem, attachments_of
 
 
 class DisplayValues:
@@ -183,6 +180,7 @@ class InboxRow(DisplayValues):
     assignee_name: str  # empty when unassigned
     unread: bool
     last_message_at: datetime
+    sort_key: str  # orders rows newest first as strings: what a live page sorts by
 
 
 def inbox_rows(page: InboxPage[InboxItem]) -> InboxPage[InboxRow]:
@@ -209,6 +207,40 @@ def _inbox_row(item: InboxItem, url_prefix: str) -> InboxRow:
         assignee_name=item.assignee_name,
         unread=item.unread,
         last_message_at=item.last_message_at,
+        sort_key=sort_key(item.last_message_at, item.id),
+    )
+
+
+def sort_key(last_message_at: datetime, conversation_id: int) -> str:
+    """The list's order, (last_message_at, id) descending, as a string that compares the
+    same way: fixed-width microseconds since the epoch, then the id."""
+    micros = int(last_message_at.timestamp()) * 1_000_000 + last_message_at.microsecond
+    return f"{micros:017d}.{conversation_id:012d}"
+
+
+def live_row(row: LiveRow) -> dict[str, Any]:
+    """A changed conversation's row as the live inbox sends it: the markup (rendered once
+    for every agent) and the facts a page places it by."""
+    display = _inbox_row(row.item, reverse("inbox:inbox"))
+    html = render_to_string("conversations/_row.html", {"row": display, "active": False})
+    return {
+        "html": html,
+        "sort": display.sort_key,
+        "last_message_at": row.item.last_message_at.isoformat(),
+        "waiting": row.item.waiting_since is not None,
+        "channels": list(row.item.channels),
+        "tags": list(row.tags),
+    }
+
+
+def timeline_item_html(item: TimelineItem) -> str:
+    """One message of an open pane's timeline, as the live inbox appends it."""
+    message = item.item
+    customer_name = str(message.conversation.customer)
+    (entry,) = timeline_entries([item], customer_name=customer_name)
+    return render_to_string(
+        "conversations/_timeline_item.html",
+        {"e": entry, "history": False, "other_conversation": False},
     )
 
 

@@ -44,6 +44,12 @@ class ConversationSerializer(serializers.ModelSerializer):
     endpoint = serializers.SlugRelatedField(slug_field="key", read_only=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    participants = serializers.SlugRelatedField(
+        slug_field="address",
+        many=True,
+        read_only=True,
+        help_text="Others on the email thread (a colleague of the customer), copied on replies.",
+    )
 
     class Meta:
         model = Conversation
@@ -51,6 +57,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "id",
             "customer",
             "customer_name",
+            "participants",
             "endpoint",
             "team",
             "assignee",
@@ -88,4 +95,16 @@ class PostMessageSerializer(serializers.Serializer):
             '{"name": "order_update", "language": "en_US", "components": [...]}; '
             "`text` is then the preview agents see."
         ),
+    )
+
+
+class SplitConversationSerializer(serializers.Serializer):
+    message = serializers.IntegerField(
+        help_text="The message that starts the new conversation; every later one moves too."
+    )
+
+
+class MergeConversationSerializer(serializers.Serializer):
+    into = serializers.IntegerField(
+        help_text="The conversation that goes on; this one's messages move into it."
     )

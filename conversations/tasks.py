@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations.services import delivery
+from conversations.services import delivery, live
 from omnidesk.tasks import durable_task
 
 
@@ -19,3 +19,13 @@ def deliver_message(self, message_id: int) -> str:
         # lost, the sweep picks the message up at that time.
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+@durable_task()
+def reconcile_live_inbox() -> dict[str, int]:
+    outcome = live.reconcile()
+    return {
+        "announced": outcome.announced,
+        "drifted_buckets": outcome.drifted_buckets,
+        "drift": outcome.drift,
+    }

@@ -28,6 +28,16 @@ urlpatterns = [
         views.verify_identity,
         name="verify_identity",
     ),
+    path(
+        "c/<int:conversation_id>/messages/<int:message_id>/split/",
+        views.split_conversation,
+        name="split",
+    ),
+    path(
+        "c/<int:conversation_id>/merge-into/",
+        views.merge_conversation,
+        name="merge_conversation",
+    ),
     path("c/<int:conversation_id>/merge/", views.merge_customer, name="merge"),
     path("c/<int:conversation_id>/merge/search/", views.merge_search, name="merge_search"),
 ]

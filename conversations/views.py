@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
@@ -442,6 +443,51 @@ def merge_customer(request: HttpRequest, conversation: Conversation) -> None:
         raise ApplicationError("That customer was already merged into another.")
     # The conversation's customer survives; the other record redirects to it.
     services.merge_customers(source=other, target=conversation.customer, actor=request.user)
+
+
+@require_POST
+@inbox_view
+def split_conversation(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    """Move a message and everything after it into a new conversation, and open that one."""
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    try:
+        split = services.split_conversation(
+            conversation=conversation, message_id=message_id, actor=request.user
+        )
+    except NotFoundError:
+        raise
+    except ApplicationError as exc:
+        return _pane(request, conversation.pk, error=exc)
+    return _opened_pane(request, split.pk)
+
+
+@require_POST
+@inbox_view
+def merge_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Merge this conversation into the one numbered `into` (the agent must see both),
+    and open that one."""
+    conversation = selectors.access_conversation(user=request.user, conversation_id=conversation_id)
+    into = _int_or_none(request.POST.get("into", "").strip().lstrip("#"))
+    try:
+        if into is None:
+            raise ApplicationError(
+                "Give the number of the conversation to merge this one into.",
+                fields={"into": ["A conversation number, e.g. 1234."]},
+            )
+        target = selectors.access_conversation(user=request.user, conversation_id=into)
+        services.merge_conversations(source=conversation, target=target, actor=request.user)
+    except NotFoundError:
+        raise
+    except ApplicationError as exc:
+        return _pane(request, conversation.pk, error=exc)
+    return _opened_pane(request, into)
+
+
+def _opened_pane(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Another conversation's pane, the address bar following it."""
+    response = _pane(request, conversation_id)
+    response.headers["HX-Push-Url"] = reverse("inbox:conversation", args=[conversation_id])
+    return response
 
 
 @require_GET

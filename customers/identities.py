@@ -105,3 +105,30 @@ def normalize_identity(kind: str, value: str, default_region: str = "US") -> Ide
 def in_resolution_order(claims: list[IdentityClaim]) -> list[IdentityClaim]:
     unique = list(dict.fromkeys(claims))
     return sorted(unique, key=lambda claim: RESOLUTION_ORDER.index(claim.kind))
+
+
+# Mailbox providers anyone can sign up to: sharing one says nothing about belonging to
+# the same organisation (conversations.services.threads, colleagues joining a thread).
+PUBLIC_EMAIL_DOMAINS = frozenset(
+    {
+        "aol.com", "att.net", "btinternet.com", "comcast.net", "fastmail.com", "free.fr",
+        "gmail.com", "gmx.at", "gmx.ch", "gmx.de", "gmx.net", "googlemail.com", "hey.com",
+        "hotmail.co.uk", "hotmail.com", "hotmail.de", "hotmail.es", "hotmail.fr",
+        "hotmail.it", "icloud.com", "laposte.net", "libero.it", "live.com", "live.co.uk",
+        "live.fr", "mac.com", "mail.com", "mail.ru", "me.com", "msn.com", "naver.com",
+        "orange.fr", "outlook.com", "outlook.de", "outlook.fr", "pm.me", "proton.me",
+        "protonmail.com", "qq.com", "rambler.ru", "seznam.cz", "sfr.fr", "t-online.de",
+        "tutanota.com", "web.de", "wp.pl", "yahoo.co.jp", "yahoo.co.uk", "yahoo.com",
+        "yahoo.de", "yahoo.es", "yahoo.fr", "yandex.com", "yandex.ru", "ymail.com",
+        "zoho.com", "163.com", "126.com",
+    }
+)  # fmt: skip
+
+
+def organisation_domain(address: str) -> str | None:
+    """The domain an address shares with colleagues of the same organisation, or None for
+    a public mailbox provider (gmail.com and the like) or a malformed address."""
+    _local, at, domain = (address or "").strip().lower().rpartition("@")
+    if not at or not domain or domain in PUBLIC_EMAIL_DOMAINS:
+        return None
+    return domain

@@ -35,6 +35,7 @@ from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agents.models import AgentProfile, BusinessHours, BusinessHoursInterval, Team
+from channels_app.email_parsing import subject_token
 from channels_app.models import ChannelEndpoint
 from channels_app.types import InboundAttachment, InboundMessage
 from conversations import services as conversation_services
@@ -511,6 +512,12 @@ class _Run:
         text = step.text
         if thread is not None and thread.quote:
             text = f"{text}\n\n{thread.quote}"
+        subject = step.subject
+        if step.channel == "email" and thread is None and self.conversation_id is not None:
+            # Moving to email from a chat, the customer answers an email of ours, which
+            # carries the conversation's number: the email continues the conversation
+            # (docs/continuity.md, rule 2) rather than opening one of its own.
+            subject = f"{subject} {subject_token(self.conversation_id)}".strip()
         attributes = dict(person.attributes) if step.channel == "api" else {}
         metadata: dict = {}
         kind = "message"
@@ -541,7 +548,7 @@ class _Run:
             identities=identities,
             text=text,
             sender_name=person.name,
-            subject=step.subject,
+            subject=subject,
             kind=kind,
             attributes=attributes,
             email_message_id=(

@@ -41,6 +41,13 @@ def publish_many_on_commit(items: Iterable[tuple[dict[str, Any], Iterable[str]]]
         transaction.on_commit(lambda: _send_many(batch))
 
 
+def publish_many_now(items: Iterable[tuple[dict[str, Any], Iterable[str]]]) -> None:
+    """Send events now: for callers that run after their transaction committed."""
+    batch = [(event, sorted(set(groups))) for event, groups in items]
+    if batch:
+        _send_many(batch)
+
+
 def publish_rollback_unsafe(event: dict[str, Any], groups: Iterable[str]) -> None:
     """Send now, even inside a transaction. Only for ephemeral events (typing).
 

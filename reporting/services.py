@@ -18,12 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channels_app.kinds import channel_kind
-from conversations import events
 from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent, Message
-from conversations.selectors import agent_groups_for_conversation
 from omnidesk.errors import ApplicationError
-from omnidesk.realtime import publish_on_commit
 from reporting.models import (
     ConversationFact,
     CsatResponse,
@@ -222,10 +219,7 @@ def record_survey_answer(
                 },
                 at=now,
             )
-            publish_on_commit(
-                events.conversation_updated_event(conversation),
-                agent_groups_for_conversation(conversation),
-            )
+            conversation_services.conversation_changed(conversation)
     except IntegrityError as exc:
         raise ApplicationError("This survey was already answered.", status_code=409) from exc
     return response

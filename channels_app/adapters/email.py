@@ -23,10 +23,10 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
 
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
+from channels_app.email_ids import outbound_message_id
 from channels_app.email_parsing import parse_email, subject_token, to_inbound
 from channels_app.types import DeliveryError, InboundMessage, OutboundMessage, SendResult
 
@@ -82,16 +82,6 @@ def _fresh_mailgun_post(request: HttpRequest) -> bool:
     if cache.add(key, body, timeout=2 * MAILGUN_SIGNATURE_MAX_AGE_SECONDS):
         return True
     return cache.get(key) == body
-
-
-def outbound_message_id(idempotency_key: str, *, domain: str) -> str:
-    """The Message-ID of one outbound email: 128 bits that only the desk can compute (an
-    HMAC of the message's idempotency key under the secret key), so nobody can forge a
-    bounce or a reply header for a message they never saw, and no counter leaks. A
-    retried send carries the same Message-ID: the recipient sees a duplicate, not a
-    second message."""
-    digest = salted_hmac("omnidesk.email.message-id", idempotency_key, algorithm="sha256")
-    return f"<{digest.hexdigest()[:32]}@{domain}>"
 
 
 class EmailAdapter(Adapter):
@@ -150,6 +140,7 @@ class EmailAdapter(Adapter):
             body=message.text,
             from_email=formataddr((sender, address)),
             to=[message.to],
+            cc=[address for address in message.cc if address != message.to],
             reply_to=[address],
             headers=headers,
             connection=self._connection(endpoint),

@@ -5,15 +5,22 @@ conversation goes to (which must agree with visibility)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from agents.roles import sees_everything
-from agents.selectors import SUPERVISORS_GROUP, agent_group, team_group, team_visibility_q
+from agents.selectors import (
+    SUPERVISORS_GROUP,
+    agent_group,
+    team_group,
+    team_visibility_q,
+    teams_of_endpoints,
+)
 from conversations.models import Conversation, Message, ReadMarker
 from customers.models import Customer
-from omnidesk import baked
 from omnidesk.errors import NotFoundError
 
 
@@ -57,15 +64,15 @@ def access_conversation(
         pk = int(conversation_id)
     except (TypeError, ValueError):
         raise NotFoundError("Conversation not found.")
-    found = baked.fetch_models(
-        _visible_conversation,
-        shape={
-            "everything": sees_everything(user),
-            "related": tuple(related),
-            "with_read_at": with_read_at,
-            "lock": lock,
-        },
-        values={"user_id": user.pk, "conversation_id": pk},
+    found = list(
+        _visible_conversation(
+            everything=sees_everything(user),
+            related=tuple(related),
+            with_read_at=with_read_at,
+            lock=lock,
+            user_id=user.pk,
+            conversation_id=pk,
+        )
     )
     if not found:
         raise NotFoundError("Conversation not found.")
@@ -131,25 +138,58 @@ def access_customer(*, user: AbstractBaseUser, customer_id: int | str) -> Custom
     return customer
 
 
-def agent_groups_for_conversation(
-    conversation: Conversation, endpoint_team_ids: Iterable[int] | None = None
-) -> list[str]:
-    """Every realtime group that may receive events about `conversation`.
+@dataclass(frozen=True, slots=True, order=True)
+class Bucket:
+    """Where a conversation is counted: its status, inbox, team and assignee (0: none)."""
 
-    Must mirror `visibility_filter`: teams owning its inbox, its team, its assignee,
-    supervisors, and whoever has it open. `endpoint_team_ids` are the teams owning its
-    inbox when the caller already read them.
-    """
-    if endpoint_team_ids is None:
-        endpoint_team_ids = conversation.endpoint.teams.values_list("id", flat=True)
-    team_ids = set(endpoint_team_ids)
-    if conversation.team_id:
-        team_ids.add(conversation.team_id)
-    groups = [SUPERVISORS_GROUP, conversation_group(conversation.pk)]
-    groups += [team_group(team_id) for team_id in sorted(team_ids)]
-    if conversation.assignee_id:
-        groups.append(agent_group(conversation.assignee_id))
+    status: str
+    endpoint_id: int
+    team_id: int
+    assignee_id: int
+
+    def as_facts(self) -> dict[str, Any]:
+        """What a client decides its tabs and counts with (None: no team, nobody)."""
+        return {
+            "status": self.status,
+            "endpoint_id": self.endpoint_id or None,
+            "team_id": self.team_id or None,
+            "assignee_id": self.assignee_id or None,
+        }
+
+
+def groups_for_buckets(buckets: Iterable[Bucket]) -> dict[Bucket, list[str]]:
+    """Every agent group that may see a conversation in each bucket: the teams owning its
+    inbox, its team, its assignee, supervisors. The same rule as `visibility_filter`
+    (`agent_groups_for_conversation` adds the open conversation's own group)."""
+    bucket_list = list(buckets)
+    owners = teams_of_endpoints({b.endpoint_id for b in bucket_list if b.endpoint_id})
+    groups = {}
+    for bucket in bucket_list:
+        team_ids = set(owners.get(bucket.endpoint_id, []))
+        if bucket.team_id:
+            team_ids.add(bucket.team_id)
+        names = [SUPERVISORS_GROUP] + [team_group(team_id) for team_id in sorted(team_ids)]
+        if bucket.assignee_id:
+            names.append(agent_group(bucket.assignee_id))
+        groups[bucket] = names
     return groups
+
+
+def bucket_of(conversation: Conversation) -> Bucket:
+    return Bucket(
+        status=conversation.status,
+        endpoint_id=conversation.endpoint_id or 0,
+        team_id=conversation.team_id or 0,
+        assignee_id=conversation.assignee_id or 0,
+    )
+
+
+def agent_groups_for_conversation(conversation: Conversation) -> list[str]:
+    """Every realtime group that may receive events about `conversation`: those of its
+    bucket (`groups_for_buckets`, the same rule as `visibility_filter`) and whoever has it
+    open."""
+    bucket = bucket_of(conversation)
+    return [*groups_for_buckets([bucket])[bucket], conversation_group(conversation.pk)]
 
 
 def default_reply_message(conversation: Conversation) -> Message | None:

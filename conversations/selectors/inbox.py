@@ -11,15 +11,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from agents.roles import sees_everything
 from agents.selectors import my_teams_q, team_visibility_q
 from conversations.models import Conversation, Message, ReadMarker
-from conversations.selectors.access import visible_conversations
 from conversations.selectors.cursors import decode_cursor, encode_cursor
 from conversations.selectors.search import search_condition
-from omnidesk import baked
 
 INBOX_VIEWS = {
     "mine": "Mine",
@@ -181,8 +179,8 @@ def inbox_queryset(
 def _inbox_query_arguments(
     agent: AbstractBaseUser, filters: InboxFilters, cursor: str | None, limit: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`_inbox_rows` arguments split for `omnidesk.baked`: what shapes the SQL, and the
-    values that only fill its parameters."""
+    """`_inbox_rows` arguments: what shapes the SQL, and the values that only fill its
+    parameters."""
     position = decode_cursor(cursor, datetime.fromisoformat, int) if cursor else None
     at, pk = position or (None, None)
     shape = {"everything": sees_everything(agent), "view": filters.view, "limit": limit}
@@ -191,7 +189,7 @@ def _inbox_query_arguments(
         "status": filters.status,
         "channel": filters.channel,
         "tag": filters.tag,
-        "q": filters.q,  # a search is never baked: Django rewrites it (tsquery, LIKE)
+        "q": filters.q,
         "cursor_at": at,
         "cursor_pk": pk,
     }
@@ -250,21 +248,20 @@ def inbox_page(
     """One page of the agent's conversation list, newest activity first.
 
     Keyset pagination on (last_message_at, id): a page costs the same at row 100,000 as
-    at row 1. One query whatever the page size, compiled once per shape
-    (`omnidesk.baked`): building it is slower than running it.
+    at row 1. One query whatever the page size.
     """
     shape, values = _inbox_query_arguments(agent, filters, cursor, limit + 1)
-    page = baked.fetch_values(_inbox_rows, shape=shape, values=values)
+    page = list(_inbox_rows(**shape, **values))
     has_more = len(page) > limit
     page = page[:limit]
     rows = [
-        _inbox_item(row, tuple(sorted(row["channels"] or [row["last_channel"]]))) for row in page
+        inbox_item(row, tuple(sorted(row["channels"] or [row["last_channel"]]))) for row in page
     ]
     next_cursor = encode_cursor(page[-1]["last_message_at"], page[-1]["pk"]) if has_more else None
     return InboxPage(rows=rows, next_cursor=next_cursor)
 
 
-def _inbox_item(row: dict[str, Any], channels: tuple[str, ...]) -> InboxItem:
+def inbox_item(row: dict[str, Any], channels: tuple[str, ...]) -> InboxItem:
     assignee_name = ""
     if row["assignee_id"]:
         # What `user.get_full_name() or user.get_username()` gives, from plain columns.
@@ -282,25 +279,6 @@ def _inbox_item(row: dict[str, Any], channels: tuple[str, ...]) -> InboxItem:
         unread=bool(row["unread"]),
         last_message_at=row["last_message_at"],
     )
-
-
-def inbox_counts(*, agent: AbstractBaseUser, status: str = Conversation.Status.OPEN) -> dict:
-    """Counts per view, and the agent's unread count, in ONE query:
-    `SELECT COUNT(*) FILTER (WHERE ...), ... FROM conversation WHERE visible AND status`."""
-    counts = (
-        visible_conversations(user=agent)
-        .filter(status=status)
-        .aggregate(
-            mine=Count("pk", filter=_view_q("mine", agent.pk)),
-            unassigned=Count("pk", filter=_view_q("unassigned", agent.pk)),
-            teams=Count("pk", filter=_view_q("teams", agent.pk)),
-            all=Count("pk"),
-            unread_mine=Count("pk", filter=_view_q("mine", agent.pk) & _unread_q(agent.pk)),
-        )
-    )
-    if not sees_everything(agent):
-        counts.pop("all")
-    return counts
 
 
 def filter_conversations(

@@ -16,7 +16,6 @@ from agents.selectors import team_visibility_q
 from conversations.models import Attachment, Conversation, ConversationEvent, Message
 from conversations.selectors.cursors import decode_cursor, encode_cursor
 from customers.models import Customer
-from omnidesk import baked
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,7 @@ def _timeline_page(
     before `before` (the latest when None), of one conversation (`scope="conversation"`)
     or of every conversation of one customer that `viewer` may see (`"customer"`).
     Fetching limit + 1 of each tells whether anything older is left without counting.
-    Both queries are compiled once per shape (`omnidesk.baked`): the pane is re-fetched
-    on every event of its conversation."""
+    """
     position = decode_timeline_cursor(before) if before else None
     at, before_message, pk = position or (None, False, None)
     shape = {
@@ -108,9 +106,7 @@ def _timeline_page(
         "limit": limit + 1,
     }
     values = {"owner_id": owner_id, "viewer_id": viewer.pk if viewer else None, "at": at, "pk": pk}
-    message_rows = baked.fetch_models(
-        _timeline_rows, shape=shape | {"kind": "message"}, values=values
-    )
+    message_rows = list(_timeline_rows(**shape, **values, kind="message"))
     # Most messages carry no file: only a page with some pays a query for them.
     prefetch_related_objects(
         [m for m in message_rows if m.has_attachments],
@@ -119,7 +115,7 @@ def _timeline_page(
     fetched = [TimelineItem(m.created_at, "message", m.conversation_id, m) for m in message_rows]
     fetched += [
         TimelineItem(e.created_at, "event", e.conversation_id, e)
-        for e in baked.fetch_models(_timeline_rows, shape=shape | {"kind": "event"}, values=values)
+        for e in _timeline_rows(**shape, **values, kind="event")
     ]
     fetched.sort(key=_item_key)
     items = fetched[-limit:]
@@ -208,6 +204,22 @@ def conversation_timeline(
     return _timeline_page(
         scope="conversation", owner_id=conversation.pk, limit=limit, before=before
     )
+
+
+def message_items(message_ids: list[int]) -> list[TimelineItem]:
+    """These messages as timeline items (authors, attachments and the conversation's
+    customer loaded), oldest first: what the live inbox appends to an open pane."""
+    messages = list(
+        Message.objects.filter(pk__in=message_ids)
+        .select_related("author", "conversation__customer")
+        .annotate(has_attachments=Exists(Attachment.objects.filter(message_id=OuterRef("pk"))))
+        .order_by("created_at", "id")
+    )
+    prefetch_related_objects(
+        [m for m in messages if m.has_attachments],
+        Prefetch("attachments", to_attr="attachment_list"),
+    )
+    return [TimelineItem(m.created_at, "message", m.conversation_id, m) for m in messages]
 
 
 def latest_message_id(*, conversation: Conversation) -> int:

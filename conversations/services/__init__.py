@@ -33,6 +33,12 @@ from conversations.services.inbound import (
     find_or_open_conversation,
     receive_message,
 )
+from conversations.services.live import (
+    conversation_changed,
+    conversations_changed,
+    message_updated,
+    messages_added,
+)
 from conversations.services.outbound import (
     default_reply_endpoint,
     queue_outbound_message,
@@ -40,6 +46,7 @@ from conversations.services.outbound import (
     reply_subject,
 )
 from conversations.services.replies import add_note, reply_endpoint_choices, send_reply
+from conversations.services.threads import merge_conversations, split_conversation
 
 __all__ = [
     "PREVIEW_LENGTH",
@@ -49,6 +56,8 @@ __all__ = [
     "assign_conversation",
     "assign_team",
     "change_status",
+    "conversation_changed",
+    "conversations_changed",
     "default_reply_endpoint",
     "deliver_message",
     "file_claimed_message",
@@ -57,7 +66,10 @@ __all__ = [
     "mark_message_failed",
     "mark_message_sent",
     "mark_read",
+    "merge_conversations",
     "merge_customers",
+    "message_updated",
+    "messages_added",
     "queue_outbound_message",
     "receive_message",
     "recipient_for",
@@ -71,6 +83,7 @@ __all__ = [
     "send_reply",
     "set_priority",
     "set_tags",
+    "split_conversation",
     "store_due_times",
     "update_customer_details",
     "update_delivery_status",

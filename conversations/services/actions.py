@@ -12,20 +12,19 @@ from django.utils import timezone
 
 from agents.models import Team
 from agents.selectors import teams_of_endpoints
-from conversations import events, hooks
+from conversations import hooks
 from conversations.models import (
     Conversation,
     ConversationEvent,
     ReadMarker,
     Tag,
 )
-from conversations.selectors import agent_groups_for_conversation
+from conversations.services import live
 from conversations.services.common import lock_conversation
 from customers.models import Customer, Identity
 from customers.services import merge_customer_records
 from omnidesk.bulk import update_rows
 from omnidesk.errors import ApplicationError
-from omnidesk.realtime import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +63,7 @@ def merge_customers(
                     "moved": conversation.pk in moved_ids,
                 },
             )
-            publish_on_commit(
-                events.conversation_updated_event(conversation),
-                agent_groups_for_conversation(conversation),
-            )
+            live.conversation_changed(conversation)
     return target
 
 
@@ -122,10 +118,7 @@ def change_status(
             },
             created_at=now,
         )
-        publish_on_commit(
-            events.conversation_updated_event(conversation),
-            agent_groups_for_conversation(conversation),
-        )
+        live.conversation_changed(conversation)
         if status == Conversation.Status.RESOLVED:
             conversation_id = conversation.pk
             transaction.on_commit(lambda: hooks.notify_resolved(conversation_id), robust=True)
@@ -156,9 +149,6 @@ def assign_conversation(
         new_id = agent.pk if agent else None
         if previous_id == new_id:
             return conversation
-        inbox_team_ids = _inbox_team_ids(conversation)
-        # Groups of the previous assignee must hear it left them.
-        groups = set(agent_groups_for_conversation(conversation, inbox_team_ids))
         conversation.assignee = agent
         conversation.save(update_fields=["assignee", "updated_at"])
         ConversationEvent.objects.create(
@@ -172,8 +162,7 @@ def assign_conversation(
                 **({"by": by} if by else {}),
             },
         )
-        groups |= set(agent_groups_for_conversation(conversation, inbox_team_ids))
-        publish_on_commit(events.conversation_updated_event(conversation), groups)
+        live.conversation_changed(conversation)
     return conversation
 
 
@@ -208,9 +197,6 @@ def assign_team(
             assign_conversation(
                 conversation=conversation, agent=None, actor=actor, locked=True, by=reason
             )
-        inbox_team_ids = _inbox_team_ids(conversation)
-        # The team that loses it must hear it went away.
-        groups = set(agent_groups_for_conversation(conversation, inbox_team_ids))
         conversation.team = team
         conversation.save(update_fields=["team", "updated_at"])
         ConversationEvent.objects.create(
@@ -226,8 +212,7 @@ def assign_team(
         )
         if not locked:
             _notify(conversation, hooks.Change.TEAM, actor)
-        groups |= set(agent_groups_for_conversation(conversation, inbox_team_ids))
-        publish_on_commit(events.conversation_updated_event(conversation), groups)
+        live.conversation_changed(conversation)
     return conversation
 
 
@@ -277,10 +262,7 @@ def set_priority(
         )
         if not locked:
             _notify(conversation, hooks.Change.PRIORITY, actor)
-        publish_on_commit(
-            events.conversation_updated_event(conversation),
-            agent_groups_for_conversation(conversation),
-        )
+        live.conversation_changed(conversation)
     return conversation
 
 
@@ -305,10 +287,7 @@ def set_tags(
                 "removed": sorted(set(current) - set(wanted)),
             },
         )
-        publish_on_commit(
-            events.conversation_updated_event(conversation),
-            agent_groups_for_conversation(conversation),
-        )
+        live.conversation_changed(conversation)
     return conversation
 
 
@@ -456,7 +435,4 @@ def _customer_event(conversation: Conversation, actor: AbstractBaseUser, data: d
         actor=actor,
         data=data,
     )
-    publish_on_commit(
-        events.conversation_updated_event(conversation),
-        agent_groups_for_conversation(conversation),
-    )
+    live.conversation_changed(conversation)

@@ -26,6 +26,12 @@ def validate_text(text: str, *, field: str = "text", required: bool = True) -> s
     return text
 
 
+def outbound_idempotency_key(message_id: int) -> str:
+    """The stable key of one outbound message: the provider's idempotency key, and what
+    an email's signed Message-ID is computed from (`channels_app.email_ids`)."""
+    return f"omnidesk-message-{message_id}"
+
+
 def lock_conversation(conversation_id: int, *related: str) -> Conversation:
     """The conversation row, locked until the transaction ends. Only that row: related
     rows (its endpoint, its customer) are read, not locked, so conversations sharing an

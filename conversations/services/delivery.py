@@ -16,17 +16,15 @@ from django.utils import timezone
 from channels_app.adapters import get_adapter
 from channels_app.models import ChannelEndpoint
 from channels_app.types import DeliveryError, OutboundMessage
-from conversations import events
 from conversations.models import (
     Attachment,
-    Conversation,
     ConversationEvent,
     Message,
 )
-from conversations.selectors import agent_groups_for_conversation
+from conversations.services import live
+from conversations.services.common import outbound_idempotency_key
 from conversations.services.outbound import enqueue_delivery
 from omnidesk.errors import ApplicationError
-from omnidesk.realtime import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +123,7 @@ def update_delivery_status(
 
 
 def _publish_delivery(message: Message) -> None:
-    conversation = Conversation.objects.select_related("endpoint").get(pk=message.conversation_id)
-    publish_on_commit(
-        events.message_updated_event(message), agent_groups_for_conversation(conversation)
-    )
+    live.message_updated(message)
 
 
 # --- Sending ---------------------------------------------------------------------------
@@ -212,8 +207,9 @@ def build_outbound(message: Message) -> OutboundMessage:
     author = message.author
     return OutboundMessage(
         message_id=message.pk,
-        idempotency_key=f"omnidesk-message-{message.pk}",
+        idempotency_key=outbound_idempotency_key(message.pk),
         to=message.metadata.get("to", ""),
+        cc=tuple(message.metadata.get("cc", ())),
         text=message.text,
         subject=message.subject,
         html=message.html,
@@ -317,10 +313,7 @@ def record_call_update(
             filename=f"recording-{call_sid}.mp3",
             content_type="audio/mpeg",
         )
-    conversation = Conversation.objects.select_related("endpoint").get(pk=message.conversation_id)
-    publish_on_commit(
-        events.message_updated_event(message), agent_groups_for_conversation(conversation)
-    )
+    live.message_updated(message)
     return message
 
 

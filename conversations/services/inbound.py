@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -13,26 +14,25 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agents.selectors import teams_of_endpoints
 from channels_app.email_parsing import conversation_id_from_subject
-from channels_app.kinds import identity_kind_for
+from channels_app.kinds import channel_kind, identity_kind_for
 from channels_app.types import InboundAttachment
-from conversations import events, hooks
+from conversations import hooks
 from conversations.models import (
     Attachment,
     Conversation,
     ConversationEvent,
     Message,
 )
-from conversations.selectors import agent_groups_for_conversation
-from conversations.services import continuity
+from conversations.services import continuity, live, threads
 from conversations.services.common import preview_text
-from customers.identities import IdentityClaim
+from customers.identities import EMAIL, IdentityClaim
 from customers.models import Customer
 from customers.services import normalize_claims, resolve_claimed_customer, resolve_customer
-from omnidesk.realtime import publish_on_commit
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint, InboundEvent
@@ -86,8 +86,8 @@ def receive_message(
         )
         if claimed is not None:
             return claimed
-        conversation, opened = find_or_open_conversation(
-            customer=customer, endpoint=endpoint, inbound=inbound, now=received_at
+        conversation, opened, rule = find_or_open_conversation(
+            customer=customer, endpoint=endpoint, inbound=inbound, now=received_at, claims=claims
         )
         message = build_inbound_message(
             conversation=conversation,
@@ -100,7 +100,7 @@ def receive_message(
         message.save(force_insert=True)
         _store_inbound_attachments(message, inbound)
         ConversationEvent.objects.bulk_create(
-            apply_inbound_to_conversation(conversation, message, opened=opened)
+            apply_inbound_to_conversation(conversation, message, opened=opened, rule=rule)
         )
         conversation.save()
         hooks.notify_changed(
@@ -113,14 +113,7 @@ def receive_message(
                 )
             ]
         )
-        groups = agent_groups_for_conversation(conversation)
-        publish_on_commit(events.message_created_event(message), groups)
-        publish_on_commit(
-            (events.conversation_created_event if opened else events.conversation_updated_event)(
-                conversation
-            ),
-            groups,
-        )
+        live.messages_added([message])
     return message
 
 
@@ -151,9 +144,7 @@ def file_claimed_message(
         metadata={**inbound.metadata, "from": dict(sender_identities), **metadata},
         created_at=received_at,
     )
-    publish_on_commit(
-        events.message_created_event(message), agent_groups_for_conversation(conversation)
-    )
+    live.messages_added([message])
     return message
 
 
@@ -189,64 +180,112 @@ def normalised(inbound: InboundMessage) -> InboundMessage:
 
 
 def find_or_open_conversation(
-    *, customer: Customer, endpoint: ChannelEndpoint, inbound: InboundMessage, now: datetime
-) -> tuple[Conversation, bool]:
-    """The conversation a new message from `customer` belongs to, and whether it is new.
+    *,
+    customer: Customer,
+    endpoint: ChannelEndpoint,
+    inbound: InboundMessage,
+    now: datetime,
+    claims: Sequence[IdentityClaim] = (),
+) -> tuple[Conversation, bool, str]:
+    """The conversation a new message from `customer` belongs to, whether it is new, and
+    the rule that joined it (`continuity.Rule`; "" for a new one). The rules, in order
+    (docs/continuity.md):
 
-    1. An email reply joins its thread (Message-ID / In-Reply-To / References), reopening it.
-    2. Otherwise a conversation token in the subject (`[#123]`, see `subject_token`) names
-       one of this customer's conversations, reopening it.
-    3. Otherwise the customer's open, pending or snoozed conversation most recently
-       active within the continuity window, whatever channel it was on, provided the
-       teams watching this inbox see it (`continuity.may_continue`).
+    1. Thread: an email joins the conversation of the message its In-Reply-To, then each
+       of its References (newest first) names, or of a stored reply naming it; reopened
+       if resolved. A sender who is not that conversation's customer joins only as
+       `continuity.thread_of` allows, and becomes a participant.
+    2. Subject token: `[#123]` names one of the customer's conversations (or one they
+       are a participant of); reopened if resolved.
+    3. Window: on a conversational channel, the customer's open, pending or snoozed
+       conversation most recently active within the continuity window, provided the
+       teams watching this inbox see it (`continuity.may_continue`). An email only
+       within `OMNIDESK_EMAIL_CONTINUITY_MINUTES` of a conversational channel's
+       conversation (default: never).
     4. Otherwise a new conversation in the endpoint's inbox (linked, in its created
-       event, to an open one it could not join).
+       event, to an open one the window rule could not join), even when the customer
+       has another open.
     Precondition: the customer row is locked.
     """
-    thread_ids = [i for i in (inbound.email_in_reply_to, *inbound.email_references) if i]
-    if thread_ids:
-        parent = (
-            Message.objects.filter(email_message_id__in=thread_ids, conversation__customer=customer)
-            .select_related("conversation")
-            .order_by("-created_at")
-            .first()
+    kind = channel_kind(endpoint.kind)
+    # Who may join someone else's thread is decided by their address: never a claim.
+    sender_email = None
+    if not inbound.claimed_only:
+        sender_email = next((c.value for c in claims if c.kind == EMAIL), None)
+    if kind.threads_by_email or inbound.email_in_reply_to or inbound.email_references:
+        continuity.lock_threads(
+            [inbound.email_message_id, inbound.email_in_reply_to, *inbound.email_references]
         )
-        if parent is not None:
-            conversation = Conversation.objects.select_for_update().get(pk=parent.conversation_id)
-            if conversation.status == Conversation.Status.RESOLVED:
-                reopen_conversation(conversation, at=now)
-            return conversation, False
+        match = continuity.thread_of(
+            customer_id=customer.pk,
+            sender_email=sender_email,
+            message_id=inbound.email_message_id,
+            in_reply_to=inbound.email_in_reply_to,
+            references=inbound.email_references,
+        )
+        if match is not None:
+            conversation = _continue(match.conversation_id, now=now)
+            # The message a colleague's reply answered, arriving after it: the thread
+            # is its sender's.
+            starts_thread = match.named_by_reply and not (
+                inbound.email_in_reply_to or inbound.email_references
+            )
+            if (
+                match.participant_reason
+                and sender_email
+                and not (
+                    starts_thread
+                    and threads.hand_over_thread(conversation=conversation, to=customer, at=now)
+                )
+            ):
+                threads.add_participant(
+                    conversation=conversation,
+                    address=sender_email,
+                    name=inbound.sender_name,
+                    reason=match.participant_reason,
+                    customer_id=customer.pk,
+                    at=now,
+                )
+            return conversation, False, continuity.Rule.THREAD
 
     token_id = conversation_id_from_subject(inbound.subject)
     if token_id is not None:
-        # Only the customer's own conversations: a token typed into a subject must not
-        # let a stranger post into someone else's thread.
-        conversation = (
-            Conversation.objects.select_for_update().filter(pk=token_id, customer=customer).first()
-        )
-        if conversation is not None:
-            if conversation.status == Conversation.Status.RESOLVED:
-                reopen_conversation(conversation, at=now)
-            return conversation, False
+        # Only the customer's own conversations (or one they take part in): a token
+        # typed into a subject must not let a stranger post into someone else's thread.
+        mine = Q(customer=customer)
+        if sender_email:
+            mine |= Q(participants__address=sender_email)
+        if Conversation.objects.filter(mine, pk=token_id).exists():
+            return _continue(token_id, now=now), False, continuity.Rule.SUBJECT_TOKEN
 
-    window_start = now - timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
-    candidates = list(
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("endpoint")
-        .filter(
-            customer=customer,
-            status__in=Conversation.CONTINUABLE_STATUSES,
-            last_message_at__gte=window_start,
+    window: timedelta | None = None
+    rule = ""
+    kinds: tuple[str, ...] | None = None
+    if kind.conversational:
+        window, rule = continuity.continuity_window(), continuity.Rule.WINDOW
+    elif kind.threads_by_email:
+        window, rule = continuity.email_continuity_window(), continuity.Rule.EMAIL_WINDOW
+        kinds = continuity.CONVERSATIONAL_KINDS
+    candidates: list[Conversation] = []
+    if window is not None:
+        candidates = list(
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .filter(
+                customer=customer,
+                status__in=Conversation.CONTINUABLE_STATUSES,
+                last_message_at__range=continuity.window_bounds(window, now),
+                **({"endpoint__kind__in": kinds} if kinds is not None else {}),
+            )
+            .order_by("-last_message_at", "-id")
         )
-        .order_by("-last_message_at", "-id")
-    )
     owners = teams_of_endpoints({endpoint.pk} | {c.endpoint_id for c in candidates})
     took_part = None
     sender = continuity.sender_identity(endpoint.kind, inbound.identities)
     if sender is not None and candidates:
-        kind, value = sender
+        sender_kind, value = sender
         written = continuity.conversations_written_by(
-            kind=kind, values=[value], conversation_ids=[c.pk for c in candidates]
+            kind=sender_kind, values=[value], conversation_ids=[c.pk for c in candidates]
         ).get(value, set())
 
         def took_part(conversation: Conversation) -> bool:
@@ -260,7 +299,7 @@ def find_or_open_conversation(
         if adopting is not None:
             conversation.team_id = adopting
             adopted_event(conversation, at=now).save(force_insert=True)
-        return conversation, False
+        return conversation, False, rule
 
     owning = owners.get(endpoint.pk, [])
     conversation = new_conversation(
@@ -272,7 +311,19 @@ def find_or_open_conversation(
     )
     conversation.save(force_insert=True)
     created_event(conversation, related=held_elsewhere).save(force_insert=True)
-    return conversation, True
+    return conversation, True, ""
+
+
+def _continue(conversation_id: int, *, now: datetime) -> Conversation:
+    """The conversation a thread or token names, locked, reopened if resolved."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("endpoint")
+        .get(pk=conversation_id)
+    )
+    if conversation.status == Conversation.Status.RESOLVED:
+        reopen_conversation(conversation, at=now)
+    return conversation
 
 
 def new_conversation(
@@ -374,17 +425,23 @@ def build_inbound_message(
 
 
 def apply_inbound_to_conversation(
-    conversation: Conversation, message: Message, *, opened: bool
+    conversation: Conversation, message: Message, *, opened: bool, rule: str = ""
 ) -> list[ConversationEvent]:
     """Move the conversation's state for a new customer message, on the instance (the
-    caller saves it), and return the timeline events that records (not saved yet)."""
+    caller saves it), and return the timeline events that records (not saved yet).
+    `rule`: the continuity rule that joined it (`continuity.Rule`), which a channel
+    switch records."""
     timeline: list[ConversationEvent] = []
     if not opened and conversation.last_channel and conversation.last_channel != message.channel:
         timeline.append(
             ConversationEvent(
                 conversation=conversation,
                 kind=ConversationEvent.Kind.CHANNEL_SWITCHED,
-                data={"from": conversation.last_channel, "to": message.channel},
+                data={
+                    "from": conversation.last_channel,
+                    "to": message.channel,
+                    **({"rule": str(rule)} if rule else {}),
+                },
                 created_at=message.created_at,
             )
         )

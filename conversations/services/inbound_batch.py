@@ -11,26 +11,26 @@ once per conversation, after all of its messages in the batch (the rules see its
 message), so an assignment lands on the timeline after those messages rather than
 between them.
 
-Only plain messages take this path (see `can_receive_in_batch`); email replies,
-subject tokens, survey answers, attachments and calls keep the per-message path.
+Only plain messages of conversational channels take this path (see
+`can_receive_in_batch`); email (which finds its thread, or opens its own conversation),
+forms, subject tokens, survey answers, attachments and calls keep the per-message path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import transaction
 
 from agents.selectors import teams_of_endpoints
 from channels_app.email_parsing import conversation_id_from_subject
-from conversations import events, hooks
+from channels_app.kinds import channel_kind
+from conversations import hooks
 from conversations.models import Conversation, ConversationEvent, Message
-from conversations.selectors import agent_groups_for_conversation
-from conversations.services import continuity
+from conversations.services import continuity, live
 from conversations.services.inbound import (
     adopted_event,
     apply_inbound_to_conversation,
@@ -43,7 +43,6 @@ from conversations.services.inbound import (
 from customers.models import Customer
 from customers.services import ResolveRequest, normalize_claims, resolve_customers
 from omnidesk.bulk import update_rows
-from omnidesk.realtime import publish_many_on_commit
 
 if TYPE_CHECKING:
     from channels_app.models import ChannelEndpoint, InboundEvent
@@ -78,12 +77,14 @@ class _Touched:
     messages: list[Message] = field(default_factory=list)
 
 
-def can_receive_in_batch(inbound: InboundMessage) -> bool:
-    """Whether the message needs none of the per-message rules: it threads by nothing
-    but its sender, carries no files, and no app would claim it (`hooks.inbound_claimers`:
-    a survey answer)."""
+def can_receive_in_batch(inbound: InboundMessage, *, endpoint_kind: str) -> bool:
+    """Whether the message needs none of the per-message rules: it arrives on a
+    conversational channel (`ChannelKind.conversational`: email and forms open or find
+    their own conversation), threads by nothing but its sender, carries no files, and no
+    app would claim it (`hooks.inbound_claimers`: a survey answer)."""
     return (
         inbound.kind == "message"
+        and channel_kind(endpoint_kind).conversational
         and not inbound.attachments
         and not inbound.email_in_reply_to
         and not inbound.email_references
@@ -137,7 +138,7 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
         touched: dict[int, _Touched] = {}
         messages: list[Message] = []
         timeline: list[ConversationEvent] = []
-        window = timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
+        window = continuity.continuity_window()
         for index, (item, item_claims, customer) in enumerate(
             zip(items, claims, resolved, strict=True)
         ):
@@ -146,7 +147,7 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             held = [
                 c
                 for c in candidates.setdefault(customer.pk, [])
-                if c.last_message_at >= item.received_at - window
+                if continuity.within(window, last_activity=c.last_message_at, at=item.received_at)
             ]
             sender = senders[index]
             conversation, held_elsewhere = continuity.choose(
@@ -186,7 +187,9 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
                 inbound_event=item.inbound_event,
                 received_at=item.received_at,
             )
-            timeline += apply_inbound_to_conversation(conversation, message, opened=opened)
+            timeline += apply_inbound_to_conversation(
+                conversation, message, opened=opened, rule=continuity.Rule.WINDOW
+            )
             touched[id(conversation)].messages.append(message)
             messages.append(message)
             if opened:
@@ -211,7 +214,7 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
                 for t in touched.values()
             ]
         )
-        _publish(list(touched.values()), owners)
+        _publish(list(touched.values()))
     return messages
 
 
@@ -219,16 +222,17 @@ def _continuable_conversations(
     customers: dict[int, Customer], items: Sequence[InboundItem]
 ) -> dict[int, list[Conversation]]:
     """Each customer's open, pending or snoozed conversations active within the
-    continuity window of the earliest message, most recently active first, locked."""
-    window = timedelta(days=settings.OMNIDESK_CONTINUITY_WINDOW_DAYS)
+    continuity window of a message of the batch, most recently active first, locked."""
+    window = continuity.continuity_window()
     earliest = min(item.received_at for item in items)
+    latest = max(item.received_at for item in items)
     held: dict[int, list[Conversation]] = {}
     candidates = (
         Conversation.objects.select_for_update()
         .filter(
             customer_id__in=customers,
             status__in=Conversation.CONTINUABLE_STATUSES,
-            last_message_at__gte=earliest - window,
+            last_message_at__range=(earliest - window, latest + window),
         )
         .order_by("id")
     )
@@ -265,16 +269,5 @@ def _recency(conversation: Conversation) -> tuple[datetime, float]:
     return conversation.last_message_at, conversation.pk or float("inf")
 
 
-def _publish(touched: list[_Touched], endpoint_teams: dict[int, list[int]]) -> None:
-    published = []
-    for item in touched:
-        conversation = item.conversation
-        groups = agent_groups_for_conversation(
-            conversation, endpoint_team_ids=endpoint_teams.get(conversation.endpoint_id, [])
-        )
-        published += [(events.message_created_event(m), groups) for m in item.messages]
-        changed = (
-            events.conversation_created_event if item.opened else events.conversation_updated_event
-        )
-        published.append((changed(conversation), groups))
-    publish_many_on_commit(published)
+def _publish(touched: list[_Touched]) -> None:
+    live.messages_added([message for item in touched for message in item.messages])

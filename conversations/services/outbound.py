@@ -18,13 +18,12 @@ from django.utils import timezone
 from channels_app.adapters import get_adapter
 from channels_app.kinds import channel_kind, identity_kind_for
 from channels_app.models import ChannelEndpoint
-from conversations import events
 from conversations.models import Conversation, Message
-from conversations.selectors import agent_groups_for_conversation, default_reply_message
+from conversations.selectors import default_reply_message
+from conversations.services import live, threads
 from customers.identities import RESOLUTION_ORDER
 from customers.models import Customer, Identity
 from omnidesk.errors import ApplicationError
-from omnidesk.realtime import publish_on_commit
 
 SUBJECT_LENGTH = Message._meta.get_field("subject").max_length
 
@@ -185,8 +184,14 @@ def queue_outbound_message(
         raise ApplicationError("This channel is disconnected.", fields={"endpoint": ["inactive"]})
     check_channel_policy(conversation=conversation, endpoint=endpoint, template=template, now=now)
     recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
-    in_reply_to, references = (
-        email_thread(conversation) if channel_kind(endpoint.kind).threads_by_email else ("", "")
+    threads_by_email = channel_kind(endpoint.kind).threads_by_email
+    in_reply_to, references = email_thread(conversation) if threads_by_email else ("", "")
+    # An agent's email copies the thread's other people (a colleague who replied), as
+    # their own mail client's "reply all" would; automatic messages go to the customer.
+    cc = (
+        threads.participant_addresses(conversation, besides=recipient)
+        if threads_by_email and kind == Message.Kind.AGENT
+        else []
     )
     message = Message.objects.create(
         conversation=conversation,
@@ -206,13 +211,12 @@ def queue_outbound_message(
         metadata={
             **(metadata or {}),
             "to": recipient,
+            **({"cc": cc} if cc else {}),
             **({"template": dict(template)} if template else {}),
         },
         created_at=now,
     )
-    publish_on_commit(
-        events.message_created_event(message), agent_groups_for_conversation(conversation)
-    )
+    live.messages_added([message])
     message_id = message.pk
     transaction.on_commit(lambda: enqueue_delivery(message_id), robust=True)
     return message

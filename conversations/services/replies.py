@@ -12,16 +12,15 @@ from django.utils import timezone
 from agents.models import Team
 from channels_app.kinds import identity_kind_for
 from channels_app.models import ChannelEndpoint
-from conversations import events, hooks
+from conversations import hooks
 from conversations.models import (
     Conversation,
     Message,
 )
-from conversations.selectors import agent_groups_for_conversation
+from conversations.services import live
 from conversations.services.common import lock_conversation, preview_text, validate_text
 from conversations.services.inbound import reopen_conversation
 from conversations.services.outbound import queue_outbound_message
-from omnidesk.realtime import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +113,7 @@ def send_reply(
                 )
             ]
         )
-        publish_on_commit(
-            events.conversation_updated_event(conversation),
-            agent_groups_for_conversation(conversation),
-        )
+        live.conversation_changed(conversation)
     return message
 
 
@@ -133,7 +129,5 @@ def add_note(*, conversation: Conversation, author: AbstractBaseUser, text: str)
             sender_name=author.get_full_name() or author.get_username(),
             text=text,
         )
-        publish_on_commit(
-            events.message_created_event(message), agent_groups_for_conversation(conversation)
-        )
+        live.messages_added([message])
     return message

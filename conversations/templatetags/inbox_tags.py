@@ -1,16 +1,13 @@
-"""The inbox templates' filters and tags: registrations of `conversations.display`, plus
-the memo of rendered list rows and timeline items. Imports no selectors or presenters:
-the rows it renders arrive already built."""
+"""The inbox templates' filters and tags: registrations of `conversations.display`, and
+the list row and timeline item tags. Imports no selectors or presenters: the rows it
+renders arrive already built."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Protocol
 
 from django import template
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.safestring import SafeString
 
 from conversations.display import (
@@ -47,15 +44,6 @@ def inbox_query(context: template.Context, **overrides: str) -> str:
     return context["filters"].as_query(**overrides)
 
 
-# Fragments rendered once per distinct content. Every agent's list is re-fetched on every
-# event and an open timeline on every event of its conversation, and almost everything
-# in them is unchanged since the last time. A list row and a timeline item are functions
-# of their display values (a row's waiting time included, so it ages) and the template,
-# so their markup is kept per process, keyed by those values and the language. Not in
-# DEBUG, where templates change under a running server. Rows and entries must therefore
-# be hashable values (the presenters' frozen dataclasses).
-
-
 class _ListRow(Protocol):
     @property
     def id(self) -> int: ...
@@ -69,13 +57,13 @@ class _TimelineEntry(Protocol):
 @register.simple_tag
 def inbox_row(row: _ListRow, open_id: int | None) -> SafeString:
     """One row of the conversation list."""
-    return _fragment("conversations/_row.html", row=row, active=open_id == row.id)
+    return _render("conversations/_row.html", row=row, active=open_id == row.id)
 
 
 @register.simple_tag
 def timeline_item(entry: _TimelineEntry, history: bool, conversation_id: int) -> SafeString:
     """One message, note, call or event of the timeline."""
-    return _fragment(
+    return _render(
         "conversations/_timeline_item.html",
         e=entry,
         history=bool(history),
@@ -83,16 +71,5 @@ def timeline_item(entry: _TimelineEntry, history: bool, conversation_id: int) ->
     )
 
 
-def _fragment(template_name: str, **context: Any) -> SafeString:
-    key = (template_name, translation.get_language(), *sorted(context.items()))
-    if settings.DEBUG:
-        return _render_fragment(key)
-    return _rendered_fragment(key)
-
-
-def _render_fragment(key: tuple) -> SafeString:
-    template_name, _language, *context = key
-    return SafeString(render_to_string(template_name, dict(context)))
-
-
-_rendered_fragment = functools.lru_cache(maxsize=8192)(_render_fragment)
+def _render(template_name: str, **context: Any) -> SafeString:
+    return SafeString(render_to_string(template_name, context))

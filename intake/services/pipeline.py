@@ -119,7 +119,8 @@ def _batchable_message(event: InboundEvent) -> InboundMessage | None:
         inbound = InboundMessage.from_json(event.message)
     except (TypeError, ValueError, KeyError):
         return None  # the one-by-one path records the error
-    return inbound if inbound_batch.can_receive_in_batch(inbound) else None
+    batchable = inbound_batch.can_receive_in_batch(inbound, endpoint_kind=event.endpoint.kind)
+    return inbound if batchable else None
 
 
 def _process_run(run: list[tuple[InboundEvent, InboundMessage]]) -> None:

@@ -17,10 +17,8 @@ from django.utils import timezone
 from agents.business_hours import Schedule, add_business_time, business_seconds_between
 from agents.models import AgentProfile
 from agents.selectors import SUPERVISORS_GROUP
-from conversations import events
 from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent
-from conversations.selectors import agent_groups_for_conversation
 from conversations.services.actions import DUE_FIELDS
 from omnidesk.bulk import update_rows
 from omnidesk.realtime import publish_on_commit
@@ -303,9 +301,7 @@ def _fire(
         },
         at=now,
     )
-    publish_on_commit(
-        events.conversation_updated_event(conversation), agent_groups_for_conversation(conversation)
-    )
+    conversation_services.conversation_changed(conversation)
     if notify:
         _notify_supervisors(conversation, checkpoint, policy)
 

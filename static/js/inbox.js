@@ -1,11 +1,13 @@
 /* Omnidesk agent inbox: the little behaviour HTMX does not cover.
- * Live events (sequence numbers, gap detection, coalesced refreshes), collision
+ * Live events (rows and counts applied in place, sequence numbers, gap detection and
+ * a refetch of this page's own view only then), collision
  * indicators, drafts, canned responses, keyboard shortcuts, tab title.
  * No inline scripts anywhere (CSP): everything is wired here by event delegation. */
 (function () {
   "use strict";
 
   var LIST_REFRESH_MS = 1000; // at most one list refresh per second per agent
+  var LATE_EVENT_MS = 1500; // how long a skipped event number may take to arrive
   var TYPING_EVERY_MS = 3000;
   var VIEWING_EVERY_MS = 20000;
   var TYPING_SHOWN_MS = 6000;
@@ -24,7 +26,14 @@
     lastConversationRefresh: 0,
     typingSentAt: 0,
     collisions: {},
-    stats: { resyncs: 0, listRefreshes: 0, gaps: 0, events: 0 },
+    scope: null, // what the server says decides our tabs: user, teams, inboxes (hello)
+    missing: {}, // group -> {skipped sequence number: when it counts as lost}
+    versions: {}, // conversation id -> the newest row version applied
+    counted: {}, // conversation id -> {version: true} whose count change was applied
+    rowless: {}, // conversation id -> the newest version, when it came without a row
+    lastSorts: {}, // conversation id -> its row's sort key when last seen live
+    unread: {}, // my open assigned conversations with something I have not seen
+    stats: { resyncs: 0, listRefreshes: 0, gaps: 0, events: 0, liveRows: 0, liveCounts: 0 },
   };
   window.omnideskInbox = state; // read by the browser tests (state.receive feeds an event)
 
@@ -39,6 +48,7 @@
     root.setAttribute("data-resyncs", String(state.stats.resyncs));
     root.setAttribute("data-list-refreshes", String(state.stats.listRefreshes));
     root.setAttribute("data-gaps", String(state.stats.gaps));
+    root.setAttribute("data-live-rows", String(state.stats.liveRows));
   }
 
   // --- The socket (htmx ws extension: connection and reconnection with backoff) ------
@@ -85,9 +95,16 @@
     if (data.type === "hello") {
       var reconnect = state.greeted;
       state.seqs = Object.assign({}, data.seqs || {});
+      state.missing = {};
+      state.scope = {
+        userId: data.user_id,
+        everything: Boolean(data.sees_everything),
+        teams: data.teams || [],
+        endpoints: data.endpoints || [],
+      };
       state.greeted = true;
       watchOpenConversation();
-      // Whatever happened while disconnected: catch up.
+      // Whatever happened while disconnected (or what we may now see): catch up.
       if (reconnect) resync();
       return;
     }
@@ -103,32 +120,213 @@
       collision(data);
       return;
     }
-    if (data.group && typeof data.seq === "number") {
-      var last = state.seqs[data.group];
-      if (typeof last === "number" && data.seq > last + 1) {
-        // Channels dropped something for us (full queue): refetch what is on screen.
-        state.stats.gaps += 1;
-        state.seqs[data.group] = data.seq;
-        resync();
-        return;
-      }
-      if (typeof last === "number" && data.seq <= last) return; // duplicate of a seen event
-      state.seqs[data.group] = data.seq;
-    }
-    if (!/^(message|conversation)\./.test(data.type || "")) return;
-    scheduleListRefresh();
-    if (data.conversation_id && String(data.conversation_id) === openId()) {
-      scheduleConversationRefresh(data.type === "conversation.updated" || data.type === "conversation.created");
-    }
+    if (data.group && typeof data.seq === "number" && !inSequence(data.group, data.seq)) return;
+    if (data.type === "conversation.row") applyRow(data);
+    else if (data.type === "message.created" || data.type === "message.updated") applyMessage(data);
   }
 
   state.receive = handleEvent;
+
+  // Each group numbers its events. Two server processes may send two numbers out of order,
+  // so a skipped number is given LATE_EVENT_MS to arrive before it counts as lost (Channels
+  // dropped it on a full queue) and the page refetches its view. Events apply in any order:
+  // rows carry versions, and counts add up whatever the order.
+  function inSequence(group, seq) {
+    var last = state.seqs[group];
+    var missing = state.missing[group] || (state.missing[group] = {});
+    if (typeof last !== "number") { state.seqs[group] = seq; return true; }
+    if (seq <= last) {
+      if (!(seq in missing)) return false; // a duplicate of a seen event
+      delete missing[seq];
+      return true;
+    }
+    for (var skipped = last + 1; skipped < seq && skipped < last + 200; skipped += 1) {
+      missing[skipped] = Date.now() + LATE_EVENT_MS;
+    }
+    state.seqs[group] = seq;
+    if (seq - last > 200) lost(group);
+    else if (seq > last + 1) setTimeout(checkMissing, LATE_EVENT_MS + 50);
+    return true;
+  }
+
+  function checkMissing() {
+    var now = Date.now();
+    Object.keys(state.missing).forEach(function (group) {
+      var missing = state.missing[group];
+      if (Object.keys(missing).some(function (seq) { return missing[seq] <= now; })) lost(group);
+    });
+  }
+
+  function lost(group) {
+    state.missing[group] = {};
+    state.stats.gaps += 1;
+    resync();
+  }
 
   function resync() {
     state.stats.resyncs += 1;
     publishStats();
     scheduleListRefresh();
     if (openId()) scheduleConversationRefresh(true);
+  }
+
+  // --- Live rows: the server renders a changed conversation's row once for everyone who
+  // may see it; this page decides whether it belongs to its view, where, and what it does
+  // to the tab counts, without asking the server. Only a search (which the server alone
+  // can match) or a lost event makes it fetch, and then only its own view.
+  function currentFilters() {
+    var form = $("filters");
+    var read = function (name) {
+      var field = form && form.querySelector("[name=" + name + "]:checked, select[name=" + name + "], input[type=search][name=" + name + "]");
+      return field ? field.value : "";
+    };
+    return { view: read("view") || "mine", status: read("status") || "open", channel: read("channel"), tag: read("tag"), q: read("q").trim() };
+  }
+
+  function inTab(tab, bucket) {
+    var scope = state.scope;
+    if (!bucket || !scope) return false;
+    var mine = bucket.assignee_id === scope.userId;
+    var teams = scope.teams.indexOf(bucket.team_id) !== -1 || scope.endpoints.indexOf(bucket.endpoint_id) !== -1;
+    if (tab === "mine") return mine;
+    if (tab === "teams") return teams;
+    if (tab === "unassigned") return bucket.assignee_id === null && (scope.everything || teams);
+    return tab === "all" && scope.everything;
+  }
+
+  function applyCounts(before, after) {
+    var status = currentFilters().status;
+    ["mine", "unassigned", "teams", "all"].forEach(function (tab) {
+      var el = $("count-" + tab);
+      if (!el || el.textContent === "") return; // not loaded yet: the fetch will say
+      var delta = (after && after.status === status && inTab(tab, after) ? 1 : 0)
+        - (before && before.status === status && inTab(tab, before) ? 1 : 0);
+      if (delta) el.textContent = String(Math.max(0, (parseInt(el.textContent.replace(/\D/g, ""), 10) || 0) + delta));
+    });
+    state.stats.liveCounts += 1;
+  }
+
+  function applyRow(event) {
+    var id = String(event.conversation_id);
+    var counted = state.counted[id] || (state.counted[id] = {});
+    if (!counted[event.version]) {
+      // Each version's move counts once, even one that arrives after a newer version.
+      counted[event.version] = true;
+      var versions = Object.keys(counted);
+      if (versions.length > 20) delete counted[versions[0]];
+      applyCounts(event.before, event.after);
+      state.stats.liveRows += 1;
+    } else if (!(state.rowless[id] === event.version && event.row)) {
+      return; // the same change through another of our groups
+    }
+    var newest = state.versions[id];
+    if (typeof newest === "number" && event.version < newest) { publishStats(); return; }
+    state.versions[id] = event.version;
+    state.rowless[id] = event.row ? null : event.version; // another group may bring the row
+    trackUnread(id, event);
+    if (id === openId() && event.state_changed) scheduleConversationRefresh(true);
+    placeRow(id, event);
+    publishStats();
+    updateTitle();
+  }
+
+  function matchesView(after, row, filters) {
+    if (after.status !== filters.status) return false;
+    if (filters.channel && row.channels.indexOf(filters.channel) === -1) return false;
+    if (filters.tag && row.tags.indexOf(filters.tag) === -1) return false;
+    if (filters.view === "all") return true;
+    return inTab(filters.view, after);
+  }
+
+  function placeRow(id, event) {
+    var list = $("conversation-list");
+    if (!list) return;
+    var filters = currentFilters();
+    if (filters.q) { scheduleListRefresh(); return; }
+    var existing = $("row-" + id);
+    if (!event.row || !matchesView(event.after, event.row, filters)) {
+      if (existing) existing.remove();
+      showEmptyList(list);
+      return;
+    }
+    var template = document.createElement("template");
+    template.innerHTML = event.row.html.trim();
+    var node = template.content.firstElementChild;
+    var unread = rowUnread(id, event, existing);
+    node.classList.toggle("unread", unread);
+    if (!unread) node.querySelectorAll(".unread-badge").forEach(function (badge) { badge.remove(); });
+    node.classList.toggle("active", id === openId());
+    if (existing) existing.remove();
+    var next = null;
+    var rows = list.querySelectorAll(":scope > li.row");
+    for (var i = 0; i < rows.length; i += 1) {
+      if (rows[i].getAttribute("data-sort") < event.row.sort) { next = rows[i]; break; }
+    }
+    var more = list.querySelector(":scope > li.load-more");
+    if (!next && more) return; // older than every row shown: it belongs to a later page
+    list.insertBefore(node, next || more);
+    var empty = list.querySelector(":scope > li.empty-list");
+    if (empty) empty.remove();
+    htmx.process(node);
+  }
+
+  function showEmptyList(list) {
+    if (list.querySelector(":scope > li.row, :scope > li.load-more, :scope > li.empty-list")) return;
+    var empty = document.createElement("li");
+    empty.className = "empty-list";
+    empty.textContent = "No conversations here.";
+    list.appendChild(empty);
+  }
+
+  // Unread is this agent's: the server sends "the customer waits"; a row stays read until
+  // something new arrives in it (its sort key moves), and the open one is being read.
+  function rowUnread(id, event, existing) {
+    if (!event.row.waiting) return false;
+    if (id === openId() && !document.hidden) return false;
+    if (existing && existing.getAttribute("data-sort") === event.row.sort) return existing.classList.contains("unread");
+    return true;
+  }
+
+  function trackUnread(id, event) {
+    var scope = state.scope;
+    var previous = state.lastSorts[id];
+    if (event.row) state.lastSorts[id] = event.row.sort;
+    var waitingOnMe = scope && event.row && event.row.waiting && event.after.status === "open"
+      && event.after.assignee_id === scope.userId;
+    var becameMine = !event.before || event.before.assignee_id !== scope.userId
+      || event.before.status !== "open";
+    if (!waitingOnMe || (id === openId() && !document.hidden)) delete state.unread[id];
+    else if (previous !== event.row.sort || becameMine) state.unread[id] = true;
+  }
+
+  // A new or changed message of the open conversation arrives rendered.
+  function applyMessage(event) {
+    var id = String(event.conversation_id);
+    if (id !== openId()) return;
+    var controls = $("timeline-controls");
+    var timeline = $("timeline");
+    if (!event.html || !timeline || (controls && controls.getAttribute("data-history") === "1")) {
+      scheduleConversationRefresh(false);
+      return;
+    }
+    var template = document.createElement("template");
+    template.innerHTML = event.html.trim();
+    var node = template.content.firstElementChild;
+    var existing = $("message-" + event.message_id);
+    var wrap = $("timeline-wrap");
+    var atBottom = wrap && wrap.scrollHeight - wrap.scrollTop - wrap.clientHeight < 80;
+    if (existing) {
+      existing.replaceWith(node);
+    } else if (event.type === "message.created") {
+      var nothing = timeline.querySelector(":scope > li.muted");
+      if (nothing) nothing.remove();
+      timeline.appendChild(node);
+      if (atBottom) scrollTimeline();
+      if (!document.hidden) send({ action: "seen", conversation_id: Number(id) });
+    } else {
+      return; // an update of a message on an earlier page
+    }
+    htmx.process(node);
   }
 
   function scheduleListRefresh() {
@@ -246,7 +444,10 @@
     if (target.id === "conversation-list") markActiveRow();
     updateTitle();
   });
-  document.addEventListener("htmx:oobAfterSwap", updateTitle);
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "unread-count") readUnreadIds();
+    else updateTitle();
+  });
   document.addEventListener("htmx:responseError", function (event) {
     if (event.detail.xhr && event.detail.xhr.status === 404) notice("Not found, or no longer visible to you.");
     else notice("Something went wrong; please retry.");
@@ -262,9 +463,10 @@
     markActiveRow();
     var row = id && $("row-" + id);
     if (row && row.classList.contains("unread")) {
-      row.classList.remove("unread");
-      htmx.trigger(document.body, "refresh-counts"); // opening it marked it read
+      row.classList.remove("unread"); // opening it marked it read
+      row.querySelectorAll(".unread-badge").forEach(function (badge) { badge.remove(); });
     }
+    if (id) delete state.unread[id];
     var composer = $("composer");
     if (composer) {
       var text = $("composer-text");
@@ -290,9 +492,18 @@
   }
 
   function updateTitle() {
-    var el = $("unread-count");
-    var unread = el ? parseInt(el.getAttribute("data-unread") || "0", 10) : 0;
+    var unread = Object.keys(state.unread).length;
     document.title = (unread > 0 ? "(" + unread + ") " : "") + BASE_TITLE;
+  }
+  // The counts fragment says which of my conversations are unread; live rows keep it.
+  function readUnreadIds() {
+    var el = $("unread-count");
+    var ids = el ? (el.getAttribute("data-unread-ids") || "").split(",") : [];
+    state.unread = {};
+    ids.forEach(function (id) { if (id) state.unread[id] = true; });
+    var open = openId();
+    if (open && !document.hidden) delete state.unread[open];
+    updateTitle();
   }
 
   var noticeTimer = null;

@@ -53,26 +53,3 @@ def test_tab_title_counts_unread_conversations_assigned_to_me(live_server_asgi, 
     expect(page.locator("#timeline")).to_contain_text("Hello?")
     expect(page).to_have_title("Inbox · Omnidesk")
     page.context.close()
-
-
-def test_a_burst_of_events_refreshes_the_list_once(live_server_asgi, browser):
-    off_loop(build_desk)
-    page = new_page(browser)
-    login(page, live_server_asgi, "bob")
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
-    root = page.locator("#inbox")
-    expect(root).to_have_attribute("data-list-refreshes", "0")
-    # Twenty events in one tick, as a busy team produces: one list refresh, not twenty.
-    page.evaluate(
-        """() => {
-          const inbox = window.omnideskInbox;
-          const group = Object.keys(inbox.seqs).find((g) => g.startsWith("inbox.team."));
-          for (let i = 0; i < 20; i++) {
-            inbox.receive({type: "message.created", conversation_id: 1000 + i,
-                           group: group, seq: inbox.seqs[group] + 1});
-          }
-        }"""
-    )
-    expect(root).to_have_attribute("data-list-refreshes", "1")
-    assert root.get_attribute("data-gaps") == "0"
-    page.context.close()

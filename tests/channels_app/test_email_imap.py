@@ -40,7 +40,10 @@ def test_new_mail_lands_on_the_known_customers_timeline_and_is_marked_seen_after
 
     assert (result.fetched, result.stored, result.failed) == (1, 1, 0)
     message = Message.objects.get(channel="email")
-    assert message.conversation == sms_conversation
+    # The customer's timeline; an email that names none of their conversations opens its
+    # own rather than joining the open SMS one (docs/continuity.md).
+    assert message.conversation.customer == known
+    assert message.conversation != sms_conversation
     assert message.email_message_id == "<CAH7mZp4=reply-1@mail.example.com>"
     assert message.metadata["folded"]["reply"].startswith("Thanks! The tracking link")
     assert b"\\Seen" in dovecot.flags(mailbox_user(email_endpoint))[1]

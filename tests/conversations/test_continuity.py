@@ -34,34 +34,34 @@ def msg(provider_id, text="hi", **fields):
     return InboundMessage(provider_id=provider_id, identities=identities, text=text, **rest)
 
 
-def test_whatsapp_then_email_then_sms_continue_one_conversation_with_channel_switches(endpoints):
+def test_a_new_email_opens_its_own_conversation_and_sms_continues_the_most_recent(endpoints):
+    # Email threads are conversations: an email that names no thread opens its own, even
+    # with a WhatsApp conversation open; a conversational channel then continues the
+    # customer's most recently active conversation (docs/continuity.md).
     now = timezone.now()
-    receive_message(
+    on_whatsapp = receive_message(
         endpoint=endpoints["whatsapp"],
         inbound=msg("w1", phone="+14155552671", email="d@example.com"),
         received_at=now,
     )
-    receive_message(
+    by_email = receive_message(
         endpoint=endpoints["email"],
         inbound=msg("e1", email="d@example.com"),
         received_at=now + timedelta(hours=1),
     )
-    receive_message(
+    by_sms = receive_message(
         endpoint=endpoints["sms"],
         inbound=msg("s1", phone="+14155552671"),
         received_at=now + timedelta(hours=2),
     )
 
-    conversation = Conversation.objects.get()
-    assert list(conversation.messages.values_list("channel", flat=True)) == [
-        "whatsapp",
-        "email",
-        "sms",
-    ]
+    assert by_email.conversation_id != on_whatsapp.conversation_id
+    assert by_sms.conversation_id == by_email.conversation_id
+    conversation = Conversation.objects.get(pk=by_email.conversation_id)
+    assert list(conversation.messages.values_list("channel", flat=True)) == ["email", "sms"]
     switches = conversation.events.filter(kind=ConversationEvent.Kind.CHANNEL_SWITCHED)
-    assert [(e.data["from"], e.data["to"]) for e in switches] == [
-        ("whatsapp", "email"),
-        ("email", "sms"),
+    assert [(e.data["from"], e.data["to"], e.data["rule"]) for e in switches] == [
+        ("email", "sms", "window")
     ]
     assert conversation.last_channel == "sms"
 

@@ -164,13 +164,16 @@ def test_realtime_events_go_only_to_groups_that_may_see_the_conversation(
         received = receive_message(
             endpoint=api_endpoint, inbound=inbound("1", email="d@example.com")
         )
-    [(event, groups)] = capture_events.of_type("message.created")
+    [(event, groups)] = capture_events.of_type("conversation.row")
     assert event["conversation_id"] == received.conversation_id
     assert set(groups) == {
         "inbox.supervisors",
         f"inbox.team.{support_team.pk}",
         f"inbox.conversation.{received.conversation_id}",
     }
+    # The message itself, rendered, only to the pages that have the conversation open.
+    [(_message, message_groups)] = capture_events.of_type("message.created")
+    assert message_groups == [f"inbox.conversation.{received.conversation_id}"]
 
 
 def test_a_reply_written_for_a_past_moment_is_stamped_and_checked_at_that_moment(agent):

@@ -4,13 +4,16 @@ notes that never leave, a reply held when new activity arrived, canned responses
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from conversations.models import CannedResponse, Message
+from conversations.services import receive_message
 from tests.channels_app.fake_providers import FakeProvider, Reply
+from tests.conftest import inbound
 from tests.inbox.conftest import client_for, htmx
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +124,14 @@ def test_private_note_is_never_sent_to_the_customer(
 def test_reply_is_held_when_the_customer_wrote_since_the_agent_loaded_it(desk):
     first = desk.receive(desk.email, "1", "Question", email="dana@example.com")
     conversation = first.conversation
-    desk.receive(desk.email, "2", "Never mind, found it!", email="dana@example.com")
+    # Her second email answers the first (a new one would open its own conversation).
+    receive_message(
+        endpoint=desk.email,
+        inbound=replace(
+            inbound("2", "Never mind, found it!", email="dana@example.com"),
+            subject=f"Re: Question [#{conversation.pk}]",
+        ),
+    )
     alice = client_for(desk.alice)
     held = htmx(
         alice,

@@ -1,5 +1,5 @@
-"""List rows and timeline items are rendered once per distinct content and reused
-(`inbox_tags._fragment`): whatever changes what they show must show on the next fetch."""
+"""A list row and a timeline item fetched again show whatever changed since the last
+fetch (a page refetches its view after a lost event or a reconnect)."""
 
 from __future__ import annotations
 

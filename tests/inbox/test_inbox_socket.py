@@ -87,19 +87,17 @@ async def test_events_carry_per_group_sequence_numbers_without_gaps(desk):
     await sync_to_async(desk.receive)(desk.whatsapp, "1", "Hi", phone="+14155552671")
     await sync_to_async(desk.receive)(desk.whatsapp, "2", "Again", phone="+14155552671")
     received = []
-    while len(received) < 4:
-        event = await next_of(
-            bob, "message.created", "conversation.created", "conversation.updated"
-        )
+    while len(received) < 2:
+        event = await next_of(bob, "conversation.row", "message.created")
         if event["group"] == team:
             received.append(event)
-    assert [e["seq"] for e in received] == [start + 1, start + 2, start + 3, start + 4]
-    assert [e["type"] for e in received] == [
-        "message.created",
-        "conversation.created",
-        "message.created",
-        "conversation.updated",
-    ]
+    assert [e["seq"] for e in received] == [start + 1, start + 2]
+    # One event per change, carrying the row; messages go to pages that have them open.
+    assert [e["type"] for e in received] == ["conversation.row", "conversation.row"]
+    assert [e["version"] for e in received] == [1, 2]
+    assert received[0]["before"] is None
+    assert received[1]["before"] == received[1]["after"]
+    assert "Again" in received[1]["row"]["html"]
     await bob.disconnect()
 
 
@@ -110,17 +108,18 @@ async def test_events_reach_only_agents_who_may_see_the_conversation(desk):
     for communicator in (alice, sam, carol):
         await next_of(communicator, "hello")
     message = await sync_to_async(desk.receive)(desk.whatsapp, "1", "Hi", phone="+14155552671")
-    assert (await next_of(sam, "message.created"))["conversation_id"] == message.conversation_id
-    assert (await next_of(carol, "message.created"))["conversation_id"] == message.conversation_id
-    assert await nothing_of(alice, "message.created", "conversation.created")
+    assert (await next_of(sam, "conversation.row"))["conversation_id"] == message.conversation_id
+    assert (await next_of(carol, "conversation.row"))["conversation_id"] == message.conversation_id
+    assert await nothing_of(alice, "conversation.row", "message.created")
 
     # Assigned to Alice, she now hears about it through her own group.
     await sync_to_async(services.assign_conversation)(
         conversation=message.conversation, agent=desk.alice, actor=desk.sam
     )
-    update = await next_of(alice, "conversation.updated")
+    update = await next_of(alice, "conversation.row")
     assert update["group"] == f"inbox.agent.{desk.alice.pk}"
-    assert update["assignee_id"] == desk.alice.pk
+    assert update["after"]["assignee_id"] == desk.alice.pk
+    assert "Hi" in update["row"]["html"]
     for communicator in (alice, sam, carol):
         await communicator.disconnect()
 

@@ -3,13 +3,14 @@ processing them one at a time through the per-message path."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from agents.models import AgentProfile, Team
@@ -17,6 +18,7 @@ from agents.selectors import SUPERVISORS_GROUP, team_group
 from channels_app.models import ChannelEndpoint, InboundEvent
 from channels_app.types import InboundMessage
 from conversations.models import Conversation, Message
+from conversations.selectors import conversation_group
 from conversations.services import receive_message
 from customers.models import Customer, MergeSuggestion
 from intake import services
@@ -83,7 +85,9 @@ def workload(endpoints) -> list[tuple[ChannelEndpoint, InboundMessage]]:
         ),
         (endpoints["sms"], message(2, "Hi, it's Bea", phone="+14155550102")),
         (endpoints["email"], message(3, "About order 1", email="ada@example.com")),
-        (endpoints["email"], message(4, "Back again", email="walter@example.com")),
+        # Through the API (a conversational channel): a new email with no thread headers
+        # would open a conversation of its own (docs/continuity.md).
+        (endpoints["api"], message(4, "Back again", email="walter@example.com")),
         (endpoints["email"], message(5, "Bea by email", email="bea@example.com")),
         (endpoints["sms"], message(6, "Ada by text", phone="+14155550101")),
         (endpoints["api"], message(7, "Both of me", email="bea@example.com", phone="+14155550102")),
@@ -222,6 +226,8 @@ def test_an_email_reply_in_the_backlog_keeps_its_place(desk, django_capture_on_c
             provider_id=provider_id, identities={"email": "tom@example.com"}, text=text
         )
 
+    # The plain messages come by SMS (a conversational channel: it continues the
+    # customer's most recent conversation); a new email would open one of its own.
     backlog = [
         plain("s1", "New topic"),
         plain("s2", "More on it"),
@@ -237,7 +243,8 @@ def test_an_email_reply_in_the_backlog_keeps_its_place(desk, django_capture_on_c
         plain("s4", "Also"),
     ]
     event_ids = queue_without_processing(
-        [(desk["email"], m) for m in backlog], django_capture_on_commit_callbacks
+        [(desk["email"] if m.email_message_id else desk["sms"], m) for m in backlog],
+        django_capture_on_commit_callbacks,
     )
     process_inbound_event.apply(args=[event_ids[0]])
 
@@ -273,15 +280,23 @@ def test_batches_publish_every_message_to_the_agents_who_may_see_it(
     with django_capture_on_commit_callbacks(execute=True):
         process_inbound_event.apply(args=[event_ids[0]])
 
+    # One row per conversation, to everyone who may see it; each message, rendered, to
+    # the pages that have its conversation open.
+    rows = capture_events.of_type("conversation.row")
+    assert sorted(event["conversation_id"] for event, _ in rows) == sorted(
+        Conversation.objects.values_list("pk", flat=True)
+    )
+    team = Team.objects.get()
+    for event, groups in rows:
+        assert team_group(team.pk) in groups
+        assert SUPERVISORS_GROUP in groups
+        assert event["before"] is None  # all three are new
     created = capture_events.of_type("message.created")
     assert sorted(event["message_id"] for event, _ in created) == sorted(
         Message.objects.values_list("pk", flat=True)
     )
-    team = Team.objects.get()
-    for _, groups in created:
-        assert team_group(team.pk) in groups
-        assert SUPERVISORS_GROUP in groups
-    assert len(capture_events.of_type("conversation.created")) == 3
+    for event, groups in created:
+        assert groups == [conversation_group(event["conversation_id"])]
 
 
 def test_events_waiting_for_something_else_are_left_to_the_sweep(
@@ -328,7 +343,15 @@ def test_two_workers_draining_one_backlog_process_each_message_once():
     def worker(task_ids: list[int]) -> None:
         try:
             for event_id in task_ids:
-                services.process_inbound_event(event_id=event_id)
+                # As the task does (`autoretry_for=DATABASE_HICCUPS`): PostgreSQL may abort
+                # one of two drains that lock the same customers in another order.
+                for attempt in range(5):
+                    try:
+                        services.process_inbound_event(event_id=event_id)
+                        break
+                    except OperationalError:
+                        if attempt == 4:
+                            raise
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -379,12 +402,13 @@ def test_a_batch_numbers_its_events_per_group_without_gaps(
         process_inbound_event.apply(args=[event_ids[0]])
 
     async def receive_all() -> list[dict]:
-        return [await layer.receive(channel) for _ in range(8)]
+        return [await asyncio.wait_for(layer.receive(channel), timeout=10) for _ in range(3)]
 
     received = async_to_sync(receive_all)()
     seqs = [message["seq"] for message in received]
-    assert seqs == list(range(seqs[0], seqs[0] + 8))
-    # Three new conversations and their messages, and the two the online agents took.
-    assert sorted(message["event"]["type"] for message in received) == (
-        ["conversation.created"] * 3 + ["conversation.updated"] * 2 + ["message.created"] * 3
-    )
+    assert seqs == list(range(seqs[0], seqs[0] + 3))
+    # Three new conversations, each announced once: the batch's transaction also had the
+    # online agents take two of them, which their rows already show.
+    assert [message["event"]["type"] for message in received] == ["conversation.row"] * 3
+    assigned = [m["event"]["after"]["assignee_id"] for m in received]
+    assert sum(1 for assignee in assigned if assignee) == 2

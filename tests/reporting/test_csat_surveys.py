@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -46,9 +47,15 @@ def endpoints():
 def test_resolving_sends_a_link_survey_on_the_channel_the_conversation_ended_on(
     endpoints, django_capture_on_commit_callbacks
 ):
-    receive_message(endpoint=endpoints["sms"], inbound=msg("s1", phone="+14155552671"))
+    by_sms = receive_message(endpoint=endpoints["sms"], inbound=msg("s1", phone="+14155552671"))
+    # Moving to email, the customer names the conversation (its number in the subject):
+    # a new email would open one of its own.
     receive_message(
-        endpoint=endpoints["email"], inbound=msg("e1", phone="+14155552671", email="d@x.com")
+        endpoint=endpoints["email"],
+        inbound=replace(
+            msg("e1", phone="+14155552671", email="d@x.com"),
+            subject=f"Re: hi [#{by_sms.conversation_id}]",
+        ),
     )
     conversation = Conversation.objects.get()
 

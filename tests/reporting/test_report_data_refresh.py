@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -55,7 +56,9 @@ def test_incremental_refresh_picks_up_new_messages_replies_statuses_and_merges(
     refresh_report_data()
     assert ConversationFact.objects.count() == 0
 
-    receive_message(endpoint=email, inbound=msg("e1", email="d@x.com"))
+    receive_message(
+        endpoint=email, inbound=replace(msg("e1", email="d@x.com"), email_message_id="<e1@x.com>")
+    )
     first = Conversation.objects.get()
     outcome = refresh_report_data()
     assert not outcome.full
@@ -65,7 +68,11 @@ def test_incremental_refresh_picks_up_new_messages_replies_statuses_and_merges(
     assert sum(row["count"] for row in message_volume(filters=today_filters())) == 1
 
     send_reply(conversation=first, author=agent, text="Looking")
-    receive_message(endpoint=email, inbound=msg("e2", "more", email="d@x.com"))
+    # A reply in her thread (a new email would open a conversation of its own).
+    receive_message(
+        endpoint=email,
+        inbound=replace(msg("e2", "more", email="d@x.com"), email_in_reply_to="<e1@x.com>"),
+    )
     send_reply(conversation=first, author=agent, text="Done")
     with django_capture_on_commit_callbacks():
         change_status(conversation=first, status="resolved", actor=agent)

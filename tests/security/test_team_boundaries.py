@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def inboxes():
     sales = EndpointFactory(kind=ChannelEndpoint.Kind.WHATSAPP, name="Sales WhatsApp")
-    hr = EndpointFactory(kind=ChannelEndpoint.Kind.EMAIL, name="HR mailbox")
+    # A conversational channel: a new email would open its own conversation anyway
+    # (docs/continuity.md), so only a chat channel tests the boundary.
+    hr = EndpointFactory(kind=ChannelEndpoint.Kind.TELEGRAM, name="HR Telegram")
     shared = EndpointFactory(kind=ChannelEndpoint.Kind.SMS, name="Sales SMS")
     TeamFactory(name="Sales", endpoints=[sales, shared])
     TeamFactory(name="HR", endpoints=[hr])
@@ -42,14 +44,16 @@ def test_mail_to_another_teams_inbox_opens_its_own_linked_conversation(inboxes):
         received_at=now,
     )
     to_hr = receive_message(
-        endpoint=hr, inbound=message("e1", email="dana@example.com"), received_at=now
+        endpoint=hr,
+        inbound=message("t1", email="dana@example.com", telegram="5551234"),
+        received_at=now,
     )
     assert to_hr.conversation_id != first.conversation_id
     hr_conversation = Conversation.objects.get(pk=to_hr.conversation_id)
     assert hr_conversation.team.name == "HR"
     created = hr_conversation.events.get(kind=ConversationEvent.Kind.CREATED)
     assert created.data["related_conversation"] == first.conversation_id
-    # Sales cannot answer through HR's mailbox.
+    # Sales cannot answer through HR's inbox.
     sales_conversation = Conversation.objects.get(pk=first.conversation_id)
     assert hr not in reply_endpoint_choices(sales_conversation)
 
@@ -74,7 +78,7 @@ def test_the_batch_path_keeps_the_same_boundary(inboxes, django_capture_on_commi
         accept_inbound(endpoint=sales, messages=[message("w1", email="dana@example.com")])
     with django_capture_on_commit_callbacks(execute=True):
         accept_inbound(endpoint=sales, messages=[message("w2", email="dana@example.com")])
-        accept_inbound(endpoint=hr, messages=[message("e1", email="dana@example.com")])
+        accept_inbound(endpoint=hr, messages=[message("t1", email="dana@example.com")])
     conversations = Conversation.objects.order_by("id")
     assert [c.team.name for c in conversations] == ["Sales", "HR"]
     assert conversations[0].messages.count() == 2

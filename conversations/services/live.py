@@ -1,0 +1,338 @@
+"""The live inbox's one announcer: what agents' pages are told when conversations change.
+
+Writers call `conversations_changed` / `messages_added` / `message_updated` inside their
+transaction. Once it commits, every conversation it touched is announced once, however
+many writes touched it:
+
+1. In one short transaction, the conversation's `listed_*` columns (the bucket it was
+   last counted in) move to its current status, inbox, team and assignee, its
+   `live_version` goes up, and the `InboxCount` buckets it left and joined change by one.
+   The row lock makes announcements of one conversation a chain: each covers exactly
+   the move since the one before, so counts neither miss nor double a move.
+2. Its list row is rendered once, for everyone, and sent as one `conversation.row` event
+   to the groups that may see it; groups that saw it before and no longer do get the
+   event without the row. New messages go, rendered, to the pages that have their
+   conversation open.
+
+The work per change does not depend on how many agents are connected: the fan-out is
+the channel layer's. `reconcile` (a periodic task) announces what a crash between a
+commit and its announcement left behind, and repairs counts that drifted.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+
+from conversations import events, presenters
+from conversations.models import Conversation, InboxCount, Message
+from conversations.selectors import (
+    Bucket,
+    conversation_group,
+    groups_for_buckets,
+    live_rows,
+    message_items,
+)
+from omnidesk.realtime import publish_many_now
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Pending:
+    conversation_ids: set[int] = field(default_factory=set)
+    state_changed_ids: set[int] = field(default_factory=set)
+    created_message_ids: set[int] = field(default_factory=set)
+    updated_message_ids: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.conversation_ids or self.updated_message_ids)
+
+
+_local = threading.local()
+
+
+def _pending() -> _Pending:
+    if not hasattr(_local, "pending"):
+        _local.pending = _Pending()
+    return _local.pending
+
+
+def conversations_changed(conversations: Iterable[Conversation]) -> None:
+    """Their state changed (status, team, assignee, priority, tags, customer...)."""
+    ids = {conversation.pk for conversation in conversations}
+    pending = _pending()
+    pending.conversation_ids |= ids
+    pending.state_changed_ids |= ids
+    transaction.on_commit(_flush)
+
+
+def conversation_changed(conversation: Conversation) -> None:
+    conversations_changed([conversation])
+
+
+def messages_added(messages: Iterable[Message]) -> None:
+    """New timeline messages (customer messages, replies, notes, calls): their
+    conversations' rows changed, and open panes append them."""
+    pending = _pending()
+    for message in messages:
+        pending.conversation_ids.add(message.conversation_id)
+        pending.created_message_ids.add(message.pk)
+    transaction.on_commit(_flush)
+
+
+def message_updated(message: Message) -> None:
+    """A message changed (delivery status, a call's recording): open panes replace it."""
+    _pending().updated_message_ids.add(message.pk)
+    transaction.on_commit(_flush)
+
+
+def _flush() -> None:
+    # Every writer registers this; the first to run after a commit takes all that the
+    # transaction gathered and the others find nothing. (What a rolled-back transaction
+    # gathered is announced with the next commit: an announcement states what is, so a
+    # spare one is harmless.)
+    pending = _pending()
+    if not pending:
+        return
+    _local.pending = _Pending()
+    try:
+        announce(
+            pending.conversation_ids,
+            state_changed_ids=pending.state_changed_ids,
+            created_message_ids=pending.created_message_ids,
+            updated_message_ids=pending.updated_message_ids,
+        )
+    except Exception:
+        # The write is committed; pages catch up at the next announcement or at the
+        # reconciliation. Never fail the request or task that made the write.
+        logger.exception(
+            "live announcement failed", extra={"conversations": len(pending.conversation_ids)}
+        )
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One conversation's move since its last announcement."""
+
+    conversation_id: int
+    version: int
+    before: Bucket | None  # None: never announced (new)
+    after: Bucket
+
+
+def announce(
+    conversation_ids: Iterable[int],
+    *,
+    state_changed_ids: Iterable[int] = (),
+    created_message_ids: Iterable[int] = (),
+    updated_message_ids: Iterable[int] = (),
+) -> list[Transition]:
+    """Count and tell. Run after the changes committed (not inside their transaction:
+    its lock on the counts would serialise every writer until it commits)."""
+    ids = sorted(set(conversation_ids))
+    with transaction.atomic():
+        transitions = _advance(ids)
+        _count(transitions)
+    state_changed = set(state_changed_ids)
+    rows = live_rows([t.conversation_id for t in transitions])
+    buckets = {t.after for t in transitions} | {t.before for t in transitions if t.before}
+    groups = groups_for_buckets(buckets)
+    published: list[tuple[dict[str, Any], list[str]]] = []
+    for transition in transitions:
+        row = rows.get(transition.conversation_id)
+        if row is None:
+            continue  # deleted since
+        seeing = [*groups[transition.after], conversation_group(transition.conversation_id)]
+        event = {
+            "conversation_id": transition.conversation_id,
+            "version": transition.version,
+            "before": transition.before.as_facts() if transition.before else None,
+            "after": transition.after.as_facts(),
+            "state_changed": transition.conversation_id in state_changed,
+        }
+        published.append(
+            (events.conversation_row_event(**event, row=presenters.live_row(row)), seeing)
+        )
+        if transition.before is not None:
+            # Ids and buckets only: those who lost sight of it learn nothing of its content.
+            lost = sorted(set(groups[transition.before]) - set(seeing))
+            if lost:
+                published.append((events.conversation_row_event(**event, row=None), lost))
+    published += _message_events(set(created_message_ids), events.message_created_event)
+    published += _message_events(set(updated_message_ids), events.message_updated_event)
+    publish_many_now(published)
+    return transitions
+
+
+def _message_events(message_ids: set[int], build) -> list[tuple[dict[str, Any], list[str]]]:
+    if not message_ids:
+        return []
+    return [
+        (
+            build(item.item, html=presenters.timeline_item_html(item)),
+            [conversation_group(item.conversation_id)],
+        )
+        for item in message_items(sorted(message_ids))
+    ]
+
+
+_ADVANCE_SQL = """
+    WITH previous AS (
+        SELECT id, listed_status, listed_endpoint_id, listed_team_id, listed_assignee_id
+        FROM conversations_conversation
+        WHERE id = ANY(%s)
+        ORDER BY id
+        FOR UPDATE
+    )
+    UPDATE conversations_conversation AS c
+    SET listed_status = c.status,
+        listed_endpoint_id = c.endpoint_id,
+        listed_team_id = COALESCE(c.team_id, 0),
+        listed_assignee_id = COALESCE(c.assignee_id, 0),
+        live_version = c.live_version + 1
+    FROM previous
+    WHERE c.id = previous.id
+    RETURNING c.id, c.live_version,
+        previous.listed_status, previous.listed_endpoint_id, previous.listed_team_id,
+        previous.listed_assignee_id,
+        c.listed_status, c.listed_endpoint_id, c.listed_team_id, c.listed_assignee_id
+"""
+
+
+def _advance(conversation_ids: list[int]) -> list[Transition]:
+    """Move each conversation's announced bucket to its current one (locking its row, in
+    id order), returning the moves."""
+    if not conversation_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_ADVANCE_SQL, [conversation_ids])
+        returned = cursor.fetchall()
+    transitions = []
+    for pk, version, *previous, status, endpoint_id, team_id, assignee_id in returned:
+        before = Bucket(*previous) if previous[0] else None
+        after = Bucket(status, endpoint_id, team_id, assignee_id)
+        transitions.append(Transition(pk, version, before, after))
+    return sorted(transitions, key=lambda t: t.conversation_id)
+
+
+_COUNT_SQL = """
+    INSERT INTO conversations_inboxcount AS counted
+        (status, endpoint_id, team_id, assignee_id, count)
+    SELECT * FROM UNNEST(%s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[])
+    ON CONFLICT (status, endpoint_id, team_id, assignee_id)
+    DO UPDATE SET count = counted.count + EXCLUDED.count
+"""
+
+
+def _count(transitions: list[Transition]) -> None:
+    deltas: dict[Bucket, int] = {}
+    for transition in transitions:
+        if transition.before == transition.after:
+            continue
+        if transition.before is not None:
+            deltas[transition.before] = deltas.get(transition.before, 0) - 1
+        deltas[transition.after] = deltas.get(transition.after, 0) + 1
+    changed = sorted((bucket, delta) for bucket, delta in deltas.items() if delta)
+    if not changed:
+        return
+    # One statement in bucket order: two announcers lock shared buckets in one order.
+    columns = list(zip(*[(*_bucket_tuple(b), delta) for b, delta in changed], strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SQL, [list(column) for column in columns])
+
+
+def _bucket_tuple(bucket: Bucket) -> tuple[str, int, int, int]:
+    return (bucket.status, bucket.endpoint_id, bucket.team_id, bucket.assignee_id)
+
+
+# --- Reconciliation ----------------------------------------------------------------------
+
+RECONCILE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    announced: int  # conversations whose change had not been announced
+    drifted_buckets: int  # buckets whose kept count was wrong
+    drift: int  # the sum of the absolute errors
+
+
+def reconcile() -> Reconciliation:
+    """Announce conversations whose state moved without an announcement (a crash between
+    a commit and its announcement, an edit outside the services), then recount the buckets
+    from the announced columns and repair any count that drifted. Drift is logged as a
+    warning: it should only ever come from a bug or a hand-made SQL change."""
+    unannounced = _unannounced_ids()
+    for start in range(0, len(unannounced), 100):
+        announce(unannounced[start : start + 100], state_changed_ids=unannounced)
+    drifted, drift = _repair_counts()
+    if drifted:
+        logger.warning(
+            "inbox counts drifted and were repaired",
+            extra={"buckets": drifted, "drift": drift},
+        )
+    return Reconciliation(announced=len(unannounced), drifted_buckets=drifted, drift=drift)
+
+
+def _unannounced_ids() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT id FROM conversations_conversation
+            WHERE (listed_status, listed_endpoint_id, listed_team_id, listed_assignee_id)
+                IS DISTINCT FROM (status, endpoint_id, COALESCE(team_id, 0),
+                                  COALESCE(assignee_id, 0))
+            ORDER BY id LIMIT %s
+            """,
+            [RECONCILE_BATCH],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _repair_counts() -> tuple[int, int]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Announcers wait while we recount: the counts and the announced columns are then
+        # read and written at one consistent point.
+        cursor.execute(f"LOCK TABLE {InboxCount._meta.db_table} IN EXCLUSIVE MODE")
+        cursor.execute(
+            """
+            WITH actual AS (
+                SELECT listed_status AS status, listed_endpoint_id AS endpoint_id,
+                       listed_team_id AS team_id, listed_assignee_id AS assignee_id,
+                       COUNT(*)::int AS count
+                FROM conversations_conversation
+                WHERE listed_status <> ''
+                GROUP BY 1, 2, 3, 4
+            ),
+            compared AS (
+                SELECT COALESCE(a.status, k.status) AS status,
+                       COALESCE(a.endpoint_id, k.endpoint_id) AS endpoint_id,
+                       COALESCE(a.team_id, k.team_id) AS team_id,
+                       COALESCE(a.assignee_id, k.assignee_id) AS assignee_id,
+                       COALESCE(a.count, 0) AS count,
+                       COALESCE(k.count, 0) AS kept
+                FROM actual a
+                FULL JOIN conversations_inboxcount k
+                  ON (a.status, a.endpoint_id, a.team_id, a.assignee_id)
+                   = (k.status, k.endpoint_id, k.team_id, k.assignee_id)
+            )
+            SELECT status, endpoint_id, team_id, assignee_id, count, kept
+            FROM compared WHERE count <> kept
+            """
+        )
+        wrong = cursor.fetchall()
+        for status, endpoint_id, team_id, assignee_id, count, _kept in wrong:
+            InboxCount.objects.update_or_create(
+                status=status,
+                endpoint_id=endpoint_id,
+                team_id=team_id,
+                assignee_id=assignee_id,
+                defaults={"count": count},
+            )
+    return len(wrong), sum(abs(count - kept) for *_, count, kept in wrong)
