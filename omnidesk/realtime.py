@@ -33,14 +33,6 @@ def publish_on_commit(event: dict[str, Any], groups: Iterable[str]) -> None:
     transaction.on_commit(lambda: _send_many([(event, group_list)]))
 
 
-def publish_many_on_commit(items: Iterable[tuple[dict[str, Any], Iterable[str]]]) -> None:
-    """`publish_on_commit` for many events (an inbound batch): one hop into the event
-    loop for all of them."""
-    batch = [(event, sorted(set(groups))) for event, groups in items]
-    if batch:
-        transaction.on_commit(lambda: _send_many(batch))
-
-
 def publish_many_now(items: Iterable[tuple[dict[str, Any], Iterable[str]]]) -> None:
     """Send events now: for callers that run after their transaction committed."""
     batch = [(event, sorted(set(groups))) for event, groups in items]

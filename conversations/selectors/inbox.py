@@ -143,8 +143,20 @@ class InboxPage(Generic[Row]):
     next_cursor: str | None
 
 
+def channels_used() -> ArraySubquery:
+    """The sorted channels a conversation's messages used (an index-only scan of
+    message_conv_channel_idx)."""
+    return ArraySubquery(
+        Message.objects.filter(conversation_id=OuterRef("pk"))
+        .exclude(channel="")
+        .order_by("channel")
+        .values("channel")
+        .distinct()
+    )
+
+
 # What a row shows, and nothing else: the list query reads these columns only.
-_ROW_FIELDS = (
+ROW_FIELDS = (
     "pk",
     "subject",
     "priority",
@@ -169,7 +181,7 @@ def inbox_queryset(
     cursor: str | None = None,
     limit: int = INBOX_PAGE_SIZE + 1,
 ) -> QuerySet:
-    """The list's rows in order, as dicts of `_ROW_FIELDS`, at most `limit` of them (also
+    """The list's rows in order, as dicts of `ROW_FIELDS`, at most `limit` of them (also
     what the benchmark times bare). On PostgreSQL each row also carries `channels`, the
     sorted channels its messages used."""
     shape, values = _inbox_query_arguments(agent, filters, cursor, limit)
@@ -225,17 +237,9 @@ def _inbox_rows(
     # The channels in the row itself rather than a second query: one round trip per page,
     # and PostgreSQL runs the subquery for the rows the LIMIT keeps (an index-only scan of
     # message_conv_channel_idx each).
-    conversations = conversations.annotate(
-        channels=ArraySubquery(
-            Message.objects.filter(conversation_id=OuterRef("pk"))
-            .exclude(channel="")
-            .order_by("channel")
-            .values("channel")
-            .distinct()
-        )
-    )
+    conversations = conversations.annotate(channels=channels_used())
     newest_first = conversations.order_by("-last_message_at", "-pk")
-    return newest_first.values(*_ROW_FIELDS, "channels")[:limit]
+    return newest_first.values(*ROW_FIELDS, "channels")[:limit]
 
 
 def inbox_page(

@@ -15,9 +15,9 @@ from django.db.models.functions import Coalesce
 
 from agents.roles import sees_everything
 from agents.selectors import teams_and_inboxes
-from conversations.models import Conversation, InboxCount, Message, ReadMarker
+from conversations.models import Conversation, InboxCount, ReadMarker
 from conversations.selectors.access import Bucket
-from conversations.selectors.inbox import InboxItem, inbox_item
+from conversations.selectors.inbox import ROW_FIELDS, InboxItem, channels_used, inbox_item
 
 # How many of an agent's unread assigned conversations the page is told by id.
 UNREAD_IDS_LIMIT = 500
@@ -41,31 +41,12 @@ def live_rows(conversation_ids: Iterable[int]) -> dict[int, LiveRow]:
         .order_by("tag__name")
         .values("tag__name")
     )
-    channels = ArraySubquery(
-        Message.objects.filter(conversation_id=OuterRef("pk"))
-        .exclude(channel="")
-        .order_by("channel")
-        .values("channel")
-        .distinct()
-    )
     rows = Conversation.objects.filter(pk__in=list(conversation_ids)).values(
-        "pk",
-        "subject",
-        "priority",
+        *(field for field in ROW_FIELDS if field != "unread"),
         "status",
         "endpoint_id",
         "team_id",
-        "last_channel",
-        "last_message_at",
-        "last_message_preview",
-        "waiting_since",
-        "customer_id",
-        "customer__name",
-        "assignee_id",
-        "assignee__username",
-        "assignee__first_name",
-        "assignee__last_name",
-        channels=channels,
+        channels=channels_used(),
         tag_names=tag_names,
     )
     found = {}

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agents.models import Team
-from agents.selectors import teams_of_endpoints
 from conversations import hooks
 from conversations.models import (
     Conversation,
@@ -214,10 +213,6 @@ def assign_team(
             _notify(conversation, hooks.Change.TEAM, actor)
         live.conversation_changed(conversation)
     return conversation
-
-
-def _inbox_team_ids(conversation: Conversation) -> list[int]:
-    return teams_of_endpoints({conversation.endpoint_id}).get(conversation.endpoint_id, [])
 
 
 def _notify(
