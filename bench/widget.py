@@ -207,9 +207,20 @@ def answer_in_agent_process(endpoint_key: str, agent_id: int, token: str, client
     from conversations.services import send_reply
 
     visitor_id = read_visitor_token(endpoint_key=endpoint_key, token=token)
-    message = Message.objects.select_related("conversation").get(
-        endpoint__key=endpoint_key, provider_message_id=f"{visitor_id}:{client_id}"
-    )
+    # The ack says the message is stored; a drain turns it into the conversation's message
+    # moments later. The agent answers what is on their screen: wait for it.
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        message = (
+            Message.objects.select_related("conversation")
+            .filter(endpoint__key=endpoint_key, provider_message_id=f"{visitor_id}:{client_id}")
+            .first()
+        )
+        if message is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    if message is None:
+        raise RuntimeError(f"message {client_id} was never processed")
     agent = get_user_model().objects.get(pk=agent_id)
     send_reply(conversation=message.conversation, author=agent, text="Answer")
 
