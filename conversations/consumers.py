@@ -56,8 +56,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         # Numbers read after joining: anything later reaches us; the page resyncs on hello.
-        await self._hello()
+        # Counted before the hello: a page that is greeted is present.
         await _set_presence(self, "online")
+        await self._hello()
 
     @staticmethod
     def _groups_for(user: Any) -> list[str]:

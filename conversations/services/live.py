@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,7 +170,9 @@ def announce(
     return transitions
 
 
-def _message_events(message_ids: set[int], build) -> list[tuple[dict[str, Any], list[str]]]:
+def _message_events(
+    message_ids: set[int], build: Callable[..., dict[str, Any]]
+) -> list[tuple[dict[str, Any], list[str]]]:
     if not message_ids:
         return []
     return [
