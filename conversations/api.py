@@ -3,6 +3,7 @@ and merge."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -46,11 +47,7 @@ class ConversationViewSet(
             q=params.get("q", "").strip(),
             current_user=self.request.user,
         )
-        return (
-            conversations.select_related("customer", "endpoint", "assignee")
-            .prefetch_related("tags", "participants")
-            .order_by("-last_message_at", "-id")
-        )
+        return _shown(conversations).order_by("-last_message_at", "-id")
 
     @extend_schema(parameters=CONVERSATION_FILTERS)
     def list(self, request: Request, *args, **kwargs) -> Response:
@@ -72,7 +69,8 @@ class ConversationViewSet(
             message_id=body.validated_data["message"],
             actor=request.user,
         )
-        return Response(ConversationSerializer(_fresh(split)).data, status=status.HTTP_201_CREATED)
+        shown = _shown(Conversation.objects.all()).get(pk=split.pk)
+        return Response(ConversationSerializer(shown).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MergeConversationSerializer, responses={200: ConversationSerializer})
     @action(detail=True, methods=["post"])
@@ -87,15 +85,14 @@ class ConversationViewSet(
         merged = services.merge_conversations(
             source=conversation, target=target, actor=request.user
         )
-        return Response(ConversationSerializer(_fresh(merged)).data)
+        shown = _shown(Conversation.objects.all()).get(pk=merged.pk)
+        return Response(ConversationSerializer(shown).data)
 
 
-def _fresh(conversation: Conversation) -> Conversation:
-    """The conversation as stored now, with what its serializer shows."""
-    return (
-        Conversation.objects.select_related("customer", "endpoint", "assignee")
-        .prefetch_related("tags", "participants")
-        .get(pk=conversation.pk)
+def _shown(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """With the relations `ConversationSerializer` shows."""
+    return conversations.select_related("customer", "endpoint", "assignee").prefetch_related(
+        "tags", "participants"
     )
 
 

@@ -148,7 +148,9 @@ def announce(
         row = rows.get(transition.conversation_id)
         if row is None:
             continue  # deleted since
-        seeing = [*groups[transition.after], conversation_group(transition.conversation_id)]
+        # Not the conversation's own group: whoever has it open may see it, so hears it
+        # through these already; the visitor's widget there has no use for agents' rows.
+        seeing = groups[transition.after]
         event = {
             "conversation_id": transition.conversation_id,
             "version": transition.version,

@@ -25,7 +25,7 @@ from conversations.models import (
     Message,
 )
 from conversations.services import live
-from conversations.services.common import preview_text
+from conversations.services.common import lock_conversation, preview_text
 from customers.models import Customer
 from omnidesk.errors import ApplicationError, NotFoundError
 
@@ -121,7 +121,7 @@ def split_conversation(
     with transaction.atomic():
         # The inbound paths' lock order: the customer, then their conversations.
         Customer.objects.select_for_update().filter(pk=conversation.customer_id).first()
-        source = _lock(conversation.pk)
+        source = lock_conversation(conversation.pk, "endpoint", "customer")
         message = source.messages.filter(pk=message_id).first()
         if message is None:
             raise NotFoundError("Message not found.")
@@ -299,18 +299,6 @@ def _email_senders(source: Conversation, messages: Sequence[Message]) -> dict[st
 
 
 # --- Shared -----------------------------------------------------------------------------
-
-
-def _lock(conversation_id: int) -> Conversation:
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("endpoint", "customer")
-        .filter(pk=conversation_id)
-        .first()
-    )
-    if conversation is None:
-        raise NotFoundError("Conversation not found.")
-    return conversation
 
 
 def _summarise(conversation: Conversation, messages: Sequence[Message]) -> None:
