@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from customers.identities import Proof
+
 
 @dataclass(frozen=True)
 class InboundAttachment:
@@ -38,8 +40,14 @@ class InboundMessage:
     attachments: tuple[InboundAttachment, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
     sent_at: datetime | None = None
-    # Nothing proves who sent it: its identities are only claimed (a web form).
-    claimed_only: bool = False
+    # How the door proved `identities` (customers.identities.Proof): a signed provider
+    # webhook by default; a web form only claims them.
+    proof: str = Proof.PROVIDER
+
+    @property
+    def claimed_only(self) -> bool:
+        """Nothing proves who sent it: its identities join nobody else's record."""
+        return self.proof == Proof.CLAIMED
 
     def to_json(self) -> dict[str, Any]:
         # Field by field rather than `asdict`, whose deep copy costs more than the rest of
@@ -60,6 +68,9 @@ class InboundMessage:
             InboundAttachment(**item) for item in values.get("attachments", ())
         )
         values["email_references"] = tuple(values.get("email_references", ()))
+        # Payloads stored before proof was recorded said only whether it was claimed.
+        if values.pop("claimed_only", False):
+            values["proof"] = Proof.CLAIMED
         sent_at = values.get("sent_at")
         values["sent_at"] = datetime.fromisoformat(sent_at) if sent_at else None
         return cls(**values)

@@ -333,6 +333,32 @@ class ConversationParticipant(models.Model):
         return f"{self.address} on #{self.conversation_id}"
 
 
+class CustomerMerge(models.Model):
+    """One merge of two customers and exactly what it moved, so it can be undone.
+
+    `moved` lists the ids that changed hands (identities, external records,
+    conversations, customers that redirected to the source) and the target's fields as
+    they were before (name, language, attributes, tags)."""
+
+    source = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    moved = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "-merged_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} -> {self.target_id}"
+
+
 class CannedResponse(models.Model):
     shortcut = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)

@@ -6,7 +6,7 @@ from customers.models import Customer, ExternalRecord, Identity, MergeSuggestion
 class IdentityInline(admin.TabularInline):
     model = Identity
     extra = 0
-    fields = ["kind", "value", "verified", "created_at"]
+    fields = ["kind", "value", "proof", "created_at"]
     readonly_fields = ["created_at"]
 
 
@@ -26,8 +26,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
 @admin.register(Identity)
 class IdentityAdmin(admin.ModelAdmin):
-    list_display = ["kind", "value", "customer", "verified", "created_at"]
-    list_filter = ["kind", "verified"]
+    list_display = ["kind", "value", "customer", "proof", "created_at"]
+    list_filter = ["kind", "proof"]
     search_fields = ["value", "customer__name"]
     raw_id_fields = ["customer"]
 

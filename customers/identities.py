@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 import phonenumbers
 
@@ -17,6 +18,39 @@ WEBCHAT = "webchat"
 EXTERNAL = "external"
 
 IDENTITY_KINDS = (EMAIL, PHONE, MESSENGER, INSTAGRAM, TELEGRAM, WEBCHAT, EXTERNAL)
+
+
+class Proof(StrEnum):
+    """How an identity was proven (DESIGN.md, "Identity trust"). Only a proven identity
+    may join an existing customer, continue their conversation or receive their replies."""
+
+    # A signed provider webhook says who sent it: a phone number, a PSID, a chat id.
+    PROVIDER = "provider"
+    # The host site signed its user id with the endpoint's identity secret.
+    HOST_SIGNED = "host_signed"
+    # The provider's or receiving server's SPF/DKIM/DMARC verdict passed.
+    EMAIL_AUTHENTICATED = "email_authenticated"
+    # An agent confirmed it.
+    AGENT_VERIFIED = "agent_verified"
+    # Nothing proves it: a form field, a pre-chat email, mail that failed authentication.
+    CLAIMED = "claimed"
+
+    @property
+    def label(self) -> str:
+        return PROOF_LABELS[self]
+
+    @property
+    def proven(self) -> bool:
+        return self is not Proof.CLAIMED
+
+
+PROOF_LABELS = {
+    Proof.PROVIDER: "Provider-attested",
+    Proof.HOST_SIGNED: "Signed by the host site",
+    Proof.EMAIL_AUTHENTICATED: "Authenticated email",
+    Proof.AGENT_VERIFIED: "Verified by an agent",
+    Proof.CLAIMED: "Only claimed",
+}
 
 
 def scoped_external_id(scope: str, external_id: str) -> str:

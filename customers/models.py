@@ -5,6 +5,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 
+from customers.identities import Proof
+
 
 class Customer(models.Model):
     """The one shared record of a person, whatever channel they use.
@@ -47,10 +49,11 @@ class Identity(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     value = models.CharField(max_length=320, help_text="Normalised: lower-case email, E.164 phone.")
-    verified = models.BooleanField(default=False)
-    # Only claimed (a web form: anyone can type anyone's address), nothing proved it. A
-    # claim never joins another customer; a proven message with this value takes it over.
-    claimed = models.BooleanField(default=False)
+    # How it was proven (customers.identities.Proof). A claim never joins another
+    # customer; a proven message with this value takes it over.
+    proof = models.CharField(
+        max_length=24, choices=[(p.value, p.label) for p in Proof], default=Proof.PROVIDER
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,6 +72,14 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}"
+
+    @property
+    def claimed(self) -> bool:
+        return self.proof == Proof.CLAIMED
+
+    @property
+    def proof_label(self) -> str:
+        return Proof(self.proof).label
 
 
 class ExternalRecord(models.Model):

@@ -8,7 +8,7 @@ from customers.models import Customer, ExternalRecord, Identity
 class IdentitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Identity
-        fields = ["id", "kind", "value", "verified", "created_at"]
+        fields = ["id", "kind", "value", "proof", "created_at"]
 
 
 class ExternalRecordSerializer(serializers.ModelSerializer):

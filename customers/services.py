@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from customers.identities import IdentityClaim, in_resolution_order, normalize_identity
+from customers.identities import IdentityClaim, Proof, in_resolution_order, normalize_identity
 from customers.models import Customer, ExternalRecord, Identity, MergeSuggestion
 from omnidesk.errors import ApplicationError
 
@@ -51,11 +51,16 @@ def normalize_claims(raw: dict[str, str]) -> list[IdentityClaim]:
 
 
 def resolve_customer(
-    *, claims: list[IdentityClaim], name: str = "", attributes: dict | None = None
+    *,
+    claims: list[IdentityClaim],
+    name: str = "",
+    attributes: dict | None = None,
+    proof: Proof = Proof.PROVIDER,
 ) -> Resolution:
-    """Find or create the one customer these identities belong to.
+    """Find or create the one customer these proven identities belong to (`proof` says
+    how the door proved them; a claim goes through `resolve_claimed_customer`).
 
-    Every claimed identity not yet known is attached to that customer. When the
+    Every identity given not yet known is attached to that customer. When the
     identities already belong to different customers nothing is merged: the customer
     of the first identity in resolution order wins and a merge suggestion is kept.
 
@@ -75,7 +80,7 @@ def resolve_customer(
     for attempt in range(_RESOLVE_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _resolve_once(ordered, name=name, attributes=attributes or {})
+                return _resolve_once(ordered, name=name, attributes=attributes or {}, proof=proof)
         except IntegrityError:
             if attempt == _RESOLVE_ATTEMPTS - 1:
                 raise
@@ -83,7 +88,9 @@ def resolve_customer(
     raise AssertionError("unreachable")
 
 
-def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -> Resolution:
+def _resolve_once(
+    claims: list[IdentityClaim], *, name: str, attributes: dict, proof: Proof
+) -> Resolution:
     known = _known_identities(claims)
     # A value someone only claimed earlier (a web form) does not decide whose message this
     # is: the proven message takes the identity over, and the claimant's record becomes
@@ -91,7 +98,7 @@ def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -
     claimed_by = {
         claim: follow_merges(identity.customer)
         for claim, identity in known.items()
-        if identity.claimed
+        if identity.proof == Proof.CLAIMED
     }
     owners: list[Customer] = []
     for claim in claims:
@@ -118,9 +125,11 @@ def _resolve_once(claims: list[IdentityClaim], *, name: str, attributes: dict) -
     for claim in claims:
         identity = known.get(claim)
         if identity is None:
-            Identity.objects.create(customer=customer, kind=claim.kind, value=claim.value)
+            Identity.objects.create(
+                customer=customer, kind=claim.kind, value=claim.value, proof=proof
+            )
         elif claim in claimed_by:
-            Identity.objects.filter(pk=identity.pk).update(customer=customer, claimed=False)
+            Identity.objects.filter(pk=identity.pk).update(customer=customer, proof=proof)
         elif identity.customer_id != customer.pk and identity.customer.merged_into_id:
             # A stale identity of a merged-away record: it belongs to the survivor.
             Identity.objects.filter(pk=identity.pk).update(customer=customer)
@@ -183,7 +192,7 @@ def _resolve_claimed_once(
         identity = known.get(claim)
         if identity is None:
             Identity.objects.create(
-                customer=customer, kind=claim.kind, value=claim.value, claimed=True
+                customer=customer, kind=claim.kind, value=claim.value, proof=Proof.CLAIMED
             )
         else:
             other = follow_merges(identity.customer)
@@ -203,6 +212,7 @@ class ResolveRequest:
     claims: list[IdentityClaim]
     name: str = ""
     attributes: dict | None = None
+    proof: Proof = Proof.PROVIDER
 
 
 def resolve_customers(requests: list[ResolveRequest]) -> list[Customer]:
@@ -236,7 +246,7 @@ def resolve_customers(requests: list[ResolveRequest]) -> list[Customer]:
         found.append(None)
         if any(owner.merged_into_id for owner in owners):
             continue
-        if any(known[c].claimed for c in ordered if c in known):
+        if any(known[c].proof == Proof.CLAIMED for c in ordered if c in known):
             continue  # a claim to take over: the one-by-one rules
         if owners and (request.attributes or (request.name and not owners[0].name)):
             continue
@@ -249,7 +259,10 @@ def resolve_customers(requests: list[ResolveRequest]) -> list[Customer]:
     return [
         customer
         or resolve_customer(
-            claims=request.claims, name=request.name, attributes=request.attributes
+            claims=request.claims,
+            name=request.name,
+            attributes=request.attributes,
+            proof=request.proof,
         ).customer
         for request, customer in zip(requests, found, strict=True)
     ]
@@ -278,7 +291,12 @@ def _settle_in_bulk(
             for index, owners, new_claims in settled:
                 customer = customers.setdefault(index, owners[0] if owners else None)
                 identities += [
-                    Identity(customer=customer, kind=claim.kind, value=claim.value)
+                    Identity(
+                        customer=customer,
+                        kind=claim.kind,
+                        value=claim.value,
+                        proof=requests[index].proof,
+                    )
                     for claim in new_claims
                 ]
                 for other in owners[1:]:
@@ -307,7 +325,7 @@ def _single_known_owner(
     known = _known_identities(claims)
     if len(known) != len(claims):
         return None
-    if proven_only and any(identity.claimed for identity in known.values()):
+    if proven_only and any(i.proof == Proof.CLAIMED for i in known.values()):
         return None
     owners = {identity.customer_id: identity.customer for identity in known.values()}
     if len(owners) != 1:
@@ -392,7 +410,11 @@ def update_customer(
     return customer
 
 
-def add_identity(*, customer: Customer, kind: str, value: str, verified: bool = False) -> Identity:
+def add_identity(
+    *, customer: Customer, kind: str, value: str, proof: Proof = Proof.CLAIMED
+) -> Identity:
+    """An identity an agent or an integration adds to a customer. Typing an address in
+    proves nothing: it is claimed unless the caller says how it was proven."""
     claim = normalize_claims({kind: value})[0]
     existing = Identity.objects.filter(kind=claim.kind, value=claim.value).first()
     if existing and existing.customer_id != customer.pk:
@@ -405,5 +427,5 @@ def add_identity(*, customer: Customer, kind: str, value: str, verified: bool = 
     if existing:
         return existing
     return Identity.objects.create(
-        customer=customer, kind=claim.kind, value=claim.value, verified=verified
+        customer=customer, kind=claim.kind, value=claim.value, proof=proof
     )

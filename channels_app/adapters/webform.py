@@ -19,6 +19,7 @@ from django.utils import timezone
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
 from channels_app.types import InboundMessage
+from customers.identities import Proof
 from omnidesk.client_address import request_client_address
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class WebFormAdapter(Adapter):
                 kind="form",
                 attributes=customer,
                 # The Origin header is all a form proves, and any script sets it.
-                claimed_only=True,
+                proof=Proof.CLAIMED,
                 metadata={
                     "form": {
                         "fields": extra,

@@ -60,7 +60,12 @@ def scope_identities(apps, schema_editor):
                 Identity.objects.get_or_create(
                     kind=kind,
                     value=value,
-                    defaults={"customer_id": identity.customer_id, "verified": identity.verified},
+                    # Whatever says how it was proven (a flag, later a proof) comes along.
+                    defaults={
+                        field.attname: getattr(identity, field.attname)
+                        for field in Identity._meta.concrete_fields
+                        if field.name not in ("id", "kind", "value", "created_at")
+                    },
                 )
 
 

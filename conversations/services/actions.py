@@ -20,6 +20,7 @@ from conversations.models import (
 )
 from conversations.services import live
 from conversations.services.common import lock_conversation
+from customers.identities import Proof
 from customers.models import Customer, Identity
 from customers.services import merge_customer_records
 from omnidesk.bulk import update_rows
@@ -411,9 +412,9 @@ def verify_customer_identity(
         )
         if identity is None:
             raise ApplicationError("Identity not found.", status_code=404)
-        if not identity.verified:
-            identity.verified = True
-            identity.save(update_fields=["verified"])
+        if identity.proof != Proof.AGENT_VERIFIED:
+            identity.proof = Proof.AGENT_VERIFIED
+            identity.save(update_fields=["proof"])
             _customer_event(
                 conversation,
                 actor,

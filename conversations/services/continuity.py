@@ -39,7 +39,7 @@ from conversations.models import (
     ReferenceIds,
 )
 from conversations.services.common import outbound_idempotency_key
-from customers.identities import organisation_domain
+from customers.identities import Proof, organisation_domain
 from customers.models import Identity
 
 
@@ -316,9 +316,9 @@ def may_take_part(*, conversation_id: int, customer_id: int, address: str) -> st
     domain = organisation_domain(address)
     if domain and any(
         organisation_domain(value) == domain
-        for value in Identity.objects.filter(
-            customer_id=customer_id, kind=Identity.Kind.EMAIL, claimed=False
-        ).values_list("value", flat=True)
+        for value in Identity.objects.filter(customer_id=customer_id, kind=Identity.Kind.EMAIL)
+        .exclude(proof=Proof.CLAIMED)
+        .values_list("value", flat=True)
     ):
         return Reason.ORGANISATION
     return None

@@ -30,7 +30,7 @@ from conversations.models import (
 )
 from conversations.services import continuity, live, threads
 from conversations.services.common import preview_text
-from customers.identities import EMAIL, IdentityClaim
+from customers.identities import EMAIL, IdentityClaim, Proof
 from customers.models import Customer
 from customers.services import normalize_claims, resolve_claimed_customer, resolve_customer
 
@@ -67,8 +67,17 @@ def receive_message(
             ).first()
             if existing is not None:
                 return existing
-        resolve = resolve_claimed_customer if inbound.claimed_only else resolve_customer
-        resolution = resolve(claims=claims, name=inbound.sender_name, attributes=inbound.attributes)
+        if inbound.claimed_only:
+            resolution = resolve_claimed_customer(
+                claims=claims, name=inbound.sender_name, attributes=inbound.attributes
+            )
+        else:
+            resolution = resolve_customer(
+                claims=claims,
+                name=inbound.sender_name,
+                attributes=inbound.attributes,
+                proof=Proof(inbound.proof),
+            )
         # One conversation choice per customer at a time: two messages from the same
         # customer processed at once must not open two conversations.
         customer = Customer.objects.select_for_update().get(pk=resolution.customer.pk)

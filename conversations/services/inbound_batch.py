@@ -40,6 +40,7 @@ from conversations.services.inbound import (
     one_line,
     over_text_cap,
 )
+from customers.identities import Proof
 from customers.models import Customer
 from customers.services import ResolveRequest, normalize_claims, resolve_customers
 from omnidesk.bulk import update_rows
@@ -113,6 +114,7 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
                     claims=item_claims,
                     name=item.inbound.sender_name,
                     attributes=item.inbound.attributes,
+                    proof=Proof(item.inbound.proof),
                 )
                 for item, item_claims in zip(items, claims, strict=True)
             ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Case, When
 from django.utils import timezone
 
 from channels_app.adapters import get_adapter
@@ -21,7 +22,7 @@ from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, Message
 from conversations.selectors import default_reply_message
 from conversations.services import live, threads
-from customers.identities import RESOLUTION_ORDER
+from customers.identities import RESOLUTION_ORDER, Proof
 from customers.models import Customer, Identity
 from omnidesk.errors import ApplicationError
 
@@ -89,7 +90,7 @@ def recipient_for(*, customer: Customer, endpoint: ChannelEndpoint) -> str:
     for kind in kinds:
         identity = (
             Identity.objects.filter(customer=customer, kind=kind)
-            .order_by("-verified", "id")
+            .order_by(Case(When(proof=Proof.CLAIMED, then=1), default=0), "id")
             .first()
         )
         if identity is not None:

@@ -19,7 +19,7 @@ from conversations import events
 from conversations.models import Conversation
 from conversations.selectors import agent_groups_for_conversation
 from conversations.services import validate_text
-from customers.identities import InvalidIdentity, normalize_email
+from customers.identities import InvalidIdentity, Proof, normalize_email
 from customers.models import Customer
 from intake.services.accept import accept_inbound
 from intake.widget import ratelimit, selectors, uploads
@@ -119,6 +119,7 @@ def post_visitor_message(
         attributes={"unverified_email": email} if email else {},
         attachments=(attachment,) if attachment else (),
         metadata={"client_id": client_id, "widget_identified": visitor.identified},
+        proof=Proof.HOST_SIGNED if visitor.identified else Proof.PROVIDER,
     )
     accepted = accept_inbound(
         endpoint=visitor.endpoint,

@@ -121,10 +121,10 @@ def test_edit_customer_fields(desk, conversation):
 def test_add_and_verify_an_identity(desk, conversation):
     post(desk.bob, conversation, "identities", {"kind": "email", "value": "Dana@Example.com"})
     identity = conversation.customer.identities.get(kind="email")
-    assert identity.value == "dana@example.com" and not identity.verified
+    assert (identity.value, identity.proof) == ("dana@example.com", "claimed")
     post(desk.bob, conversation, f"identities/{identity.pk}/verify")
     identity.refresh_from_db()
-    assert identity.verified
+    assert identity.proof == "agent_verified"
     assert kinds(conversation) == ["customer_updated", "customer_updated"]
     bad = post(desk.bob, conversation, "identities", {"kind": "email", "value": "not-an-email"})
     assert bad.status_code == 422

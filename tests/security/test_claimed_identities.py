@@ -12,6 +12,7 @@ from django.core.cache import cache
 from channels_app.models import ChannelEndpoint
 from conversations.models import Message
 from conversations.services import receive_message, recipient_for
+from customers.identities import Proof
 from customers.models import Customer, Identity, MergeSuggestion
 from tests.channels_app.test_web_forms import FORM, submit
 from tests.conftest import inbound
@@ -71,7 +72,7 @@ def test_a_form_with_a_customers_email_and_a_strangers_phone_links_nothing(
 def test_a_proven_message_takes_over_a_value_a_form_claimed_first():
     form = EndpointFactory(kind=ChannelEndpoint.Kind.WEBFORM, name="Contact form")
     claimed = inbound("f1", "hi", email=VICTIM_EMAIL, phone=ATTACKER_PHONE)
-    first = receive_message(endpoint=form, inbound=replace(claimed, claimed_only=True))
+    first = receive_message(endpoint=form, inbound=replace(claimed, proof=Proof.CLAIMED))
     claimant = first.conversation.customer
     assert Identity.objects.get(value=VICTIM_EMAIL).claimed
 
