@@ -10,8 +10,8 @@ Renders go through the Django test client (middleware, view, selectors, template
 the ratio is the whole server-side cost of the page over the SQL it needs, run bare on
 the same connection (same server settings):
   page ms   the request, as an agent refreshing it sees it
-  cold ms   the same with the sanitised-HTML and folded-quote memos emptied before each
-            request: content this process never rendered
+  cold ms   the same after emptying the process's memos (message bodies are rendered
+            when written, Message.body_html, so nothing of theirs is memoised)
   bare ms   every query the request ran (its user, access check, rows), replayed bare;
             the first ratio is page over this
   main ms   the page's own query (the list, the counts, the timeline's) alone; the second
@@ -375,11 +375,9 @@ def measure_renders(ids: dict, repeat: int) -> None:
             [(sql, None) for sql in timeline_sql(long_conversation)],
         ),
     ]
-    from conversations import display
 
     def forget_rendered_fragments() -> None:
-        display.sanitize_html.cache_clear()
-        display.fold_quotes.cache_clear()
+        """Nothing to forget: message bodies are rendered when written (body_html)."""
 
     print()
     print(

@@ -9,16 +9,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
+from email.header import decode_header, make_header
+from email.headerregistry import BaseHeader
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 import nh3
 
+from channels_app.email_auth import Verdict, no_verdict
 from channels_app.types import InboundAttachment, InboundMessage
 from customers.identities import Proof
 
@@ -94,15 +99,64 @@ class ParsedEmail:
     problems: list[str] = field(default_factory=list)
 
 
+# Python's email header parsers take time quadratic in a hostile header's length (a
+# 40 KiB From header of `"a` took 30 s) and recurse once per nested comment. Every
+# header, of the message and of its parts, is cut to this length as it is read: an
+# address list at its last whole address; References loses its oldest ids (they come
+# first). Real headers stay below it; a To or Cc line keeps its first few dozen people.
+MAX_HEADER_CHARS = 2048
+
+
+class _BoundedHeaders(EmailPolicy):
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        if len(value) > MAX_HEADER_CHARS:
+            lowered = name.strip().lower()
+            if lowered == "references":
+                value = value[-MAX_HEADER_CHARS:]
+            elif lowered in ("to", "cc"):
+                value = value[:MAX_HEADER_CHARS].rsplit(",", 1)[0]
+            else:
+                value = value[:MAX_HEADER_CHARS]
+        return name, value
+
+    def header_fetch_parse(self, name: str, value: str) -> str | BaseHeader:
+        # The MIME structure headers are read as plain text (what `get_content_type`,
+        # `get_param` and `get_filename` parse anyway): the structured parse would run
+        # again at every read of every part.
+        if name.lower() in _STRUCTURE_HEADERS and not hasattr(value, "name"):
+            unfolded = value.replace("\r", "").replace("\n", "")
+            return unfolded.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return super().header_fetch_parse(name, value)
+
+
+_STRUCTURE_HEADERS = {
+    "content-type",
+    "content-disposition",
+    "content-transfer-encoding",
+    "content-id",
+}
+_POLICY = _BoundedHeaders()
+
+
 def parse_email(raw: bytes) -> ParsedEmail:
     """Everything we keep from one RFC 5322 message. Never raises on bad input."""
     parsed = ParsedEmail()
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=_POLICY).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; this is a last resort
         parsed.problems.append(f"unparseable message: {exc}")
         parsed.text = raw.decode("utf-8", errors="replace")
         return parsed
+    try:
+        _read(message, parsed)
+    except RecursionError:  # comments or parts nested deeper than Python recurses
+        parsed.problems.append("too deeply nested to read whole")
+        parsed.text = parsed.text or raw.decode("utf-8", errors="replace")
+    return parsed
+
+
+def _read(message: Message, parsed: ParsedEmail) -> None:
     if message.defects:
         parsed.problems.extend(type(d).__name__ for d in message.defects[:10])
     parsed.message_id = _msgid(_header(message, "Message-ID", parsed))
@@ -127,7 +181,6 @@ def parse_email(raw: bytes) -> ParsedEmail:
         _read_bounce(message, parsed)
     if not parsed.text and parsed.html:
         parsed.text = html_to_text(parsed.html)
-    return parsed
 
 
 def _header(message: Message, name: str, parsed: ParsedEmail) -> str:
@@ -157,7 +210,11 @@ MAX_RECIPIENTS = 50
 
 def _addresses(value: str) -> tuple[str, ...]:
     """The addresses of a To or Cc header, lower-cased, in order, without repeats."""
-    found = (address.strip().lower() for _, address in getaddresses([value]) if address)
+    try:
+        pairs = getaddresses([value])
+    except RecursionError:  # nested comments: take what looks like addresses
+        pairs = [("", address) for address in _LOOSE_ADDRESS.findall(value)]
+    found = (address.strip().lower() for _, address in pairs if address)
     return tuple(dict.fromkeys(a for a in found if "@" in a))[:MAX_RECIPIENTS]
 
 
@@ -165,7 +222,10 @@ _LOOSE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[
 
 
 def _address(value: str) -> tuple[str, str]:
-    name, address = parseaddr(value or "")
+    try:
+        name, address = parseaddr(value or "")
+    except RecursionError:  # nested comments: the search below finds the address
+        name, address = "", ""
     address = address.strip().lower()
     if not _LOOSE_ADDRESS.fullmatch(address):
         # A malformed header still usually contains the address somewhere.
@@ -244,7 +304,18 @@ def _walk(message: Message, parsed: ParsedEmail) -> None:
     texts = [t.replace("\r\n", "\n").replace("\r", "\n").strip("\n") for t in texts]
     parsed.text = "\n\n".join(t for t in texts if t.strip())
     if htmls:
-        parsed.html = sanitize_html("\n".join(htmls))
+        whole = "\n".join(htmls)
+        if html_clipped(whole):
+            # Shown clipped (as webmail clips a long message); the whole HTML is kept.
+            parsed.problems.append("HTML body clipped for display")
+            parsed.attachments.append(
+                InboundAttachment(
+                    filename="message.html",
+                    content_type="text/html; charset=utf-8",
+                    content_b64=base64.b64encode(whole.encode("utf-8", "replace")).decode("ascii"),
+                )
+            )
+        parsed.html = sanitize_html(whole)
 
 
 def _leaf_parts(message: Message):
@@ -263,10 +334,16 @@ def _leaf_parts(message: Message):
 
 def _filename(part: Message, parsed: ParsedEmail) -> str:
     try:
-        return (part.get_filename() or "").strip()
+        name = (part.get_filename() or "").strip()
     except Exception:
         parsed.problems.append("unreadable attachment filename")
         return "attachment"
+    if "=?" not in name:
+        return name
+    try:  # many mailers write a non-ASCII name as RFC 2047 encoded words
+        return str(make_header(decode_header(name))).strip()
+    except Exception:  # a malformed encoded word: the name as written
+        return name
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -330,9 +407,50 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[\x00-\x1f<>:\"|?*]", "_", name).strip(" .")[:200]
 
 
+# The HTML5 parsing algorithm (nh3's html5ever, and browsers) costs time quadratic in
+# what a hostile message nests or repeats: 10,000 nested tags take seconds, 100,000
+# minutes; unclosed formatting elements with distinct attributes (`<b title=1><b
+# title=2>...`) are compared with each other at every new one and cloned again after
+# every closed block, so 50 KiB became 78 MB in 13 s. Before parsing, HTML is clipped
+# (as webmail clips a long message) and formatting elements lose their attributes (then
+# at most three alike stay open: the parser's own "Noah's Ark" limit). Real mail is far
+# inside these bounds.
+MAX_HTML_CHARS = 256 * 1024
+MAX_HTML_TAGS = 4000
+_START_TAG = re.compile(r"<[A-Za-z]")
+# Formatting elements but `a` (one open `a` at most: a new one closes it). Scanning stops
+# at the next `<` or `>`, so it is linear; a tag cut by a `<` becomes text.
+_FORMATTING_START_TAG = re.compile(
+    r"<(b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u)(?=[\s/>])[^<>]*(>?)",
+    re.IGNORECASE,
+)
+
+
+def _clip_end(value: str) -> int:
+    end = min(len(value), MAX_HTML_CHARS)
+    beyond = next(itertools.islice(_START_TAG.finditer(value, 0, end), MAX_HTML_TAGS, None), None)
+    return beyond.start() if beyond else end
+
+
+def html_clipped(value: str) -> bool:
+    """Whether `bounded_html` cuts `value` short."""
+    return _clip_end(value) < len(value)
+
+
+def _bare_formatting_tag(match: re.Match[str]) -> str:
+    return f"<{match.group(1)}>" if match.group(2) else "&lt;" + match.group(0)[1:]
+
+
+def bounded_html(value: str) -> str:
+    """`value` as HTML that parses in time linear in its length: at most MAX_HTML_CHARS
+    characters and MAX_HTML_TAGS start tags, with no attributes on formatting elements.
+    Everything that parses email HTML parses this instead."""
+    return _FORMATTING_START_TAG.sub(_bare_formatting_tag, value[: _clip_end(value)])
+
+
 def sanitize_html(value: str) -> str:
     return nh3.clean(
-        value,
+        bounded_html(value),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
@@ -342,7 +460,7 @@ def sanitize_html(value: str) -> str:
 
 
 def html_to_text(value: str) -> str:
-    with_breaks = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</h\d>|</li>", "\n", value)
+    with_breaks = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</h\d>|</li>", "\n", bounded_html(value))
     text = html.unescape(nh3.clean(with_breaks, tags=set()))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
 
@@ -363,7 +481,7 @@ def quoted_tail_start(lines: list[str]) -> int:
 def split_reply(text: str) -> tuple[str, str]:
     """(what the customer wrote now, the quoted thread and signature below it).
 
-    The full text is always kept elsewhere; this is only for folding in the UI.
+    The full text is always kept; this is only for folding it in the timeline.
     """
     lines = text.replace("\r\n", "\n").split("\n")
     cut = len(lines)
@@ -395,8 +513,13 @@ def split_reply(text: str) -> tuple[str, str]:
     return reply, quoted
 
 
-def to_inbound(parsed: ParsedEmail, *, raw: bytes, source: str) -> InboundMessage:
-    """The normalised inbound message (a bounce becomes a `bounce` event, not a message)."""
+def to_inbound(
+    parsed: ParsedEmail, *, raw: bytes, source: str, verdict: Verdict | None = None
+) -> InboundMessage:
+    """The normalised inbound message (a bounce becomes a `bounce` event, not a message).
+
+    `verdict`: what a trusted party said of its sender (`channels_app.email_auth`). Only a
+    passing one proves the From address; without one it is only claimed."""
     # Message-ID alone is not unique enough (some senders reuse one); a digest of what
     # the message says is added, built from parsed fields so the same mail read by
     # webhook and by IMAP (whose bytes differ in trace headers) has one id.
@@ -426,8 +549,6 @@ def to_inbound(parsed: ParsedEmail, *, raw: bytes, source: str) -> InboundMessag
                 "diagnostic": parsed.bounce_diagnostic[:500],
             },
         )
-    reply, quoted = split_reply(parsed.text)
-    metadata["folded"] = {"reply": reply, "quoted": quoted}
     if parsed.auto_submitted:
         # Loop protection: nothing automatic (confirmations, auto-replies) answers this.
         metadata["auto_submitted"] = True
@@ -441,6 +562,8 @@ def to_inbound(parsed: ParsedEmail, *, raw: bytes, source: str) -> InboundMessag
         metadata["reply_to"] = parsed.reply_to
     if parsed.problems:
         metadata["parse_problems"] = parsed.problems[:20]
+    # Shown to agents: "sender not verified" unless it passed.
+    metadata["email_auth"] = (verdict or no_verdict(source=source)).to_json()
     identities = {"email": parsed.from_address} if parsed.from_address else {}
     if not identities:
         raise ValueError("the message has no readable From address")
@@ -457,7 +580,5 @@ def to_inbound(parsed: ParsedEmail, *, raw: bytes, source: str) -> InboundMessag
         attachments=tuple(parsed.attachments),
         metadata=metadata,
         sent_at=parsed.date,
-        # Until the provider's or receiving server's verdict is read, mail is taken as
-        # authenticated (issue 14: SPF/DKIM/DMARC).
-        proof=Proof.EMAIL_AUTHENTICATED,
+        proof=Proof.EMAIL_AUTHENTICATED if verdict and verdict.passed else Proof.CLAIMED,
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 
 from omnidesk.crypto import EncryptedJSONField
@@ -37,6 +38,39 @@ class ChannelEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+
+class EndpointGrant(models.Model):
+    """An integration user (`channels_app.add_inboundevent`) may post inbound messages to
+    this API endpoint. `trusted_for_identity`: the integration attests who its senders
+    are (its own users, behind its own login), so their `from` identities are proven and
+    join existing customers; otherwise they are only claimed."""
+
+    endpoint = models.ForeignKey(
+        ChannelEndpoint,
+        on_delete=models.CASCADE,
+        related_name="grants",
+        db_index=False,  # leads the unique (endpoint, user) index
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="endpoint_grants"
+    )
+    trusted_for_identity = models.BooleanField(
+        default=False,
+        help_text=(
+            "The integration vouches for its senders' email, phone and id: its messages join "
+            "the customers who own them. Leave off for anything a stranger can type into."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "user"], name="endpoint_grant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.endpoint}"
 
 
 class InboundEvent(models.Model):

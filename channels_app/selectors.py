@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from channels_app.kinds import channel_kind
-from channels_app.models import ChannelEndpoint
+from channels_app.models import ChannelEndpoint, EndpointGrant
 from omnidesk.errors import ApplicationError
 
 
@@ -33,3 +33,13 @@ def active_endpoint(
             status_code=404,
         )
     return endpoint
+
+
+def endpoint_grant(*, user_id: int, key: str, kind: str) -> EndpointGrant | None:
+    """The grant letting user `user_id` post to the active endpoint with this key and
+    kind, with its endpoint, or None."""
+    return (
+        EndpointGrant.objects.select_related("endpoint")
+        .filter(user_id=user_id, endpoint__key=key, endpoint__kind=kind, endpoint__is_active=True)
+        .first()
+    )

@@ -43,6 +43,10 @@ class InboundMessage:
     # How the door proved `identities` (customers.identities.Proof): a signed provider
     # webhook by default; a web form only claims them.
     proof: str = Proof.PROVIDER
+    # What the sender also said about themselves that nothing proves, beside proven
+    # `identities` (the widget's unsigned `user.email` next to a signed user id): attached
+    # to their customer only when nobody has it, otherwise a hint and a merge suggestion.
+    claimed_identities: dict[str, str] = field(default_factory=dict)
 
     @property
     def claimed_only(self) -> bool:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from conversations.display import render_message_body
 from conversations.models import (
     Attachment,
     CannedResponse,
@@ -75,6 +76,11 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["text", "subject", "provider_message_id", "email_message_id"]
     raw_id_fields = ["conversation", "author", "inbound_event"]
     inlines = [AttachmentInline]
+
+    def save_model(self, request, obj: Message, form, change: bool) -> None:
+        # The timeline prints the body rendered when the text was written.
+        obj.body_html = render_message_body(text=obj.text, html=obj.html)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ConversationEvent)

@@ -20,6 +20,7 @@ from conversations.serializers import (
     SplitConversationSerializer,
 )
 from omnidesk.errors import ApplicationError
+from omnidesk.text_input import refuse_nul_in_query
 
 CONVERSATION_FILTERS = [
     OpenApiParameter("status", str, enum=["open", "pending", "snoozed", "resolved"]),
@@ -37,6 +38,7 @@ class ConversationViewSet(
 
     def get_queryset(self):
         params = self.request.query_params
+        refuse_nul_in_query(params)
         conversations = selectors.visible_conversations(user=self.request.user)
         conversations = selectors.filter_conversations(
             conversations,

@@ -1,24 +1,38 @@
-"""Customers REST API: list/search, detail, timeline, merge."""
+"""Customers REST API: list/search, detail, timeline, merge, unmerge."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
+from conversations.models import CustomerMerge
 from customers import services
-from customers.models import Customer, Identity
+from customers.models import Customer, Identity, MergeSuggestion
 from customers.serializers import (
+    AcceptSuggestionSerializer,
     CustomerDetailSerializer,
     CustomerSerializer,
     MergeRequestSerializer,
+    MergeSuggestionSerializer,
 )
+from omnidesk.text_input import refuse_nul_in_query
+
+
+class CustomerMergeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomerMerge
+        fields = ["id", "source", "target", "merged_by", "merged_at", "undone_by", "undone_at"]
+
+
+class UnmergeRequestSerializer(serializers.Serializer):
+    merge = serializers.IntegerField(help_text="The merge to undo (one of `merges/`).")
 
 
 class CustomerViewSet(
@@ -33,6 +47,7 @@ class CustomerViewSet(
         customers = conversation_selectors.visible_customers(
             user=self.request.user
         ).prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")))
+        refuse_nul_in_query(self.request.query_params)
         search = self.request.query_params.get("q", "").strip()
         if search:
             customers = customers.filter(
@@ -77,6 +92,19 @@ class CustomerViewSet(
         items = conversation_selectors.timeline(customer=customer, user=request.user)
         return Response({"customer": customer.pk, "items": [item.as_dict() for item in items]})
 
+    @extend_schema(responses=MergeSuggestionSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="merge-suggestions", pagination_class=None)
+    def merge_suggestions(self, request: Request, pk: str | None = None) -> Response:
+        """Open merge suggestions naming this customer, with their reasons; only those
+        whose other customer you may see too."""
+        customer = self._customer_or_redirect(pk, "merge-suggestions/")
+        if isinstance(customer, HttpResponseRedirect):
+            return customer
+        items = conversation_selectors.merge_suggestions_for(customer=customer, user=request.user)
+        return Response(
+            MergeSuggestionSerializer([item.suggestion for item in items], many=True).data
+        )
+
     @extend_schema(request=MergeRequestSerializer, responses=CustomerDetailSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str | None = None) -> Response:
@@ -91,3 +119,59 @@ class CustomerViewSet(
             source=source, target=target, actor=request.user
         )
         return Response(CustomerDetailSerializer(merged).data, status=status.HTTP_200_OK)
+
+    @extend_schema(responses=CustomerMergeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def merges(self, request: Request, pk: str | None = None) -> Response:
+        """The merges this customer took part in, newest first (merged away or kept)."""
+        customer = conversation_selectors.access_customer(user=request.user, customer_id=pk)
+        page = self.paginate_queryset(conversation_selectors.customer_merges(customer=customer))
+        return self.get_paginated_response(CustomerMergeSerializer(page, many=True).data)
+
+    @extend_schema(request=UnmergeRequestSerializer, responses=CustomerMergeSerializer)
+    @action(detail=True, methods=["post"])
+    def unmerge(self, request: Request, pk: str | None = None) -> Response:
+        """Undo a merge of this customer: what it moved goes back to the customer merged
+        away. 409 when it was undone already or a later merge builds on it."""
+        body = UnmergeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        merge = conversation_selectors.access_customer_merge(
+            user=request.user, customer_id=pk, merge_id=body.validated_data["merge"]
+        )
+        undone = conversation_services.unmerge_customers(merge=merge, actor=request.user)
+        return Response(CustomerMergeSerializer(undone).data, status=status.HTTP_200_OK)
+
+
+class MergeSuggestionViewSet(viewsets.GenericViewSet):
+    """Deciding a merge suggestion: only someone who may see both customers it names."""
+
+    serializer_class = MergeSuggestionSerializer
+
+    def get_queryset(self):
+        return MergeSuggestion.objects.none()  # each action goes through the access check
+
+    @extend_schema(request=AcceptSuggestionSerializer, responses=CustomerDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """Merge the two customers; `keep` stays (by default the older record)."""
+        suggestion = conversation_selectors.access_merge_suggestion(
+            user=request.user, suggestion_id=pk
+        )
+        body = AcceptSuggestionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        kept = conversation_services.accept_merge_suggestion(
+            suggestion=suggestion, actor=request.user, keep_id=body.validated_data.get("keep")
+        )
+        return Response(CustomerDetailSerializer(kept).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=MergeSuggestionSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request: Request, pk: str | None = None) -> Response:
+        """The two customers are different people: the suggestion is closed."""
+        suggestion = conversation_selectors.access_merge_suggestion(
+            user=request.user, suggestion_id=pk
+        )
+        dismissed = conversation_services.dismiss_merge_suggestion(
+            suggestion=suggestion, actor=request.user
+        )
+        return Response(MergeSuggestionSerializer(dismissed).data, status=status.HTTP_200_OK)

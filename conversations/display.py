@@ -8,8 +8,6 @@ no selectors, no templates. The inbox template tags register these, and
 
 from __future__ import annotations
 
-import functools
-import re
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +16,9 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
-from channels_app.email_parsing import quoted_tail_start
+from channels_app.email_parsing import bounded_html, split_reply
 from channels_app.kinds import channel_kind
 from conversations.models import ConversationEvent
-
-_QUOTE_HEADER = re.compile(r"^On .{4,200} wrote:\s*$")
 
 
 def channel_label(channel: str) -> str:
@@ -36,14 +32,23 @@ def channel_icon(channel: str) -> str:
 _RENDERED_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "details": {"class"}}
 
 
-@functools.lru_cache(maxsize=1024)
+def render_message_body(*, text: str, html: str) -> str:
+    """A message's body as the timeline shows it: its email HTML sanitised with quoted
+    replies folded, or else its text escaped with the quoted tail folded.
+
+    Computed once, by whatever writes a message's text or html, and stored as
+    `Message.body_html`; rendering prints the stored value and folds nothing."""
+    if html:
+        return format_html('<div class="email-html">{}</div>', sanitize_html(html))
+    return fold_quotes(text)
+
+
 def sanitize_html(html: str) -> SafeString:
-    """Email HTML is stored sanitised; cleaning again at render costs little (and is
-    remembered per input) and keeps a bad row (or a future bug) from running script in
-    an agent's browser."""
-    # Fold quoted replies (each quote becomes a collapsed <details>) BEFORE sanitising:
-    # the sanitiser then parses what the replace made, so a "<blockquote" that stood
-    # inside an attribute stays text in that attribute, never new markup.
+    """Email HTML (stored sanitised already) cleaned again with its quoted replies folded
+    into collapsed `<details>`."""
+    # Fold BEFORE sanitising: the sanitiser then parses what the replace made, so a
+    # "<blockquote" that stood inside an attribute stays text in that attribute, never
+    # new markup. The folded HTML is bounded again: folding adds tags.
     folded = (
         (html or "")
         .replace(
@@ -52,28 +57,23 @@ def sanitize_html(html: str) -> SafeString:
         .replace("</blockquote>", "</blockquote></details>")
     )
     cleaned = nh3.clean(
-        folded, attributes=_RENDERED_ATTRIBUTES, link_rel="noopener noreferrer nofollow"
+        bounded_html(folded),
+        attributes=_RENDERED_ATTRIBUTES,
+        link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(cleaned)  # noqa: S308 (nh3 output)
 
 
-@functools.lru_cache(maxsize=1024)
 def fold_quotes(text: str) -> SafeString:
-    """Plain text with the quoted tail (`> ...` lines, "On ... wrote:") folded away."""
-    lines = (text or "").splitlines()
-    quoted_from = quoted_tail_start(lines)
-    cut = None
-    for index, line in enumerate(lines):
-        if _QUOTE_HEADER.match(line.strip()) or (line.startswith(">") and index >= quoted_from):
-            cut = index
-            break
-    if cut is None or cut == 0:
+    """Plain text escaped, with the quoted thread and signature below the new words
+    (`> ...` lines, "On ... wrote:", an Outlook header, "-- ") folded away. Linear in
+    the text."""
+    reply, quoted = split_reply(text or "")
+    if not quoted:
         return mark_safe(linebreaks(escape(text or "")))  # noqa: S308 (escaped)
-    body = "\n".join(lines[:cut]).rstrip()
-    quoted = "\n".join(lines[cut:])
     return format_html(
         '{}<details class="quoted"><summary>Show quoted text</summary>{}</details>',
-        mark_safe(linebreaks(escape(body))),  # noqa: S308 (escaped)
+        mark_safe(linebreaks(escape(reply))),  # noqa: S308 (escaped)
         mark_safe(linebreaks(escape(quoted))),  # noqa: S308 (escaped)
     )
 
@@ -176,6 +176,16 @@ def describe_event(event: ConversationEvent) -> str:
         return _sentence(who, f"merged #{data.get('from')} into this conversation ({moved})")
     if kind == Kind.MERGED:
         return f"{who}merged customer #{data.get('source_customer')} into this customer".strip()
+    if kind == Kind.UNMERGED:
+        if data.get("moved"):
+            return _sentence(
+                who,
+                f"undid the merge into customer #{data.get('target_customer')}: "
+                f"this conversation is customer #{data.get('source_customer')}'s again",
+            )
+        return _sentence(
+            who, f"undid the merge of customer #{data.get('source_customer')} into this customer"
+        )
     if kind == Kind.CUSTOMER_UPDATED:
         if data.get("identity_added"):
             added = data["identity_added"]

@@ -161,6 +161,9 @@ class Message(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     text = models.TextField(blank=True)
     html = models.TextField(blank=True, help_text="Sanitised HTML (email).")
+    # The body as the timeline shows it, rendered once when text or html is written
+    # (`conversations.display.render_message_body`): rendering only prints it.
+    body_html = models.TextField(blank=True, editable=False)
     provider_message_id = models.CharField(max_length=255, blank=True)
     inbound_event = models.OneToOneField(
         "channels_app.InboundEvent",
@@ -270,6 +273,7 @@ class ConversationEvent(models.Model):
         TAGS_CHANGED = "tags_changed", "Tags changed"
         CHANNEL_SWITCHED = "channel_switched", "Channel switched"
         MERGED = "merged", "Customer merged"
+        UNMERGED = "unmerged", "Customer merge undone"
         CUSTOMER_UPDATED = "customer_updated", "Customer updated"
         RULE_FIRED = "rule_fired", "Routing rule fired"
         SLA = "sla", "SLA"

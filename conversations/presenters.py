@@ -17,11 +17,9 @@ from conversations.display import (
     channel_icon,
     channel_label,
     describe_event,
-    fold_quotes,
     iso_time,
     priority_class,
     priority_label,
-    sanitize_html,
     short_time,
     waiting_for,
 )
@@ -67,13 +65,16 @@ class TimelineEntry(DisplayValues):
     iso_time: str
     short_time: str
     subject: str = ""
-    body: SafeString | str = ""  # messages: sanitised, quotes folded; events: description
+    body: SafeString | str = ""  # messages: the stored rendered body; events: description
     attachments: tuple[AttachmentLink, ...] = ()
     outbound: bool = False
     delivery_status: str = ""
     delivery_label: str = ""
     delivery_error: str = ""
     retry_url: str = ""
+    # An email whose sender no trusted SPF/DKIM/DMARC verdict proves (anyone can write a
+    # From header): shown as "Sender not verified".
+    sender_unverified: bool = False
 
 
 _KIND_BADGES = {
@@ -133,9 +134,9 @@ def timeline_entries(items: list[TimelineItem], *, customer_name: str) -> list[T
                 badges=badges,
                 sender=sender,
                 subject=message.subject,
-                body=format_html('<div class="email-html">{}</div>', sanitize_html(message.html))
-                if message.html
-                else fold_quotes(message.text),
+                # Sanitised and folded when the message was written (nh3's output or
+                # escaped text); printing it here does no folding and no cleaning.
+                body=SafeString(message.body_html),
                 attachments=tuple(
                     AttachmentLink(
                         url=f"{prefix}attachments/{attachment.pk}/",
@@ -152,10 +153,16 @@ def timeline_entries(items: list[TimelineItem], *, customer_name: str) -> list[T
                 ),
                 delivery_error=message.delivery_error,
                 retry_url=f"{conversation_url}messages/{message.pk}/retry/" if failed else "",
+                sender_unverified=_sender_unverified(message),
                 **common,
             )
         )
     return entries
+
+
+def _sender_unverified(message: Message) -> bool:
+    verdict = (message.metadata or {}).get("email_auth")
+    return isinstance(verdict, dict) and not verdict.get("pass")
 
 
 # --- The conversation list -----------------------------------------------------------------

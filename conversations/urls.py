@@ -39,5 +39,20 @@ urlpatterns = [
         name="merge_conversation",
     ),
     path("c/<int:conversation_id>/merge/", views.merge_customer, name="merge"),
+    path(
+        "c/<int:conversation_id>/unmerge/<int:merge_id>/",
+        views.unmerge_customer,
+        name="unmerge",
+    ),
     path("c/<int:conversation_id>/merge/search/", views.merge_search, name="merge_search"),
+    path(
+        "c/<int:conversation_id>/suggestions/<int:suggestion_id>/accept/",
+        views.accept_suggestion,
+        name="accept_suggestion",
+    ),
+    path(
+        "c/<int:conversation_id>/suggestions/<int:suggestion_id>/dismiss/",
+        views.dismiss_suggestion,
+        name="dismiss_suggestion",
+    ),
 ]

@@ -24,6 +24,7 @@ from conversations.models import Attachment, Conversation, Tag
 from conversations.selectors.opening import opening_view
 from customers.models import Identity
 from omnidesk.errors import ApplicationError, NotFoundError
+from omnidesk.text_input import NUL_REFUSED, nul_fields
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,6 +40,8 @@ def inbox_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
+            if fields := nul_fields(request.GET) | nul_fields(request.POST):
+                raise ApplicationError(NUL_REFUSED, fields=fields)
             response = view(request, *args, **kwargs)
         except NotFoundError as exc:
             raise Http404(exc.message)
@@ -445,6 +448,38 @@ def merge_customer(request: HttpRequest, conversation: Conversation) -> None:
     services.merge_customers(source=other, target=conversation.customer, actor=request.user)
 
 
+@_action
+def unmerge_customer(request: HttpRequest, conversation: Conversation, merge_id: int) -> None:
+    """Undo a merge of this conversation's customer (the pane then shows whose the
+    conversation is now)."""
+    merge = selectors.access_customer_merge(
+        user=request.user, customer_id=conversation.customer_id, merge_id=merge_id
+    )
+    services.unmerge_customers(merge=merge, actor=request.user)
+
+
+@_action
+def accept_suggestion(request: HttpRequest, conversation: Conversation, suggestion_id: int) -> None:
+    """Merge the customer a suggestion names into this conversation's customer."""
+    suggestion = selectors.access_merge_suggestion(
+        user=request.user, suggestion_id=suggestion_id, customer_id=conversation.customer_id
+    )
+    services.accept_merge_suggestion(
+        suggestion=suggestion, actor=request.user, keep_id=conversation.customer_id
+    )
+
+
+@_action
+def dismiss_suggestion(
+    request: HttpRequest, conversation: Conversation, suggestion_id: int
+) -> None:
+    """The two customers are different people: the suggestion is no longer shown."""
+    suggestion = selectors.access_merge_suggestion(
+        user=request.user, suggestion_id=suggestion_id, customer_id=conversation.customer_id
+    )
+    services.dismiss_merge_suggestion(suggestion=suggestion, actor=request.user)
+
+
 @require_POST
 @inbox_view
 def split_conversation(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
@@ -551,7 +586,10 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _parse_local_datetime(value: str) -> datetime | None:
-    parsed = parse_datetime(value.strip()) if value else None
+    try:
+        parsed = parse_datetime(value.strip()) if value else None
+    except ValueError:  # well formed but no such time (month 13)
+        return None
     if parsed is not None and timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed

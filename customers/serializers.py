@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from customers.models import Customer, ExternalRecord, Identity
+from customers.models import Customer, ExternalRecord, Identity, MergeSuggestion
 
 
 class IdentitySerializer(serializers.ModelSerializer):
@@ -44,3 +44,30 @@ class CustomerDetailSerializer(CustomerSerializer):
 
 class MergeRequestSerializer(serializers.Serializer):
     source = serializers.IntegerField(help_text="Customer merged away into the one in the URL.")
+
+
+class MergeSuggestionSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.__str__", read_only=True)
+    other_name = serializers.CharField(source="other.__str__", read_only=True)
+
+    class Meta:
+        model = MergeSuggestion
+        fields = [
+            "id",
+            "customer",
+            "customer_name",
+            "other",
+            "other_name",
+            "reason",
+            "status",
+            "created_at",
+            "decided_by",
+        ]
+        read_only_fields = fields
+
+
+class AcceptSuggestionSerializer(serializers.Serializer):
+    keep = serializers.IntegerField(
+        required=False,
+        help_text="The customer that stays (one of the two named); by default the older one.",
+    )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from customers.identities import IdentityClaim, Proof, in_resolution_order, normalize_identity
@@ -33,8 +35,9 @@ def follow_merges(customer: Customer) -> Customer:
     return customer
 
 
-def normalize_claims(raw: dict[str, str]) -> list[IdentityClaim]:
-    """Normalise `{kind: value}` pairs, raising one error that names every bad field."""
+def normalize_claims(raw: dict[str, str], *, skip_invalid: bool = False) -> list[IdentityClaim]:
+    """Normalise `{kind: value}` pairs, raising one error that names every bad field
+    (`skip_invalid`: leaving them out instead, for hints nothing depends on)."""
     claims, errors = [], {}
     for kind, value in raw.items():
         if value in (None, ""):
@@ -45,7 +48,7 @@ def normalize_claims(raw: dict[str, str]) -> list[IdentityClaim]:
             )
         except ValueError as exc:
             errors[kind] = [getattr(exc, "message", str(exc))]
-    if errors:
+    if errors and not skip_invalid:
         raise ApplicationError("Invalid sender identity.", fields=errors)
     return claims
 
@@ -56,6 +59,7 @@ def resolve_customer(
     name: str = "",
     attributes: dict | None = None,
     proof: Proof = Proof.PROVIDER,
+    claimed: Sequence[IdentityClaim] = (),
 ) -> Resolution:
     """Find or create the one customer these proven identities belong to (`proof` says
     how the door proved them; a claim goes through `resolve_claimed_customer`).
@@ -63,6 +67,11 @@ def resolve_customer(
     Every identity given not yet known is attached to that customer. When the
     identities already belong to different customers nothing is merged: the customer
     of the first identity in resolution order wins and a merge suggestion is kept.
+
+    `claimed`: what the sender also said about themselves that nothing proves (an
+    unsigned email beside a signed user id). It never decides the customer: a claim
+    nobody has is attached to the customer as claimed; one another customer has stays
+    theirs, and becomes a hint (`unverified_<kind>`) and a merge suggestion.
 
     Safe under concurrency: two workers resolving the same new identity race on the
     unique (kind, value) constraint; the loser's savepoint rolls back and it retries,
@@ -73,14 +82,26 @@ def resolve_customer(
             "At least one sender identity is required.", fields={"from": ["required"]}
         )
     ordered = in_resolution_order(claims)
+    extras = [claim for claim in in_resolution_order(list(claimed)) if claim not in ordered]
     known_customer = _single_known_owner(ordered, proven_only=True)
-    if known_customer is not None and not (name and not known_customer.name) and not attributes:
+    if (
+        known_customer is not None
+        and not (name and not known_customer.name)
+        and not attributes
+        and (not extras or _single_known_owner(extras) == known_customer)
+    ):
         # The common case, a returning customer: nothing to write, no savepoint needed.
         return Resolution(customer=known_customer)
     for attempt in range(_RESOLVE_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _resolve_once(ordered, name=name, attributes=attributes or {}, proof=proof)
+                return _resolve_once(
+                    ordered,
+                    name=name,
+                    attributes=attributes or {},
+                    proof=proof,
+                    claimed=extras,
+                )
         except IntegrityError:
             if attempt == _RESOLVE_ATTEMPTS - 1:
                 raise
@@ -89,7 +110,12 @@ def resolve_customer(
 
 
 def _resolve_once(
-    claims: list[IdentityClaim], *, name: str, attributes: dict, proof: Proof
+    claims: list[IdentityClaim],
+    *,
+    name: str,
+    attributes: dict,
+    proof: Proof,
+    claimed: list[IdentityClaim],
 ) -> Resolution:
     known = _known_identities(claims)
     # A value someone only claimed earlier (a web form) does not decide whose message this
@@ -145,23 +171,60 @@ def _resolve_once(
             suggest_merge(
                 customer=customer,
                 other=claimant,
-                reason=f"A web form claimed this {claim.kind} before a message proved it.",
+                reason=(
+                    f"This {claim.kind} was only claimed (a form, unauthenticated mail, an "
+                    "untrusted integration) before a message proved it."
+                ),
             )
+    _attach_claims(customer, claimed)
     return Resolution(customer=customer, created=created, conflicting=owners[1:])
 
 
+def _attach_claims(customer: Customer, claimed: list[IdentityClaim]) -> None:
+    """The unproven extras of a message `customer` is proven to have sent: each nobody
+    has becomes theirs (claimed); one another customer has is never taken from them,
+    only noted on `customer` as a hint, with a merge suggestion saying why."""
+    if not claimed:
+        return
+    known = _known_identities(claimed)
+    hints = {}
+    for claim, identity in known.items():
+        owner = follow_merges(identity.customer)
+        if owner != customer:
+            hints[f"unverified_{claim.kind}"] = claim.value
+            suggest_merge(
+                customer=customer,
+                other=owner,
+                reason=f"Gave, unproven, the other customer's {claim.kind}: {claim.value}",
+            )
+    Identity.objects.bulk_create(
+        Identity(customer=customer, kind=claim.kind, value=claim.value, proof=Proof.CLAIMED)
+        for claim in claimed
+        if claim not in known
+    )
+    if hints and {**customer.attributes, **hints} != customer.attributes:
+        customer.attributes = {**customer.attributes, **hints}
+        customer.save(update_fields=["attributes", "updated_at"])
+
+
 def resolve_claimed_customer(
-    *, claims: list[IdentityClaim], name: str = "", attributes: dict | None = None
+    *,
+    claims: list[IdentityClaim],
+    name: str = "",
+    attributes: dict | None = None,
+    join_proven_owner: bool = True,
 ) -> Resolution:
     """The customer of a message whose identities are only claimed (a web form: anyone
     can type anyone's address).
 
     A claim never joins another customer, unless it adds nothing to them: when every
     identity given is already theirs, the message is theirs (replies still go only where
-    they already did). Otherwise the message gets its own customer, holding the claimed
-    identities nobody has yet (marked claimed) and, for those another customer has, a
-    hint (`unverified_<kind>`) and a merge suggestion. Claimed attributes never change an
-    existing customer.
+    they already did). `join_proven_owner=False` (a door whose replies go back to the
+    claimant, such as an integration's callback) narrows that to a customer nothing
+    proves, a record of the same claims. Otherwise the message gets its own customer,
+    holding the claimed identities nobody has yet (marked claimed) and, for those another
+    customer has, a hint (`unverified_<kind>`) and a merge suggestion. Claimed attributes
+    never change an existing customer.
     """
     if not claims:
         raise ApplicationError(
@@ -169,7 +232,10 @@ def resolve_claimed_customer(
         )
     ordered = in_resolution_order(claims)
     owner = _single_known_owner(ordered)
-    if owner is not None:
+    if owner is not None and (
+        join_proven_owner
+        or not Identity.objects.filter(customer=owner).exclude(proof=Proof.CLAIMED).exists()
+    ):
         return Resolution(customer=owner)
     for attempt in range(_RESOLVE_ATTEMPTS):
         try:
@@ -202,7 +268,10 @@ def _resolve_claimed_once(
         suggest_merge(
             customer=customer,
             other=other,
-            reason="A web form gave this customer's identities; nothing proves it was them.",
+            reason=(
+                "A message gave this customer's identities; nothing proves it was them (a "
+                "form, unauthenticated mail, an untrusted integration)."
+            ),
         )
     return Resolution(customer=customer, created=True, conflicting=others)
 
@@ -354,13 +423,100 @@ def suggest_merge(*, customer: Customer, other: Customer, reason: str) -> MergeS
             customer=first,
             other=second,
             status=MergeSuggestion.Status.OPEN,
-            defaults={"reason": reason},
+            defaults={"reason": reason[: MergeSuggestion._meta.get_field("reason").max_length]},
         )
     return suggestion
 
 
-def merge_customer_records(*, source: Customer, target: Customer) -> None:
-    """Move identities and external records of `source` to `target` and redirect it.
+def dismiss_merge_suggestion(
+    *, suggestion: MergeSuggestion, actor: AbstractBaseUser
+) -> MergeSuggestion:
+    """An agent judged the two customers to be different people. Only an open
+    suggestion can be dismissed (409 otherwise). Precondition: access checked
+    (`access_merge_suggestion`)."""
+    with transaction.atomic():
+        suggestion = MergeSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+        if suggestion.status != MergeSuggestion.Status.OPEN:
+            raise ApplicationError("This suggestion was already decided.", status_code=409)
+        suggestion.status = MergeSuggestion.Status.DISMISSED
+        suggestion.decided_by = actor
+        suggestion.save(update_fields=["status", "decided_by"])
+    return suggestion
+
+
+@dataclass(frozen=True)
+class CustomerFields:
+    """A customer's own fields, as a merge found or left them."""
+
+    name: str
+    language: str
+    attributes: dict
+    tags: list[str]
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerFields:
+        return cls(
+            name=customer.name,
+            language=customer.language,
+            attributes=dict(customer.attributes),
+            tags=list(customer.tags),
+        )
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "language": self.language,
+            "attributes": self.attributes,
+            "tags": self.tags,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> CustomerFields:
+        return cls(
+            name=data.get("name", ""),
+            language=data.get("language", ""),
+            attributes=dict(data.get("attributes") or {}),
+            tags=list(data.get("tags") or []),
+        )
+
+
+@dataclass(frozen=True)
+class MergedRecords:
+    """What `merge_customer_records` moved from the source to the target, so that
+    `restore_customer_records` can move exactly that back."""
+
+    identity_ids: list[int]
+    external_record_ids: list[int]
+    redirected_customer_ids: list[int]  # customers that redirected to the source
+    suggestion_ids: list[int]  # open merge suggestions the merge settled
+    target_before: CustomerFields
+    target_after: CustomerFields
+
+    def as_json(self) -> dict:
+        return {
+            "identity_ids": self.identity_ids,
+            "external_record_ids": self.external_record_ids,
+            "redirected_customer_ids": self.redirected_customer_ids,
+            "suggestion_ids": self.suggestion_ids,
+            "target_before": self.target_before.as_json(),
+            "target_after": self.target_after.as_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> MergedRecords:
+        return cls(
+            identity_ids=list(data.get("identity_ids") or []),
+            external_record_ids=list(data.get("external_record_ids") or []),
+            redirected_customer_ids=list(data.get("redirected_customer_ids") or []),
+            suggestion_ids=list(data.get("suggestion_ids") or []),
+            target_before=CustomerFields.from_json(data.get("target_before") or {}),
+            target_after=CustomerFields.from_json(data.get("target_after") or {}),
+        )
+
+
+def merge_customer_records(*, source: Customer, target: Customer) -> MergedRecords:
+    """Move identities and external records of `source` to `target` and redirect it;
+    returns what moved.
 
     Conversations are moved by `conversations.services.merge_customers`, which calls this.
     Precondition: both rows are locked by the caller's transaction.
@@ -369,10 +525,14 @@ def merge_customer_records(*, source: Customer, target: Customer) -> None:
         raise ApplicationError("A customer cannot be merged into itself.")
     if target.merged_into_id:
         raise ApplicationError("The target customer was itself merged away.")
-    Identity.objects.filter(customer=source).update(customer=target)
-    for record in ExternalRecord.objects.filter(customer=source):
+    target_before = CustomerFields.of(target)
+    identity_ids = sorted(Identity.objects.filter(customer=source).values_list("pk", flat=True))
+    Identity.objects.filter(pk__in=identity_ids).update(customer=target)
+    external_record_ids = []
+    for record in ExternalRecord.objects.filter(customer=source).order_by("pk"):
         record.customer = target
         record.save(update_fields=["customer", "updated_at"])
+        external_record_ids.append(record.pk)
     target.attributes = {**source.attributes, **target.attributes}
     target.tags = sorted(set(target.tags) | set(source.tags))
     if not target.name:
@@ -382,12 +542,109 @@ def merge_customer_records(*, source: Customer, target: Customer) -> None:
     target.save()
     source.merged_into = target
     source.save(update_fields=["merged_into", "updated_at"])
-    Customer.objects.filter(merged_into=source).update(merged_into=target)
-    MergeSuggestion.objects.filter(
+    redirected_customer_ids = sorted(
+        Customer.objects.filter(merged_into=source).values_list("pk", flat=True)
+    )
+    Customer.objects.filter(pk__in=redirected_customer_ids).update(merged_into=target)
+    settled = MergeSuggestion.objects.filter(
         status=MergeSuggestion.Status.OPEN,
         customer__in=[source, target],
         other__in=[source, target],
-    ).update(status=MergeSuggestion.Status.MERGED)
+    )
+    suggestion_ids = sorted(settled.values_list("pk", flat=True))
+    MergeSuggestion.objects.filter(pk__in=suggestion_ids).update(
+        status=MergeSuggestion.Status.MERGED
+    )
+    return MergedRecords(
+        identity_ids=identity_ids,
+        external_record_ids=external_record_ids,
+        redirected_customer_ids=redirected_customer_ids,
+        suggestion_ids=suggestion_ids,
+        target_before=target_before,
+        target_after=CustomerFields.of(target),
+    )
+
+
+def restore_customer_records(
+    *,
+    source: Customer,
+    target: Customer,
+    records: MergedRecords,
+    decided_by: AbstractBaseUser | None,
+) -> list[Identity]:
+    """Undo `merge_customer_records`: what moved goes back to `source` when it is still
+    on `target`, `source` and the customers re-pointed with it redirect as before (source:
+    not at all), and the merge's suggestions count as dismissed (undoing the merge says
+    these are two people). Returns the identities given back.
+
+    The target's fields go back to their values before the merge where they still hold
+    what the merge left; a field (for attributes and tags: a key, a tag) someone changed
+    after the merge keeps its new value. Identities and records that reached the target
+    after the merge stay with it.
+    Precondition: both rows are locked by the caller's transaction, and `source` still
+    redirects to `target`.
+    """
+    returning = list(
+        Identity.objects.filter(pk__in=records.identity_ids, customer=target).order_by("pk")
+    )
+    Identity.objects.filter(pk__in=[identity.pk for identity in returning]).update(customer=source)
+    ExternalRecord.objects.filter(pk__in=records.external_record_ids, customer=target).update(
+        customer=source
+    )
+    Customer.objects.filter(pk__in=records.redirected_customer_ids, merged_into=target).update(
+        merged_into=source
+    )
+    source.merged_into = None
+    source.save(update_fields=["merged_into", "updated_at"])
+    restored = restored_fields(
+        before=records.target_before,
+        after=records.target_after,
+        current=CustomerFields.of(target),
+    )
+    target.name, target.language = restored.name, restored.language
+    target.attributes, target.tags = restored.attributes, restored.tags
+    target.save()
+    MergeSuggestion.objects.filter(
+        pk__in=records.suggestion_ids, status=MergeSuggestion.Status.MERGED
+    ).update(status=MergeSuggestion.Status.DISMISSED, decided_by=decided_by)
+    for identity in returning:
+        identity.customer = source
+    return returning
+
+
+_ABSENT = object()
+
+
+def restored_fields(
+    *, before: CustomerFields, after: CustomerFields, current: CustomerFields
+) -> CustomerFields:
+    """A merge target's fields once its merge is undone: `before` wherever `current` still
+    holds what the merge made (`after`), `current` wherever someone changed it since."""
+    if current.attributes == after.attributes:
+        attributes = dict(before.attributes)
+    else:
+        attributes = dict(current.attributes)
+        for key in set(before.attributes) | set(after.attributes):
+            made = after.attributes.get(key, _ABSENT)
+            if made == before.attributes.get(key, _ABSENT):
+                continue  # the merge left this key alone
+            if current.attributes.get(key, _ABSENT) != made:
+                continue  # changed since the merge
+            if key in before.attributes:
+                attributes[key] = before.attributes[key]
+            else:
+                attributes.pop(key, None)
+    if current.tags == after.tags:
+        tags = list(before.tags)
+    else:
+        added_by_merge = set(after.tags) - set(before.tags)
+        tags = [tag for tag in current.tags if tag not in added_by_merge]
+    return CustomerFields(
+        name=before.name if current.name == after.name else current.name,
+        language=before.language if current.language == after.language else current.language,
+        attributes=attributes,
+        tags=tags,
+    )
 
 
 def update_customer(
@@ -411,10 +668,11 @@ def update_customer(
 
 
 def add_identity(
-    *, customer: Customer, kind: str, value: str, proof: Proof = Proof.CLAIMED
+    *, customer: Customer, kind: str, value: str, proof: Proof = Proof.AGENT_VERIFIED
 ) -> Identity:
-    """An identity an agent or an integration adds to a customer. Typing an address in
-    proves nothing: it is claimed unless the caller says how it was proven."""
+    """An identity an agent adds to the customer's record (the address they gave in a
+    conversation): the agent vouches for it, so the customer's own message on it later
+    finds them rather than taking it over as a claim would be."""
     claim = normalize_claims({kind: value})[0]
     existing = Identity.objects.filter(kind=claim.kind, value=claim.value).first()
     if existing and existing.customer_id != customer.pk:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -15,9 +16,10 @@ from channels_app import selectors
 from channels_app.models import ChannelEndpoint
 from channels_app.serializers import EndpointSerializer, InboundSerializer
 from channels_app.types import InboundMessage
-from customers.identities import scoped_external_id
+from customers.identities import Proof, scoped_external_id
 from intake import services
-from omnidesk.errors import ApplicationError
+from omnidesk.errors import PermissionDeniedError
+from omnidesk.request_limits import refuse_large_body
 
 
 class IsDeskAdmin(permissions.BasePermission):
@@ -35,7 +37,8 @@ class EndpointViewSet(viewsets.ModelViewSet):
 
 
 class CanPostInbound(permissions.BasePermission):
-    """Admins, or an integration user granted `channels_app.add_inboundevent`."""
+    """Admins, or an integration user granted `channels_app.add_inboundevent` (which
+    endpoints it may post to is `access_inbound_endpoint`)."""
 
     message = "This token may not post inbound messages."
 
@@ -46,6 +49,28 @@ class CanPostInbound(permissions.BasePermission):
             and user.is_authenticated
             and (is_admin(user) or user.has_perm("channels_app.add_inboundevent"))
         )
+
+
+def access_inbound_endpoint(*, user: AbstractBaseUser, key: str) -> tuple[ChannelEndpoint, bool]:
+    """The API endpoint `user` may post to under `key`, and whether its messages' `from`
+    identities are proven (an `EndpointGrant` trusted for identity: the integration
+    attests who its senders are).
+
+    An integration user posts only to the endpoints granted to it: any other key, known
+    or not, is refused alike. Admins, who grant them, may post to any; what they send is
+    still only claimed unless a grant to them says otherwise."""
+    if is_admin(user):
+        endpoint = selectors.active_endpoint(key=key, kind="api")
+        grant = selectors.endpoint_grant(user_id=user.pk, key=key, kind="api")
+    else:
+        grant = selectors.endpoint_grant(user_id=user.pk, key=key, kind="api")
+        if grant is None:
+            raise PermissionDeniedError(
+                "This token may not post to that endpoint.",
+                fields={"endpoint": ["Not an endpoint this integration is granted."]},
+            )
+        endpoint = grant.endpoint
+    return endpoint, bool(grant and grant.trusted_for_identity)
 
 
 class InboundView(APIView):
@@ -59,16 +84,14 @@ class InboundView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        if len(request.body) > settings.OMNIDESK_MAX_TEXT_BYTES * 2 + 64 * 1024:
-            raise ApplicationError(
-                "The request body is too large.", fields={"text": ["Too large."]}, status_code=413
-            )
+        # A text within its cap and the fields around it; a larger body is refused unread.
+        refuse_large_body(request._request, limit=settings.OMNIDESK_MAX_TEXT_BYTES * 2 + 64 * 1024)
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
         body = InboundSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        endpoint = selectors.active_endpoint(key=data["endpoint"], kind="api")
+        endpoint, trusted = access_inbound_endpoint(user=request.user, key=data["endpoint"])
         sender = data["from"]
         identities = {
             "email": sender.get("email", ""),
@@ -90,6 +113,9 @@ class InboundView(APIView):
             sender_name=sender.get("name", ""),
             subject=data["subject"],
             attributes=data["attributes"],
+            # The integration attests its senders only when its grant says so; otherwise
+            # anyone holding the token could speak as any customer.
+            proof=Proof.PROVIDER if trusted else Proof.CLAIMED,
         )
         [accepted] = services.accept_inbound(
             endpoint=endpoint, messages=[inbound], raw=request.data

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_app.adapters import get_adapter, kinds_for_provider
 from channels_app.models import ChannelEndpoint
 from intake.services import webhooks
+from omnidesk.errors import ApplicationError, error_body
+from omnidesk.request_limits import refuse_large_body
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,11 @@ def webhook(request: HttpRequest, provider: str, key: str, route: str = "") -> H
         return adapter.handshake(request, endpoint)
     if request.method != "POST":
         return HttpResponse(status=405)
+    try:
+        refuse_large_body(request)
+    except ApplicationError as exc:
+        too_large = JsonResponse(error_body(exc.message, exc.fields), status=exc.status_code)
+        return _with_headers(too_large, cors)
     # Read the raw body first: signatures cover it, and it is stored for re-processing;
     # parsing a multipart form afterwards works from this copy.
     request.body  # noqa: B018

@@ -2,12 +2,13 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from conversations.api import ConversationMessagesView, ConversationViewSet
-from conversations.customers_api import CustomerViewSet
+from conversations.customers_api import CustomerViewSet, MergeSuggestionViewSet
 from intake.api import EndpointViewSet, InboundView
 from reporting.api import ReportIndexView, ReportView
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("merge-suggestions", MergeSuggestionViewSet, basename="merge-suggestion")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("endpoints", EndpointViewSet, basename="endpoint")
 

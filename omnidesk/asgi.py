@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from omnidesk.request_limits import CappedRequestBodies  # noqa: E402
 from omnidesk.ws_urls import (  # noqa: E402
     websocket_urlpatterns,
     widget_websocket_urlpatterns,
@@ -19,7 +20,8 @@ from omnidesk.ws_urls import (  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Bodies over the limit are refused before Django spools them.
+        "http": CappedRequestBodies(django_asgi_app),
         "websocket": URLRouter(
             [
                 *widget_websocket_urlpatterns,

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from agents.models import AgentProfile, BusinessHours, BusinessHoursInterval, Team
 from channels_app.email_parsing import subject_token
-from channels_app.models import ChannelEndpoint
+from channels_app.models import ChannelEndpoint, EndpointGrant
 from channels_app.types import InboundAttachment, InboundMessage
 from conversations import services as conversation_services
 from conversations.models import CannedResponse, Conversation, ConversationEvent, Message, Tag
@@ -186,6 +186,13 @@ class _Desk:
             teams["Support"].business_hours = support_hours
             teams["Support"].save(update_fields=["business_hours"])
         users, logins = _people_at_work(teams)
+        # The demo shop's order system posts with the supervisor's token, and vouches for
+        # who its customers are: its own users, behind its own login.
+        EndpointGrant.objects.get_or_create(
+            endpoint=endpoints["api"],
+            user=users["supervisor"],
+            defaults={"trusted_for_identity": True},
+        )
         _tags_and_canned_responses(teams)
         _routing_rules(teams)
         _sla_policies(teams, around_the_clock)

@@ -7,6 +7,7 @@ the in-memory channel layer and Celery tasks executed in-process.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -327,6 +328,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "omnidesk.pagination.BoundedLimitOffsetPagination",
+    # JSON with a NUL character is a 400 (PostgreSQL stores no NUL), not a 500 later.
+    "DEFAULT_PARSER_CLASSES": [
+        "omnidesk.text_input.NulRefusingJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Per user (token or session) and per address for anonymous callers; integrations
     # posting inbound messages in bulk raise OMNIDESK_API_RATE.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -386,6 +393,14 @@ OMNIDESK_CONTINUITY_WINDOW_DAYS = int(os.environ.get("OMNIDESK_CONTINUITY_WINDOW
 OMNIDESK_EMAIL_CONTINUITY_MINUTES = int(os.environ.get("OMNIDESK_EMAIL_CONTINUITY_MINUTES", "0"))
 OMNIDESK_DEFAULT_PHONE_REGION = os.environ.get("OMNIDESK_DEFAULT_PHONE_REGION", "US")
 OMNIDESK_MAX_TEXT_BYTES = int(os.environ.get("OMNIDESK_MAX_TEXT_BYTES", str(256 * 1024)))
+# The largest request body read (a provider's email with its attachments): a larger one
+# is answered 413 before it is read, by the ASGI server for every request and by each
+# door (omnidesk/request_limits.py). Django holds as much in memory, no more, so its
+# own limit never refuses differently.
+OMNIDESK_MAX_WEBHOOK_BYTES = int(
+    os.environ.get("OMNIDESK_MAX_WEBHOOK_BYTES", str(25 * 1024 * 1024))
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OMNIDESK_MAX_WEBHOOK_BYTES
 # Live-chat widget: websocket connections one IP may open per minute (shared NATs need room).
 OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP = int(
     os.environ.get("OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP", "120")
@@ -411,7 +426,29 @@ OMNIDESK_PROVIDER_URLS = {
 }
 # Keep our own copy of media providers only link to (MMS, WhatsApp, Telegram files).
 OMNIDESK_FETCH_INBOUND_MEDIA = env_bool("OMNIDESK_FETCH_INBOUND_MEDIA", True)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The Django email backends an email endpoint's `config.email_backend` may name: dotted
+# paths, or `package.*` for every backend under it (channels_app/outbound_targets.py).
+OMNIDESK_EMAIL_BACKENDS = env_list(
+    "OMNIDESK_EMAIL_BACKENDS",
+    "django.core.mail.backends.smtp.EmailBackend,anymail.backends.*"
+    + (
+        ",django.core.mail.backends.locmem.EmailBackend"
+        ",django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else ""
+    ),
+)
+# Networks an endpoint's API callback URL and SMTP/IMAP hosts may be in although they are
+# not public (private, loopback, link-local...): comma-separated CIDRs. A development desk
+# (DEBUG) reaches its own machine.
+OMNIDESK_ALLOWED_PRIVATE_NETWORKS = env_list(
+    "OMNIDESK_ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else ""
+)
+for _network in OMNIDESK_ALLOWED_PRIVATE_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"OMNIDESK_ALLOWED_PRIVATE_NETWORKS: {_error}") from None
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -14,10 +14,17 @@ from channels_app.types import InboundMessage
 from omnidesk import realtime
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 
+# Signs the API endpoint's callbacks (Standard Webhooks: "whsec_" and base64 of 32 bytes).
+CALLBACK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3sF6hGX1bVo="
+
 
 @pytest.fixture
 def api_endpoint(db) -> ChannelEndpoint:
-    return EndpointFactory(kind=ChannelEndpoint.Kind.API, name="Shop integration")
+    return EndpointFactory(
+        kind=ChannelEndpoint.Kind.API,
+        name="Shop integration",
+        credentials={"callback_secret": CALLBACK_SECRET},
+    )
 
 
 @pytest.fixture

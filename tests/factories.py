@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from agents.models import AgentProfile, Team
 from channels_app.models import ChannelEndpoint
+from conversations.display import render_message_body
 from conversations.models import Conversation, Message
 from customers.models import Customer, Identity
 
@@ -103,4 +104,7 @@ class MessageFactory(factory.django.DjangoModelFactory):
     endpoint = factory.LazyAttribute(lambda m: m.conversation.endpoint)
     channel = factory.LazyAttribute(lambda m: m.endpoint.kind)
     text = factory.Faker("sentence")
+    html = ""
+    # As the services store it: rendered when the text is written.
+    body_html = factory.LazyAttribute(lambda m: render_message_body(text=m.text, html=m.html))
     delivery_status = Message.DeliveryStatus.RECEIVED

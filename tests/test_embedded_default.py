@@ -29,11 +29,12 @@ import json
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
-from channels_app.models import ChannelEndpoint
+from channels_app.models import ChannelEndpoint, EndpointGrant
 from omnidesk import embedded_database
 user = get_user_model().objects.create_user("embedded-integration")
 user.user_permissions.add(Permission.objects.get(codename="add_inboundevent"))
 endpoint = ChannelEndpoint.objects.create(kind="api", name="Embedded-server test")
+EndpointGrant.objects.create(endpoint=endpoint, user=user)
 print(json.dumps({
     "token": Token.objects.create(user=user).key,
     "endpoint": endpoint.key,

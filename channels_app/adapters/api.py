@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter
+from channels_app.outbound_targets import (
+    RefusedTarget,
+    callback_secret_problem,
+    callback_signature_headers,
+    check_url,
+    checked_opener,
+)
 from channels_app.types import DeliveryError, OutboundMessage, SendResult
 
 
@@ -18,12 +26,21 @@ class ApiAdapter(Adapter):
         """POST the reply as JSON to the endpoint's `callback_url`, if the integration set one.
 
         Without a callback the reply is kept for the integration to read through the API.
+        Signed with the endpoint's `callback_secret` as Standard Webhooks sign, and sent
+        only to a public address unless its network is allowed
+        (channels_app/outbound_targets.py).
         """
         callback_url = endpoint.config.get("callback_url", "")
         if not callback_url:
             return SendResult(provider_message_id=message.idempotency_key)
-        if not callback_url.startswith(("https://", "http://")):
-            raise DeliveryError("callback_url must be an http(s) URL", permanent=True)
+        secret = endpoint.credentials.get("callback_secret")
+        problem = callback_secret_problem(secret)
+        if problem:
+            raise DeliveryError(f"Callbacks are signed: {problem}", permanent=True)
+        try:
+            check_url(callback_url)
+        except RefusedTarget as exc:
+            raise DeliveryError(f"callback_url refused: {exc}", permanent=True)
         body = json.dumps(
             {
                 "id": message.idempotency_key,
@@ -40,11 +57,20 @@ class ApiAdapter(Adapter):
             headers={
                 "Content-Type": "application/json",
                 "Idempotency-Key": message.idempotency_key,
+                # The same id on every retry, so the receiver can drop repeats.
+                **callback_signature_headers(
+                    secret=secret,
+                    webhook_id=message.idempotency_key,
+                    timestamp=int(time.time()),
+                    body=body,
+                ),
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            with checked_opener().open(request, timeout=10) as response:
                 status = response.status
+        except RefusedTarget as exc:
+            raise DeliveryError(f"callback_url refused: {exc}", permanent=True)
         except urllib.error.HTTPError as exc:
             raise DeliveryError(f"callback answered {exc.code}", permanent=400 <= exc.code < 500)
         except (urllib.error.URLError, TimeoutError) as exc:

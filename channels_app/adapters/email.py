@@ -11,6 +11,7 @@ import hashlib
 import smtplib
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +25,18 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.http import HttpRequest
 
+from channels_app import email_auth
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
+from channels_app.email_auth import AuthResult
 from channels_app.email_ids import outbound_message_id
 from channels_app.email_parsing import parse_email, subject_token, to_inbound
+from channels_app.outbound_targets import (
+    RefusedTarget,
+    allowed_email_backend,
+    check_host,
+    check_peer,
+)
 from channels_app.types import DeliveryError, InboundMessage, OutboundMessage, SendResult
 
 if TYPE_CHECKING:
@@ -58,8 +67,54 @@ def _anymail_view(endpoint: ChannelEndpoint):
     return None
 
 
-def inbound_from_raw(raw: bytes, *, source: str) -> InboundMessage:
-    return to_inbound(parse_email(raw), raw=raw, source=source)
+def inbound_from_raw(
+    raw: bytes,
+    *,
+    source: str,
+    trusted_authserv_ids: Sequence[str] = (),
+    reported: Callable[[str], list[AuthResult]] | None = None,
+) -> InboundMessage:
+    """The message, its sender proven only by a passing verdict of someone trusted: the
+    `Authentication-Results` of a receiving server in `trusted_authserv_ids` (the
+    endpoint's `config["trusted_authserv_id"]`) and what the inbound provider `reported`
+    (given the From address). With neither, the sender is only claimed."""
+    parsed = parse_email(raw)
+    results = email_auth.authentication_results(
+        email_auth.header_values(raw, "Authentication-Results"), trusted=trusted_authserv_ids
+    )
+    if reported is not None:
+        results = [*reported(parsed.from_address), *results]
+    verdict = email_auth.evaluate(from_address=parsed.from_address, results=results, source=source)
+    return to_inbound(parsed, raw=raw, source=source, verdict=verdict)
+
+
+def _provider_verdict(
+    provider: str, event: Any, trusted: Sequence[str]
+) -> Callable[[str], list[AuthResult]]:
+    """What the inbound provider reported of an anymail inbound event's sender."""
+
+    def reported(from_address: str) -> list[AuthResult]:
+        if provider == "mailgun":
+            return email_auth.mailgun_results(
+                event.message,
+                from_address=from_address,
+                envelope_sender=event.message.envelope_sender or "",
+            )
+        if provider == "sendgrid":
+            return email_auth.sendgrid_results(event.esp_event.POST)
+        if provider == "postmark":
+            # Postmark's own headers are in the list it posts, not always in RawEmail.
+            headers = event.esp_event.get("Headers") or []
+            return [
+                *email_auth.postmark_results(headers, from_address=from_address),
+                *email_auth.authentication_results(
+                    email_auth.header_list_values(headers, "Authentication-Results"),
+                    trusted=trusted,
+                ),
+            ]
+        return []
+
+    return reported
 
 
 # Mailgun signs only its timestamp and token, not the message: a captured signature would
@@ -101,9 +156,10 @@ class EmailAdapter(Adapter):
         return True
 
     def parse(self, request: HttpRequest, endpoint: ChannelEndpoint) -> list[InboundMessage]:
+        trusted = email_auth.trusted_authserv_ids(endpoint.config)
         if request.content_type == RAW_MIME:
             # A stored raw message (IMAP), parsed again on re-processing.
-            return [inbound_from_raw(request.body, source="imap")]
+            return [inbound_from_raw(request.body, source="imap", trusted_authserv_ids=trusted)]
         view = _anymail_view(endpoint)
         if view is None:
             raise UnparseablePayload("the endpoint has no inbound provider configured")
@@ -112,7 +168,15 @@ class EmailAdapter(Adapter):
         except AnymailError as exc:
             raise UnparseablePayload(str(exc))
         provider = endpoint.config.get("inbound_provider", "")
-        return [inbound_from_raw(event.message.as_bytes(), source=provider) for event in events]
+        return [
+            inbound_from_raw(
+                event.message.as_bytes(),
+                source=provider,
+                trusted_authserv_ids=trusted,
+                reported=_provider_verdict(provider, event, trusted),
+            )
+            for event in events
+        ]
 
     def send(self, message: OutboundMessage, endpoint: ChannelEndpoint) -> SendResult:
         """SMTP (or the configured Django email backend) with threading headers."""
@@ -156,7 +220,13 @@ class EmailAdapter(Adapter):
                         attachment.get("content_type") or None,
                     )
         try:
-            email.send(fail_silently=False)
+            with email.connection as connection:
+                if isinstance(getattr(connection, "connection", None), smtplib.SMTP):
+                    # The address the configured host resolved to when connecting.
+                    check_peer(connection.connection.sock)
+                email.send(fail_silently=False)
+        except RefusedTarget as exc:
+            raise DeliveryError(f"smtp_host refused: {exc}", permanent=True)
         except smtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(f"Recipient refused: {_smtp_reason(exc)}", permanent=True)
         except smtplib.SMTPAuthenticationError as exc:
@@ -172,11 +242,19 @@ class EmailAdapter(Adapter):
     @staticmethod
     def _connection(endpoint: ChannelEndpoint) -> Any:
         backend = endpoint.config.get("email_backend") or SMTP_BACKEND
+        if not allowed_email_backend(backend):
+            raise DeliveryError(
+                f"email_backend {backend!r} is not in OMNIDESK_EMAIL_BACKENDS.", permanent=True
+            )
         if backend != SMTP_BACKEND:
             return get_connection(backend, fail_silently=False)
         credentials = endpoint.credentials
         if not credentials.get("smtp_host"):
             raise DeliveryError("The email endpoint has no smtp_host.", permanent=True)
+        try:
+            check_host(credentials["smtp_host"])
+        except RefusedTarget as exc:
+            raise DeliveryError(f"smtp_host refused: {exc}", permanent=True)
         security = credentials.get("smtp_tls", "starttls")
         return get_connection(
             SMTP_BACKEND,

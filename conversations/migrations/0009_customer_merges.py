@@ -31,4 +31,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['source', '-merged_at'], name='conversatio_source__c25b3d_idx')],
             },
         ),
+        migrations.AlterField(
+            model_name='conversationevent',
+            name='kind',
+            field=models.CharField(choices=[('created', 'Created'), ('assigned', 'Assigned'), ('unassigned', 'Unassigned'), ('team_changed', 'Team changed'), ('status_changed', 'Status changed'), ('reopened', 'Reopened'), ('priority_changed', 'Priority changed'), ('tags_changed', 'Tags changed'), ('channel_switched', 'Channel switched'), ('merged', 'Customer merged'), ('unmerged', 'Customer merge undone'), ('customer_updated', 'Customer updated'), ('rule_fired', 'Routing rule fired'), ('sla', 'SLA'), ('delivery_failed', 'Delivery failed'), ('participant_added', 'Participant added'), ('split', 'Split'), ('conversations_merged', 'Conversations merged')], max_length=32),
+        ),
     ]

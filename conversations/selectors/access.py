@@ -19,8 +19,8 @@ from agents.selectors import (
     team_visibility_q,
     teams_of_endpoints,
 )
-from conversations.models import Conversation, Message, ReadMarker
-from customers.models import Customer
+from conversations.models import Conversation, CustomerMerge, Message, ReadMarker
+from customers.models import Customer, MergeSuggestion
 from omnidesk.errors import NotFoundError
 
 
@@ -136,6 +136,57 @@ def access_customer(*, user: AbstractBaseUser, customer_id: int | str) -> Custom
     if not sees_everything(user) and not visible_customers(user=user).filter(pk=live.pk).exists():
         raise NotFoundError("Customer not found.")
     return customer
+
+
+def customer_merges(*, customer: Customer) -> QuerySet[CustomerMerge]:
+    """The merges `customer` took part in (as the one merged away or the one kept),
+    newest first. Access to `customer` is the caller's to check (`access_customer`)."""
+    return CustomerMerge.objects.filter(Q(source=customer) | Q(target=customer)).order_by(
+        "-merged_at", "-pk"
+    )
+
+
+def access_customer_merge(
+    *, user: AbstractBaseUser, customer_id: int | str, merge_id: int | str
+) -> CustomerMerge:
+    """A merge of the customer `customer_id` if `user` may see that customer (the one it
+    redirects to, when merged away: every conversation of the merged customers is
+    theirs); otherwise NotFoundError."""
+    customer = access_customer(user=user, customer_id=customer_id)
+    try:
+        pk = int(merge_id)
+    except (TypeError, ValueError):
+        raise NotFoundError("Merge not found.")
+    merge = customer_merges(customer=customer).filter(pk=pk).first()
+    if merge is None:
+        raise NotFoundError("Merge not found.")
+    return merge
+
+
+def access_merge_suggestion(
+    *,
+    user: AbstractBaseUser,
+    suggestion_id: int | str,
+    customer_id: int | None = None,
+) -> MergeSuggestion:
+    """A merge suggestion if `user` may see both customers it names (a conversation of
+    each), and, with `customer_id`, it names that customer; otherwise NotFoundError
+    (never say whom it names)."""
+    try:
+        pk = int(suggestion_id)
+    except (TypeError, ValueError):
+        raise NotFoundError("Suggestion not found.")
+    suggestion = MergeSuggestion.objects.select_related("customer", "other").filter(pk=pk).first()
+    if suggestion is None:
+        raise NotFoundError("Suggestion not found.")
+    pair = {suggestion.customer_id, suggestion.other_id}
+    if customer_id is not None and customer_id not in pair:
+        raise NotFoundError("Suggestion not found.")
+    if not sees_everything(user) and (
+        visible_customers(user=user).filter(pk__in=pair).count() != len(pair)
+    ):
+        raise NotFoundError("Suggestion not found.")
+    return suggestion
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -3,17 +3,17 @@ customers to merge with, agents to assign to, canned responses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from agents.models import Team
-from conversations.models import CannedResponse, Conversation
+from conversations.models import CannedResponse, Conversation, CustomerMerge
 from conversations.selectors.access import visible_conversations, visible_customers
 from conversations.selectors.search import has_search_words, search_condition
-from customers.models import Customer, ExternalRecord, Identity
+from customers.models import Customer, ExternalRecord, Identity, MergeSuggestion
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,16 @@ class CustomerContext:
     identities: list[Identity]
     external_records: list[ExternalRecord]
     other_conversations: list[Conversation]
+    merges: list[CustomerMerge] = field(default_factory=list)  # into it, not undone
+    merge_suggestions: list[SuggestedMerge] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SuggestedMerge:
+    """An open merge suggestion seen from one of its customers: the other one, and why."""
+
+    suggestion: MergeSuggestion
+    other: Customer
 
 
 def customer_context(*, customer: Customer, user: AbstractBaseUser) -> CustomerContext:
@@ -36,7 +46,34 @@ def customer_context(*, customer: Customer, user: AbstractBaseUser) -> CustomerC
             .select_related("assignee")
             .order_by("-last_message_at")[:20]
         ),
+        merges=list(
+            CustomerMerge.objects.filter(target=customer, undone_at__isnull=True)
+            .select_related("source")
+            .order_by("-merged_at", "-pk")[:10]
+        ),
+        merge_suggestions=merge_suggestions_for(customer=customer, user=user),
     )
+
+
+def merge_suggestions_for(*, customer: Customer, user: AbstractBaseUser) -> list[SuggestedMerge]:
+    """The open merge suggestions naming `customer` whose other customer `user` may see
+    too (a conversation of each), oldest first. Access to `customer` is the caller's."""
+    suggestions = (
+        MergeSuggestion.objects.filter(status=MergeSuggestion.Status.OPEN)
+        .filter(Q(customer=customer) | Q(other=customer))
+        .select_related("customer", "other")
+        .order_by("created_at", "pk")[:20]
+    )
+    seen = [
+        SuggestedMerge(suggestion=s, other=s.other if s.customer_id == customer.pk else s.customer)
+        for s in suggestions
+    ]
+    visible = set(
+        visible_customers(user=user)
+        .filter(pk__in={item.other.pk for item in seen})
+        .values_list("pk", flat=True)
+    )
+    return [item for item in seen if item.other.pk in visible]
 
 
 def merge_candidates(*, customer: Customer, user: AbstractBaseUser, q: str) -> list[Customer]:

@@ -13,6 +13,7 @@ from conversations.services.actions import (
     set_priority,
     set_tags,
     store_due_times,
+    unmerge_customers,
     update_customer_details,
     verify_customer_identity,
 )
@@ -46,10 +47,12 @@ from conversations.services.outbound import (
     reply_subject,
 )
 from conversations.services.replies import add_note, reply_endpoint_choices, send_reply
+from conversations.services.suggestions import accept_merge_suggestion, dismiss_merge_suggestion
 from conversations.services.threads import merge_conversations, split_conversation
 
 __all__ = [
     "PREVIEW_LENGTH",
+    "accept_merge_suggestion",
     "add_customer_identity",
     "add_note",
     "add_tags",
@@ -60,6 +63,7 @@ __all__ = [
     "conversations_changed",
     "default_reply_endpoint",
     "deliver_message",
+    "dismiss_merge_suggestion",
     "file_claimed_message",
     "find_or_open_conversation",
     "mark_bounced",
@@ -85,6 +89,7 @@ __all__ = [
     "set_tags",
     "split_conversation",
     "store_due_times",
+    "unmerge_customers",
     "update_customer_details",
     "update_delivery_status",
     "validate_text",

@@ -15,6 +15,8 @@ from conversations import hooks
 from conversations.models import (
     Conversation,
     ConversationEvent,
+    CustomerMerge,
+    Message,
     ReadMarker,
     Tag,
 )
@@ -22,9 +24,13 @@ from conversations.services import live
 from conversations.services.common import lock_conversation
 from customers.identities import Proof
 from customers.models import Customer, Identity
-from customers.services import merge_customer_records
+from customers.services import (
+    MergedRecords,
+    merge_customer_records,
+    restore_customer_records,
+)
 from omnidesk.bulk import update_rows
-from omnidesk.errors import ApplicationError
+from omnidesk.errors import ApplicationError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -33,25 +39,36 @@ def merge_customers(
     *, source: Customer, target: Customer, actor: AbstractBaseUser | None
 ) -> Customer:
     """Merge `source` into `target`: identities, external records, conversations (with
-    their messages) move; `source` redirects to `target`; every moved conversation gets
-    a `merged` event."""
+    their messages) move; `source` redirects to `target`; every conversation of `target`
+    gets a `merged` event. A `CustomerMerge` records exactly what moved, for
+    `unmerge_customers`."""
     with transaction.atomic():
-        locked = {
-            c.pk: c
-            for c in Customer.objects.select_for_update()
-            .filter(pk__in=[source.pk, target.pk])
-            .order_by("pk")
-        }
-        source, target = locked[source.pk], locked[target.pk]
+        source, target = _lock_customers(source.pk, target.pk)
         if source.merged_into_id:
             raise ApplicationError("This customer was already merged.", status_code=409)
-        merge_customer_records(source=source, target=target)
-        moved_ids = set(
+        records = merge_customer_records(source=source, target=target)
+        moved_ids = sorted(
             Conversation.objects.select_for_update()
             .filter(customer=source)
             .values_list("pk", flat=True)
         )
         Conversation.objects.filter(pk__in=moved_ids).update(customer=target)
+        merge = CustomerMerge.objects.create(
+            source=source,
+            target=target,
+            moved={
+                **records.as_json(),
+                "conversation_ids": moved_ids,
+                # Which messages the moved conversations held: what reaches them later
+                # is not the source's to take back (`unmerge_customers`).
+                "message_ids": sorted(
+                    Message.objects.filter(conversation_id__in=moved_ids).values_list(
+                        "pk", flat=True
+                    )
+                ),
+            },
+            merged_by=actor,
+        )
         for conversation in Conversation.objects.filter(customer=target).select_related("endpoint"):
             ConversationEvent.objects.create(
                 conversation=conversation,
@@ -61,10 +78,150 @@ def merge_customers(
                     "source_customer": source.pk,
                     "target_customer": target.pk,
                     "moved": conversation.pk in moved_ids,
+                    "merge": merge.pk,
                 },
             )
             live.conversation_changed(conversation)
     return target
+
+
+def unmerge_customers(*, merge: CustomerMerge, actor: AbstractBaseUser | None) -> CustomerMerge:
+    """Undo `merge`: what it moved and is still on the target goes back to the source
+    (identities, external records, the moved conversations with their messages), the
+    customers it re-pointed redirect to the source again, the source stops redirecting,
+    and the target's fields return to their values before the merge where nobody changed
+    them since (`customers.services.restore_customer_records`). Each conversation of
+    both customers gets an `unmerged` event.
+
+    What reached the target after the merge stays with it: identities, records, and the
+    conversations opened since. Refused (409) when the merge was undone already, when a
+    later merge moved the target away (undo that one first), or when a conversation going
+    back received messages of the target's own since the merge (they would show the
+    source, e.g. a widget visitor, the target's words: split them off first).
+
+    Precondition: access to the merged customers checked for `actor`. Safe under
+    concurrency: the customers are locked in id order (as `merge_customers` locks them),
+    then the merge row, so a second undo waits and then finds it undone.
+    """
+    with transaction.atomic():
+        source, target = _lock_customers(merge.source_id, merge.target_id)
+        merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
+        if merge.undone_at is not None:
+            raise ApplicationError("This merge was already undone.", status_code=409)
+        if target.merged_into_id or source.merged_into_id != target.pk:
+            raise ApplicationError(_later_merge_message(target), status_code=409)
+        records = MergedRecords.from_json(merge.moved)
+        going_back = list(
+            Conversation.objects.select_for_update(of=("self",))
+            .filter(pk__in=merge.moved.get("conversation_ids") or [], customer=target)
+            .order_by("pk")
+        )
+        returning = restore_customer_records(
+            source=source, target=target, records=records, decided_by=actor
+        )
+        _refuse_targets_newcomers(
+            going_back,
+            recorded_message_ids=set(merge.moved.get("message_ids") or []),
+            returning=returning,
+            target=target,
+        )
+        going_back_ids = [conversation.pk for conversation in going_back]
+        Conversation.objects.filter(pk__in=going_back_ids).update(customer=source)
+        merge.undone_by = actor
+        merge.undone_at = timezone.now()
+        merge.save(update_fields=["undone_by", "undone_at"])
+        affected = list(Conversation.objects.filter(customer__in=[source, target]).order_by("pk"))
+        ConversationEvent.objects.bulk_create(
+            [
+                ConversationEvent(
+                    conversation=conversation,
+                    kind=ConversationEvent.Kind.UNMERGED,
+                    actor=actor,
+                    data={
+                        "source_customer": source.pk,
+                        "target_customer": target.pk,
+                        "moved": conversation.pk in going_back_ids,
+                        "merge": merge.pk,
+                    },
+                    created_at=merge.undone_at,
+                )
+                for conversation in affected
+            ]
+        )
+        live.conversations_changed(affected)
+    return merge
+
+
+def _lock_customers(*customer_ids: int) -> list[Customer]:
+    """The customers, locked in id order (every multi-customer write takes them so, so
+    two of them never wait on each other in a circle), in the order asked."""
+    locked = {
+        customer.pk: customer
+        for customer in Customer.objects.select_for_update()
+        .filter(pk__in=customer_ids)
+        .order_by("pk")
+    }
+    return [locked[customer_id] for customer_id in customer_ids]
+
+
+def _later_merge_message(target: Customer) -> str:
+    later = (
+        CustomerMerge.objects.filter(source=target, undone_at__isnull=True)
+        .order_by("-merged_at", "-pk")
+        .first()
+    )
+    if later is None:
+        return f"Customer #{target.pk} changed since this merge; it cannot be undone."
+    return (
+        f"Customer #{target.pk} was merged into customer #{later.target_id} since: "
+        f"undo that merge (#{later.pk}) first."
+    )
+
+
+def _refuse_targets_newcomers(
+    conversations: Sequence[Conversation],
+    *,
+    recorded_message_ids: set[int],
+    returning: Sequence[Identity],
+    target: Customer,
+) -> None:
+    """ApplicationError (409) when a conversation about to go back to the source holds a
+    message that came after the merge from or to the target (an identity the target
+    keeps), not the source. Precondition: the returning identities were given back."""
+    if not conversations:
+        return
+    source_pairs = {(identity.kind, identity.value) for identity in returning}
+    source_values = {identity.value for identity in returning}
+    target_pairs = set(target.identities.values_list("kind", "value"))
+    target_values = {value for _, value in target_pairs}
+    mixed = set()
+    newcomers = (
+        Message.objects.filter(conversation__in=conversations)
+        .exclude(pk__in=recorded_message_ids)
+        .exclude(direction=Message.Direction.INTERNAL)
+        .values_list("conversation_id", "direction", "metadata")
+    )
+    for conversation_id, direction, metadata in newcomers:
+        if direction == Message.Direction.INBOUND:
+            senders = {
+                (kind, value)
+                for kind, value in (metadata.get("from") or {}).items()
+                if isinstance(value, str)
+            }
+            targets = bool(senders & target_pairs) and not senders & source_pairs
+        else:
+            recipient = metadata.get("to")
+            targets = recipient in target_values and recipient not in source_values
+        if targets:
+            mixed.add(conversation_id)
+    if mixed:
+        numbers = ", ".join(f"#{pk}" for pk in sorted(mixed))
+        raise ApplicationError(
+            f"Since the merge, {numbers} also holds messages of customer #{target.pk}: "
+            "split them into a conversation of their own first.",
+            fields={"conversations": sorted(mixed)},
+            status_code=409,
+        )
 
 
 def change_status(
@@ -411,7 +568,7 @@ def verify_customer_identity(
             .first()
         )
         if identity is None:
-            raise ApplicationError("Identity not found.", status_code=404)
+            raise NotFoundError("Identity not found.")
         if identity.proof != Proof.AGENT_VERIFIED:
             identity.proof = Proof.AGENT_VERIFIED
             identity.save(update_fields=["proof"])

@@ -16,6 +16,7 @@ from django.utils import timezone
 from channels_app.adapters import get_adapter
 from channels_app.models import ChannelEndpoint
 from channels_app.types import DeliveryError, OutboundMessage
+from conversations.display import render_message_body
 from conversations.models import (
     Attachment,
     ConversationEvent,
@@ -303,7 +304,8 @@ def record_call_update(
     transcription = call.get("transcription")
     if transcription:
         message.text = f"{message.text}\n\nTranscription: {transcription}".strip()
-        fields.append("text")
+        message.body_html = render_message_body(text=message.text, html=message.html)
+        fields += ["text", "body_html"]
     message.save(update_fields=fields)
     recording_url = call.get("recording_url")
     if recording_url and not message.attachments.filter(remote_url=recording_url).exists():

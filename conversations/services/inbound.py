@@ -22,6 +22,7 @@ from channels_app.email_parsing import conversation_id_from_subject
 from channels_app.kinds import channel_kind, identity_kind_for
 from channels_app.types import InboundAttachment
 from conversations import hooks
+from conversations.display import render_message_body
 from conversations.models import (
     Attachment,
     Conversation,
@@ -67,9 +68,20 @@ def receive_message(
             ).first()
             if existing is not None:
                 return existing
+        # What the sender said about themselves beside what the door proved.
+        extras = normalize_claims(inbound.claimed_identities, skip_invalid=True)
         if inbound.claimed_only:
             resolution = resolve_claimed_customer(
-                claims=claims, name=inbound.sender_name, attributes=inbound.attributes
+                claims=[*claims, *extras],
+                name=inbound.sender_name,
+                attributes=inbound.attributes,
+                # A reply on a channel without an identity of its own (an integration's
+                # callback) goes back to whoever claimed: they join nobody proven. Nor
+                # does mail without a passing SPF/DKIM/DMARC verdict: anyone can write
+                # a From header, so it opens its own conversation, flagged
+                # (docs/email-authenticity.md).
+                join_proven_owner=channel_kind(endpoint.kind).identity_kind is not None
+                and not channel_kind(endpoint.kind).threads_by_email,
             )
         else:
             resolution = resolve_customer(
@@ -77,6 +89,7 @@ def receive_message(
                 name=inbound.sender_name,
                 attributes=inbound.attributes,
                 proof=Proof(inbound.proof),
+                claimed=extras,
             )
         # One conversation choice per customer at a time: two messages from the same
         # customer processed at once must not open two conversations.
@@ -147,6 +160,7 @@ def file_claimed_message(
         channel=endpoint.kind,
         sender_name=inbound.sender_name[:200],
         text=inbound.text,
+        body_html=render_message_body(text=inbound.text, html=""),
         provider_message_id=inbound.provider_id,
         inbound_event=inbound_event,
         delivery_status=Message.DeliveryStatus.RECEIVED,
@@ -418,6 +432,7 @@ def build_inbound_message(
         subject=inbound.subject[:300],
         text=inbound.text,
         html=inbound.html,
+        body_html=render_message_body(text=inbound.text, html=inbound.html),
         provider_message_id=inbound.provider_id,
         inbound_event=inbound_event,
         delivery_status=Message.DeliveryStatus.RECEIVED,
@@ -427,6 +442,8 @@ def build_inbound_message(
         metadata={
             **inbound.metadata,
             "from": {c.kind: c.value for c in claims},
+            # Never a reply's recipient (`recipient_for` reads "from"): nothing proves it.
+            **({"claimed": dict(inbound.claimed_identities)} if inbound.claimed_identities else {}),
             **({"reply_to_kind": from_kind} if from_kind else {}),
         },
         created_at=received_at,

@@ -82,7 +82,9 @@ def can_receive_in_batch(inbound: InboundMessage, *, endpoint_kind: str) -> bool
     """Whether the message needs none of the per-message rules: it arrives on a
     conversational channel (`ChannelKind.conversational`: email and forms open or find
     their own conversation), threads by nothing but its sender, carries no files, and no
-    app would claim it (`hooks.inbound_claimers`: a survey answer)."""
+    app would claim it (`hooks.inbound_claimers`: a survey answer), and every identity it
+    gives is proven (claims have their own rules: `resolve_claimed_customer`,
+    `resolve_customer(claimed=...)`)."""
     return (
         inbound.kind == "message"
         and channel_kind(endpoint_kind).conversational
@@ -93,6 +95,7 @@ def can_receive_in_batch(inbound: InboundMessage, *, endpoint_kind: str) -> bool
         and not hooks.might_be_claimed(inbound)
         and not over_text_cap(inbound)
         and not inbound.claimed_only
+        and not inbound.claimed_identities
         and inbound.subject == one_line(inbound.subject)
     )
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from channels_app.adapters import get_adapter
 from channels_app.kinds import channel_kind, identity_kind_for
 from channels_app.models import ChannelEndpoint
+from conversations.display import render_message_body
 from conversations.models import Conversation, Message
 from conversations.selectors import default_reply_message
 from conversations.services import live, threads
@@ -206,6 +207,7 @@ def queue_outbound_message(
             :SUBJECT_LENGTH
         ],
         text=text,
+        body_html=render_message_body(text=text, html=""),
         delivery_status=Message.DeliveryStatus.QUEUED,
         email_in_reply_to=in_reply_to,
         email_references=references,

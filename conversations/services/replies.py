@@ -13,6 +13,7 @@ from agents.models import Team
 from channels_app.kinds import identity_kind_for
 from channels_app.models import ChannelEndpoint
 from conversations import hooks
+from conversations.display import render_message_body
 from conversations.models import (
     Conversation,
     Message,
@@ -128,6 +129,7 @@ def add_note(*, conversation: Conversation, author: AbstractBaseUser, text: str)
             author=author,
             sender_name=author.get_full_name() or author.get_username(),
             text=text,
+            body_html=render_message_body(text=text, html=""),
         )
         live.messages_added([message])
     return message

@@ -15,11 +15,9 @@ from conversations.display import (
     channel_icon,
     channel_label,
     describe_event,
-    fold_quotes,
     iso_time,
     priority_class,
     priority_label,
-    sanitize_html,
     short_time,
     waiting_for,
 )
@@ -30,11 +28,9 @@ register.filter(attributes_text)
 register.filter(channel_icon)
 register.filter(channel_label)
 register.filter(describe_event)
-register.filter(fold_quotes)
 register.filter(iso_time)
 register.filter(priority_class)
 register.filter(priority_label)
-register.filter(sanitize_html)
 register.filter(short_time)
 register.filter(waiting_for)
 

@@ -14,7 +14,9 @@ from django.core.cache import cache
 from django.db import transaction
 
 from channels_app.adapters.email import RAW_MIME, inbound_from_raw
+from channels_app.email_auth import trusted_authserv_ids
 from channels_app.models import ChannelEndpoint
+from channels_app.outbound_targets import RefusedTarget, check_host, check_peer
 from intake.services.accept import accept_inbound
 from intake.services.webhooks import record_unparseable_webhook
 
@@ -62,19 +64,33 @@ def poll_mailbox(*, endpoint_id: int) -> PollResult:
 
 
 def _connect(credentials: dict) -> imaplib.IMAP4:
+    """A logged-in client, connected only to a host `outbound_targets` allows (raises
+    RefusedTarget otherwise, before anything is sent)."""
     host = credentials["imap_host"]
     security = credentials.get("imap_tls", "ssl")
     port = int(credentials.get("imap_port") or (993 if security == "ssl" else 143))
+    check_host(host, port)
     if security == "ssl":
         client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
             host, port, ssl_context=ssl.create_default_context(), timeout=30
         )
+        _check_connected(client)
     else:
         client = imaplib.IMAP4(host, port, timeout=30)
+        _check_connected(client)
         if security == "starttls":
             client.starttls(ssl_context=ssl.create_default_context())
     client.login(credentials["imap_user"], credentials["imap_password"])
     return client
+
+
+def _check_connected(client: imaplib.IMAP4) -> None:
+    try:
+        check_peer(client.sock)
+    except RefusedTarget:
+        with contextlib.suppress(OSError):
+            client.shutdown()
+        raise
 
 
 def _poll(endpoint: ChannelEndpoint) -> PollResult:
@@ -124,7 +140,12 @@ def _store(endpoint: ChannelEndpoint, raw: bytes, *, uid: int, uidvalidity: int)
         "imap": {"uid": uid, "uidvalidity": uidvalidity},
     }
     try:
-        inbound = inbound_from_raw(raw, source="imap")
+        inbound = inbound_from_raw(
+            raw,
+            source="imap",
+            # Only the receiving server the admin named is believed (none: claimed).
+            trusted_authserv_ids=trusted_authserv_ids(endpoint.config),
+        )
     except (ValueError, LookupError, TypeError) as exc:
         record_unparseable_webhook(endpoint=endpoint, envelope=envelope, error=exc)
         return False

@@ -184,9 +184,9 @@ def visitor_messages(
     """What the visitor sees of their conversations, oldest first: their messages, agent
     replies and survey prompts; never notes or events."""
     messages = Message.objects.filter(
+        _said_in_this_widget(visitor),
         conversation__in=visitor_conversations(visitor),
         kind__in=VISIBLE_KINDS,
-        direction__in=(Message.Direction.INBOUND, Message.Direction.OUTBOUND),
     )
     if after_id:
         messages = messages.filter(
@@ -204,16 +204,25 @@ def visitor_messages(
 def visible_message(*, visitor: Visitor, message_id: int) -> dict[str, Any] | None:
     message = (
         Message.objects.filter(
+            _said_in_this_widget(visitor),
             pk=message_id,
             conversation__in=visitor_conversations(visitor),
             kind__in=VISIBLE_KINDS,
-            direction__in=(Message.Direction.INBOUND, Message.Direction.OUTBOUND),
         )
         .select_related("author")
         .prefetch_related("attachments")
         .first()
     )
     return message_payload(message) if message else None
+
+
+def _said_in_this_widget(visitor: Visitor) -> Q:
+    """What this visitor wrote and what was sent to them here. A conversation the visitor
+    took part in may hold more: after a merge, the customer's SMS or an agent's email
+    continues it, and those belong to whoever really wrote or received them."""
+    return Q(direction=Message.Direction.INBOUND, metadata__from__webchat=visitor.visitor_id) | Q(
+        direction=Message.Direction.OUTBOUND, metadata__to=visitor.visitor_id
+    )
 
 
 def _answered_surveys(messages: list[Message]) -> set[int]:

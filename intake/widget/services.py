@@ -114,9 +114,11 @@ def post_visitor_message(
         identities=identities,
         text=text,
         sender_name=visitor.name,
-        # An email typed into the widget is a hint for the agent, never an identity:
-        # anyone can type anyone's address.
+        # An email typed into the widget (or the host's unsigned `user.email`) is only
+        # claimed: anyone can type anyone's address. It is the visitor's own hint, and
+        # becomes their identity only while nobody else has it.
         attributes={"unverified_email": email} if email else {},
+        claimed_identities={"email": email} if email else {},
         attachments=(attachment,) if attachment else (),
         metadata={"client_id": client_id, "widget_identified": visitor.identified},
         proof=Proof.HOST_SIGNED if visitor.identified else Proof.PROVIDER,

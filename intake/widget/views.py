@@ -23,6 +23,7 @@ from conversations.models import Attachment
 from intake.widget import selectors, services
 from omnidesk.client_address import request_client_address
 from omnidesk.errors import ApplicationError, NotFoundError, error_body
+from omnidesk.request_limits import refuse_large_body
 
 SCRIPT_PATH = "widget/omnidesk-widget.js"
 
@@ -122,11 +123,13 @@ def widget_config(request: HttpRequest, endpoint: ChannelEndpoint) -> HttpRespon
 def widget_upload(request: HttpRequest, endpoint: ChannelEndpoint) -> HttpResponse:
     """multipart/form-data: `file`, `client_id`, `token` or `user` (JSON), `caption`."""
     max_bytes, _ = selectors.upload_limits(endpoint)
-    if _declared_length(request) > max_bytes + UPLOAD_FORM_OVERHEAD_BYTES:
+    try:
         # Refused from the header, before the body is read into memory or temp files.
+        refuse_large_body(request, limit=max_bytes + UPLOAD_FORM_OVERHEAD_BYTES)
+    except ApplicationError as exc:
         raise ApplicationError(
             "The file is too big.", fields={"code": ["file_too_big"]}, status_code=413
-        )
+        ) from exc
     upload = request.FILES.get("file")
     if upload is None:
         raise ApplicationError("No file.", fields={"file": ["required"]})
@@ -179,13 +182,6 @@ def widget_attachment(request: HttpRequest, key: str, token: str) -> HttpRespons
 
 # Room for the multipart boundaries and the other fields beside the file.
 UPLOAD_FORM_OVERHEAD_BYTES = 64 * 1024
-
-
-def _declared_length(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
 
 
 def _json_object(raw: str | None) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from channels_app.models import InboundEvent
+from channels_app.models import EndpointGrant, InboundEvent
 from conversations.models import Conversation, ConversationEvent, Message
 from customers.models import Customer, Identity, MergeSuggestion
 from tests.conftest import api_client_for
@@ -26,9 +26,18 @@ def message_body(endpoint, provider_id, text, **sender):
     return {"endpoint": endpoint.key, "id": provider_id, "from": sender, "text": text}
 
 
+@pytest.fixture
+def trusted_api(admin_user, admin_api, api_endpoint):
+    """An integration whose grant vouches for its senders: their identities are proven,
+    so the joining rules of a proven door apply (tests/security has the untrusted ones)."""
+    EndpointGrant.objects.create(endpoint=api_endpoint, user=admin_user, trusted_for_identity=True)
+    return admin_api
+
+
 def test_phone_then_email_then_sms_land_on_one_customer_and_one_conversation_in_order(
-    admin_api, api_endpoint, django_capture_on_commit_callbacks
+    trusted_api, api_endpoint, django_capture_on_commit_callbacks
 ):
+    admin_api = trusted_api
     with django_capture_on_commit_callbacks(execute=True):
         first = post(
             admin_api,
@@ -77,8 +86,9 @@ def test_repeated_provider_id_answers_200_and_stores_nothing_more(
 
 
 def test_identities_of_two_customers_go_to_the_email_owner_and_suggest_a_merge(
-    admin_api, api_endpoint, django_capture_on_commit_callbacks
+    trusted_api, api_endpoint, django_capture_on_commit_callbacks
 ):
+    admin_api = trusted_api
     with django_capture_on_commit_callbacks(execute=True):
         post(admin_api, message_body(api_endpoint, "a", "from phone", phone="+14155550111"))
         post(admin_api, message_body(api_endpoint, "b", "from email", email="fox@example.com"))
@@ -95,8 +105,9 @@ def test_identities_of_two_customers_go_to_the_email_owner_and_suggest_a_merge(
 
 
 def test_external_id_wins_over_email_and_phone(
-    admin_api, api_endpoint, django_capture_on_commit_callbacks
+    trusted_api, api_endpoint, django_capture_on_commit_callbacks
 ):
+    admin_api = trusted_api
     with django_capture_on_commit_callbacks(execute=True):
         post(admin_api, message_body(api_endpoint, "1", "x", email="k@example.com"))
         post(admin_api, message_body(api_endpoint, "2", "y", external_id="crm-42"))
@@ -167,6 +178,7 @@ def test_integration_user_with_the_permission_may_post(
 
     integration = UserFactory(username="shop-integration")
     integration.user_permissions.add(Permission.objects.get(codename="add_inboundevent"))
+    EndpointGrant.objects.create(endpoint=api_endpoint, user=integration)
     with django_capture_on_commit_callbacks(execute=True):
         response = post(
             api_client_for(integration),

@@ -54,9 +54,11 @@ def test_visitor_chats_with_an_agent_and_keeps_history_after_reload(
         )
         customer = message.conversation.customer
         assert customer.name == "Dana Scully"
-        # The typed email is a hint for the agent, not an identity of the customer.
+        # The typed email is a hint for the agent, and only a claimed identity (nobody
+        # else had it): it joins no one, and a proven owner would take it over.
         assert customer.attributes["unverified_email"] == "dana@example.com"
-        assert not Identity.objects.filter(kind="email", value="dana@example.com").exists()
+        typed = Identity.objects.get(kind="email", value="dana@example.com")
+        assert (typed.customer_id, typed.proof) == (customer.pk, "claimed")
 
         # The agent has the conversation open and sees the visitor's next words live.
         agent_page.goto(f"{live_server_asgi.url}/inbox/c/{message.conversation_id}/")

@@ -148,7 +148,12 @@ def email_endpoint(db, dovecot, smtp_server):
     endpoint = EndpointFactory(
         kind="email",
         name="Acme Support",
-        config={"address": "support@desk.test", "inbound_provider": "mailgun"},
+        config={
+            "address": "support@desk.test",
+            "inbound_provider": "mailgun",
+            # The server that stamps what `dovecot.append` delivers.
+            "trusted_authserv_id": "mx.desk.test",
+        },
         credentials={
             "imap_host": "127.0.0.1",
             "imap_port": dovecot.port,

@@ -130,10 +130,17 @@ service anvil {{
         client.login(user, self.users[user])
         return client
 
-    def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
+    def append(
+        self, user: str, raw: bytes, folder: str = "INBOX", *, authenticated: bool = True
+    ) -> None:
+        """Deliver `raw` into the mailbox as the receiving server would: stamped with its
+        Authentication-Results (`tests.conversations.mail.stamped`) unless
+        `authenticated=False`."""
+        from tests.conversations.mail import stamped
+
         client = self.client(user)
         try:
-            client.append(folder, None, None, raw)
+            client.append(folder, None, None, stamped(raw) if authenticated else raw)
         finally:
             client.logout()
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conversations.models import Conversation, ConversationParticipant, Message
-from tests.conversations.mail import DESK, raw_email
+from tests.conversations.mail import DESK, RECEIVING_SERVER, raw_email
 from tests.factories import EndpointFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,11 @@ SIGNING_KEY = "key-threads-0123456789abcdef"
 def mailgun():
     endpoint = EndpointFactory(
         kind="email",
-        config={"address": DESK, "inbound_provider": "mailgun"},
+        config={
+            "address": DESK,
+            "inbound_provider": "mailgun",
+            "trusted_authserv_id": RECEIVING_SERVER,
+        },
         credentials={"webhook_signing_key": SIGNING_KEY},
     )
     TeamFactory(endpoints=[endpoint])

@@ -1,5 +1,10 @@
 """Building the emails the continuity tests receive: real MIME, read by the same parser
-every inbound email path uses (`channels_app.adapters.email.inbound_from_raw`)."""
+every inbound email path uses (`channels_app.adapters.email.inbound_from_raw`).
+
+Mail is authenticated as a receiving server would stamp it (`stamped`): an
+`Authentication-Results` header of `RECEIVING_SERVER`, which the tests trust, saying
+SPF, DKIM and DMARC passed for the From domain. `authenticated=False` leaves it out: the
+sender is then only claimed (docs/email-authenticity.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.parser import BytesHeaderParser
+from email.utils import format_datetime, parseaddr
 
 from django.utils import timezone
 
@@ -17,6 +23,28 @@ from conversations.models import Message
 from conversations.services import receive_message
 
 DESK = "support@desk.test"
+# The receiving server whose Authentication-Results the tests' mailboxes trust
+# (`config["trusted_authserv_id"]`).
+RECEIVING_SERVER = "mx.desk.test"
+
+
+def stamped(raw: bytes, *, server: str = RECEIVING_SERVER, result: str = "pass") -> bytes:
+    """`raw` as a receiving server hands it on after checking it: an
+    Authentication-Results header on top saying SPF, DKIM and DMARC gave `result` for the
+    From domain (unchanged when there is no readable From address)."""
+    headers = BytesHeaderParser().parsebytes(raw)
+    address = parseaddr(str(headers.get("From", "")))[1].lower()
+    domain = address.rpartition("@")[2]
+    if not domain:
+        return raw
+    newline = b"\r\n" if b"\r\n" in raw.split(b"\n", 1)[0] + b"\n" else b"\n"
+    header = (
+        f"Authentication-Results: {server};{newline.decode()}"
+        f" spf={result} smtp.mailfrom={address};{newline.decode()}"
+        f" dkim={result} header.d={domain} header.s=s1;{newline.decode()}"
+        f" dmarc={result} header.from={domain}"
+    )
+    return header.encode() + newline + raw
 
 
 def raw_email(
@@ -30,6 +58,7 @@ def raw_email(
     in_reply_to: str = "",
     references: Sequence[str] = (),
     date: datetime | None = None,
+    authenticated: bool = True,
 ) -> bytes:
     email = EmailMessage(policy=policy.SMTP)
     email["From"] = sender
@@ -44,12 +73,14 @@ def raw_email(
     if references:
         email["References"] = " ".join(references)
     email.set_content(text)
-    return email.as_bytes()
+    return stamped(email.as_bytes()) if authenticated else email.as_bytes()
 
 
 def receive_email(
     endpoint: ChannelEndpoint, *, received_at: datetime | None = None, **fields
 ) -> Message:
     """One email through the parser and the per-message path, as the drain would."""
-    inbound = inbound_from_raw(raw_email(**fields), source="test")
+    inbound = inbound_from_raw(
+        raw_email(**fields), source="test", trusted_authserv_ids=(RECEIVING_SERVER,)
+    )
     return receive_message(endpoint=endpoint, inbound=inbound, received_at=received_at)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import Conversation, ConversationEvent
-from customers.models import Customer
+from customers.models import Customer, Identity
 from tests.inbox.conftest import client_for, htmx
 
 pytestmark = pytest.mark.django_db
@@ -121,10 +121,14 @@ def test_edit_customer_fields(desk, conversation):
 def test_add_and_verify_an_identity(desk, conversation):
     post(desk.bob, conversation, "identities", {"kind": "email", "value": "Dana@Example.com"})
     identity = conversation.customer.identities.get(kind="email")
-    assert (identity.value, identity.proof) == ("dana@example.com", "claimed")
-    post(desk.bob, conversation, f"identities/{identity.pk}/verify")
-    identity.refresh_from_db()
-    assert identity.proof == "agent_verified"
+    # The agent who adds an address the customer gave them vouches for it.
+    assert (identity.value, identity.proof) == ("dana@example.com", "agent_verified")
+    claimed = Identity.objects.create(
+        customer=conversation.customer, kind="phone", value="+14155550123", proof="claimed"
+    )
+    post(desk.bob, conversation, f"identities/{claimed.pk}/verify")
+    claimed.refresh_from_db()
+    assert claimed.proof == "agent_verified"
     assert kinds(conversation) == ["customer_updated", "customer_updated"]
     bad = post(desk.bob, conversation, "identities", {"kind": "email", "value": "not-an-email"})
     assert bad.status_code == 422

@@ -33,8 +33,9 @@ async def test_visitor_message_is_stored_acked_and_agent_reply_arrives_live(
     assert message.metadata["client_id"] == "c1"
     customer = message.conversation.customer
     assert customer.name == "Dana"
-    identities = await db_call(lambda: sorted(customer.identities.values_list("kind", flat=True)))()
-    assert identities == ["webchat"]
+    identities = await db_call(lambda: sorted(customer.identities.values_list("kind", "proof")))()
+    # The typed email is only claimed (nobody else had it); the visitor's token is proven.
+    assert identities == [("email", "claimed"), ("webchat", "provider")]
 
     conversation = await db_call(Conversation.objects.get)(pk=message.conversation_id)
     await db_call(conversation_services.send_reply)(
