@@ -3,6 +3,15 @@ echo consumer, through the same uvicorn server and Redis channel layer in the sa
 
     .venv/bin/python bench/widget.py                  # 500 visitors, 4 exchanges each
     .venv/bin/python bench/widget.py --clients 100 --exchanges 2
+    .venv/bin/python bench/widget.py --rate 70        # visitors paced to 70 exchanges/s
+
+Two ways to load it. Closed loop (the default): every visitor sends its next message as
+soon as the answer arrives, so the rate is the most the desk sustains and each visitor's
+wait is (visitors / rate): with 500 visitors a round trip under 2 s would need 250
+exchanges/s. Paced (`--rate R`): visitors take turns so that together they start R
+exchanges a second (a person reads and types between messages), each still waiting for
+its answer before the next; the round trips then say how fast the desk answers at that
+load. Both runs are reported against the echo baseline at the same load.
 
 One exchange of a visitor: send a message over `/ws/widget/<key>/`, get the ack (sent
 after the message is committed and processed: customer, conversation, routing), then the
@@ -14,8 +23,10 @@ The baseline, against the same server: a consumer that acks each frame at once a
 the "reply" to itself through the same Redis channel layer. The ratio of the two is the
 cost of our logic (database writes, identity, routing, delivery).
 
-The server runs in a child process (uvicorn, Celery tasks in-process); the visitors and
-the agent side run in this process. Everything stays on 127.0.0.1.
+The desk runs as deployed on one machine: uvicorn in one child process and a Celery
+worker (`--worker-concurrency` processes) in another, which drains the stored messages
+and delivers the replies; the visitors run in this process and the agents in
+`--agent-processes` processes. Everything stays on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -40,7 +51,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omnide
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("OMNIDESK_REDIS_PREFIX", "bench-widget")
 os.environ["DJANGO_SETTINGS_MODULE"] = "omnidesk.settings"
-os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+# A real worker takes the tasks, as in production (not run inside the web process).
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
 # Production settings, as the desk is deployed (a bench-only secret).
 os.environ["DJANGO_DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "bench-widget-only-not-a-production-secret-" + "x" * 24)
@@ -132,12 +144,33 @@ async def next_of(ws, kind: str, client_id: str) -> dict:
             return frame
 
 
-async def echo_client(url: str, n: int, exchanges: int, run: Run, start: asyncio.Event) -> None:
+class Pace:
+    """When each visitor may start an exchange: at once (closed loop), or at its turn in
+    a schedule of `rate` exchanges a second across all visitors."""
+
+    def __init__(self, clients: int, rate: float | None) -> None:
+        self.clients = clients
+        self.rate = rate
+        self.began = 0.0
+
+    async def turn(self, n: int, i: int) -> None:
+        if not self.rate:
+            return
+        due = self.began + (i * self.clients + n) / self.rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+async def echo_client(
+    url: str, n: int, exchanges: int, run: Run, start: asyncio.Event, pace: Pace
+) -> None:
     ws = await connect(url)
     run.ready += 1
     await start.wait()
     try:
         for i in range(exchanges):
+            await pace.turn(n, i)
             client_id = f"e{n}-{i}"
             began = time.perf_counter()
             await ws.send(json.dumps({"type": "message", "client_id": client_id, "text": "hi"}))
@@ -151,7 +184,7 @@ async def echo_client(url: str, n: int, exchanges: int, run: Run, start: asyncio
 
 
 async def widget_client(
-    url: str, n: int, exchanges: int, run: Run, start: asyncio.Event, agent
+    url: str, n: int, exchanges: int, run: Run, start: asyncio.Event, pace: Pace, agent
 ) -> None:
     try:
         ws = await connect(url)
@@ -166,6 +199,7 @@ async def widget_client(
     await start.wait()
     try:
         for i in range(exchanges):
+            await pace.turn(n, i)
             client_id = f"w{n}-{i}"
             began = time.perf_counter()
             await ws.send(
@@ -244,18 +278,21 @@ class AgentSide:
         )
 
 
-async def measure(kind: str, url: str, clients: int, exchanges: int, agent=None) -> tuple:
+async def measure(
+    kind: str, url: str, clients: int, exchanges: int, rate: float | None, agent=None
+) -> tuple:
     run = Run()
     start = asyncio.Event()
+    pace = Pace(clients, rate)
     if kind == "echo":
-        tasks = [echo_client(url, n, exchanges, run, start) for n in range(clients)]
+        tasks = [echo_client(url, n, exchanges, run, start, pace) for n in range(clients)]
     else:
-        tasks = [widget_client(url, n, exchanges, run, start, agent) for n in range(clients)]
+        tasks = [widget_client(url, n, exchanges, run, start, pace, agent) for n in range(clients)]
     gathered = asyncio.gather(*tasks)
     # Every client connects (and says hello) first: the clock measures the exchanges.
     while run.ready < clients:
         await asyncio.sleep(0.05)
-    began = time.perf_counter()
+    began = pace.began = time.perf_counter()
     start.set()
     await gathered
     elapsed = time.perf_counter() - began
@@ -312,6 +349,37 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def start_worker(concurrency: int) -> subprocess.Popen:
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "omnidesk",
+            "worker",
+            "-Q",
+            "inbound,outbound,periodic,default",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+    )
+    from omnidesk.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError("the benchmark worker exited")
+        if app.control.ping(timeout=1):
+            return worker
+    raise RuntimeError("the benchmark worker did not start")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -338,6 +406,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--exchanges", type=int, default=4, help="per client")
     parser.add_argument("--agent-processes", type=int, default=2)
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument(
+        "--rate", type=float, help="pace the visitors to this many exchanges/s (default: none)"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -353,13 +425,16 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
+    worker = None
     try:
+        worker = start_worker(args.worker_concurrency)
         wait_for_port(port, server)
         base = f"ws://127.0.0.1:{port}"
         total = args.clients * args.exchanges
-        print(f"{args.clients} concurrent clients x {args.exchanges} exchanges, one server")
+        load = f"paced to {args.rate:g} exchanges/s" if args.rate else "closed loop"
+        print(f"{args.clients} concurrent clients x {args.exchanges} exchanges, {load}, one server")
         run, elapsed = asyncio.run(
-            measure("echo", f"{base}/ws/echo/", args.clients, args.exchanges)
+            measure("echo", f"{base}/ws/echo/", args.clients, args.exchanges, args.rate)
         )
         echo_rate = report("bare Channels echo", run, elapsed, total)
         agent_side = AgentSide(endpoint, agent, args.agent_processes)
@@ -369,6 +444,7 @@ def main() -> None:
                 f"{base}/ws/widget/{endpoint.key}/",
                 args.clients,
                 args.exchanges,
+                args.rate,
                 agent_side,
             )
         )
@@ -377,8 +453,13 @@ def main() -> None:
         if echo_rate:
             print(f"ratio (widget / echo):  {widget_rate / echo_rate:.3f}")
     finally:
-        server.terminate()
+        # uvicorn waits for open sockets to close on SIGTERM; the bench has nothing left
+        # to wait for.
+        server.kill()
         server.wait(timeout=20)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
 
 
 if __name__ == "__main__":
