@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from customers import hooks
 from customers.identities import IdentityClaim, Proof, in_resolution_order, normalize_identity
 from customers.models import Customer, ExternalRecord, Identity, MergeSuggestion
 from omnidesk.errors import ApplicationError
@@ -177,6 +178,8 @@ def _resolve_once(
                 ),
             )
     _attach_claims(customer, claimed)
+    if created:
+        hooks.notify_customers_created([customer])
     return Resolution(customer=customer, created=created, conflicting=owners[1:])
 
 
@@ -251,8 +254,11 @@ def _resolve_claimed_once(
     claims: list[IdentityClaim], *, name: str, attributes: dict
 ) -> Resolution:
     known = _known_identities(claims)
-    hints = {f"unverified_{claim.kind}": claim.value for claim in claims if claim in known}
-    customer = Customer.objects.create(name=name, attributes={**attributes, **hints})
+    customer = _earlier_claimant(claims, known)
+    created = customer is None
+    if customer is None:
+        hints = {f"unverified_{claim.kind}": claim.value for claim in claims if claim in known}
+        customer = Customer.objects.create(name=name, attributes={**attributes, **hints})
     others: list[Customer] = []
     for claim in claims:
         identity = known.get(claim)
@@ -260,10 +266,10 @@ def _resolve_claimed_once(
             Identity.objects.create(
                 customer=customer, kind=claim.kind, value=claim.value, proof=Proof.CLAIMED
             )
-        else:
-            other = follow_merges(identity.customer)
-            if other not in others:
-                others.append(other)
+            continue
+        other = follow_merges(identity.customer)
+        if other != customer and other not in others:
+            others.append(other)
     for other in others:
         suggest_merge(
             customer=customer,
@@ -273,7 +279,36 @@ def _resolve_claimed_once(
                 "form, unauthenticated mail, an untrusted integration)."
             ),
         )
-    return Resolution(customer=customer, created=True, conflicting=others)
+    if created:
+        hooks.notify_customers_created([customer])
+    return Resolution(customer=customer, created=created, conflicting=others)
+
+
+def _earlier_claimant(
+    claims: list[IdentityClaim], known: dict[IdentityClaim, Identity]
+) -> Customer | None:
+    """The record an earlier message making the same claims got, so one unproven sender
+    (a spoofer, or a customer whose mail fails authentication) keeps one record and one
+    merge suggestion instead of a new pair per message: a customer nothing proves that
+    holds one of these claims, or the hints of all of those another customer has."""
+    claimant_ids = {
+        identity.customer_id for identity in known.values() if identity.proof == Proof.CLAIMED
+    }
+    hints = {
+        f"unverified_{claim.kind}": claim.value
+        for claim, identity in known.items()
+        if identity.proof != Proof.CLAIMED
+    }
+    if not claimant_ids and not hints:
+        return None
+    candidates = Customer.objects.filter(merged_into__isnull=True).exclude(
+        identities__in=Identity.objects.exclude(proof=Proof.CLAIMED)
+    )
+    if claimant_ids:
+        candidates = candidates.filter(pk__in=claimant_ids)
+    else:
+        candidates = candidates.filter(attributes__contains=hints)
+    return candidates.order_by("-pk").first()
 
 
 @dataclass(frozen=True)
@@ -380,6 +415,7 @@ def _settle_in_bulk(
             Identity.objects.bulk_create(identities)
             # An open suggestion for the same pair already exists: nothing to add.
             MergeSuggestion.objects.bulk_create(suggestions, ignore_conflicts=True)
+            hooks.notify_customers_created(created)
     except IntegrityError:
         logger.info("identity race lost in a batch, resolving one by one")
         return {}
@@ -664,6 +700,7 @@ def update_customer(
     if tags is not None:
         customer.tags = sorted({t.strip() for t in tags if t.strip()})
     customer.save()
+    hooks.notify_customer_updated(customer)
     return customer
 
 
