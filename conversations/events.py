@@ -27,6 +27,9 @@ def message_created_event(message: Message, *, html: str = "") -> dict[str, Any]
         "kind": message.kind,
         "channel": message.channel,
     }
+    if client_id := message.metadata.get("client_id"):
+        # The widget tab that sent it already shows it.
+        event["client_id"] = client_id
     return event | ({"html": html} if html else {})
 
 

@@ -18,6 +18,7 @@ unacknowledged after a reconnect and the server stores it once.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import time
@@ -54,6 +55,12 @@ MAX_FRAME_BYTES = 64 * 1024
 # A browser sends a few frames a second at most; a flood is closed, not served.
 MAX_FRAMES_PER_10_SECONDS = 100
 TYPING_EVERY_SECONDS = 2.0
+# How long a socket keeps following the conversation it found before it asks again which
+# one the visitor's messages go to (a new one opens after the last was resolved).
+CONVERSATION_RECHECK_SECONDS = 15.0
+# The socket's own recent messages, known by client id, which it need not fetch again
+# when their `message.created` comes back.
+OWN_MESSAGES_REMEMBERED = 50
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:
@@ -71,6 +78,10 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         self.ip = scope_client_address(self.scope)
         self.joined: set[str] = set()
         self.conversation_id: int | None = None
+        self.conversation_checked_at = 0.0
+        self.own_client_ids: collections.deque[str] = collections.deque(
+            maxlen=OWN_MESSAGES_REMEMBERED
+        )
         self.last_typing = 0.0
         self.typing_active = False
         self.window_started, self.frames_in_window = time.monotonic(), 0
@@ -214,9 +225,18 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": "ack", "client_id": content["client_id"], "duplicate": not created}
         )
-        conversation = await widget_db_sync_to_async(selectors.current_conversation)(self.visitor)
-        if conversation is not None:
-            await self._follow_conversation(conversation.pk)
+        self.own_client_ids.append(content["client_id"])
+        now = time.monotonic()
+        if (
+            self.conversation_id is None
+            or now - self.conversation_checked_at > CONVERSATION_RECHECK_SECONDS
+        ):
+            self.conversation_checked_at = now
+            conversation = await widget_db_sync_to_async(selectors.current_conversation)(
+                self.visitor
+            )
+            if conversation is not None:
+                await self._follow_conversation(conversation.pk)
 
     async def _typing(self, content: dict[str, Any]) -> None:
         active = bool(content.get("active"))
@@ -284,8 +304,12 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
                         "name": str(event.get("name") or ""),
                     }
                 )
-        elif kind == events.MESSAGE_CREATED and event.get("kind") == "customer":
-            # The visitor's own message from another tab of theirs.
+        elif (
+            kind == events.MESSAGE_CREATED
+            and event.get("kind") == "customer"
+            and event.get("client_id") not in self.own_client_ids
+        ):
+            # The visitor's own message from another tab of theirs (this tab has its own).
             payload = await widget_db_sync_to_async(selectors.visible_message)(
                 visitor=self.visitor, message_id=event.get("message_id")
             )
