@@ -28,6 +28,7 @@ import socket
 import ssl
 import urllib.request
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +39,20 @@ CALLBACK_SECRET_PREFIX = "whsec_"
 
 class RefusedTarget(ValueError):
     """A connection the configuration may not make."""
+
+
+@dataclass(frozen=True)
+class AllowedNetworks:
+    """The setting that lists the non-public networks a kind of target may be in
+    (endpoints' hosts and callbacks; outgoing webhooks have their own)."""
+
+    setting: str
+
+    def cidrs(self) -> tuple[str, ...]:
+        return tuple(getattr(settings, self.setting))
+
+
+ENDPOINT_TARGETS = AllowedNetworks("OMNIDESK_ALLOWED_PRIVATE_NETWORKS")
 
 
 # --- Email backends ---------------------------------------------------------------------
@@ -58,27 +73,29 @@ def _networks(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.
     return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
 
 
-def refused_address(address: str) -> bool:
+def refused_address(address: str, *, allowed: AllowedNetworks = ENDPOINT_TARGETS) -> bool:
     """Whether the desk may not connect to this IP address: one that is not public
     (private, loopback, link-local, shared, reserved, multicast) and whose network is not
-    in `OMNIDESK_ALLOWED_PRIVATE_NETWORKS`."""
+    in `allowed`'s setting (`OMNIDESK_ALLOWED_PRIVATE_NETWORKS` by default)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_global and not ip.is_multicast:
         return False
-    allowed = _networks(tuple(settings.OMNIDESK_ALLOWED_PRIVATE_NETWORKS))
-    return not any(ip.version == network.version and ip in network for network in allowed)
+    networks = _networks(allowed.cidrs())
+    return not any(ip.version == network.version and ip in network for network in networks)
 
 
-def _refusal(what: str, address: str) -> RefusedTarget:
+def _refusal(what: str, address: str, allowed: AllowedNetworks) -> RefusedTarget:
     return RefusedTarget(
         f"{what} is {address}, which is not a public address: list its network in "
-        "OMNIDESK_ALLOWED_PRIVATE_NETWORKS to allow it."
+        f"{allowed.setting} to allow it."
     )
 
 
-def check_host(host: str, port: int | None = None) -> None:
+def check_host(
+    host: str, port: int | None = None, *, allowed: AllowedNetworks = ENDPOINT_TARGETS
+) -> None:
     """Raise RefusedTarget when `host` is, or resolves to, a refused address. A name that
     does not resolve passes: connecting to it fails anyway, and `check_peer` checks the
     address actually connected."""
@@ -87,31 +104,37 @@ def check_host(host: str, port: int | None = None) -> None:
     except (socket.gaierror, UnicodeError):
         return
     for *_, sockaddr in infos:
-        if refused_address(str(sockaddr[0])):
-            raise _refusal(host, str(sockaddr[0]))
+        if refused_address(str(sockaddr[0]), allowed=allowed):
+            raise _refusal(host, str(sockaddr[0]), allowed)
 
 
-def check_peer(sock: socket.socket) -> None:
+def check_peer(sock: socket.socket, *, allowed: AllowedNetworks = ENDPOINT_TARGETS) -> None:
     """Raise RefusedTarget when the connected socket's peer is a refused address."""
     address = str(sock.getpeername()[0])
-    if refused_address(address):
-        raise _refusal("The server connected", address)
+    if refused_address(address, allowed=allowed):
+        raise _refusal("The server connected", address, allowed)
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, *, allowed: AllowedNetworks = ENDPOINT_TARGETS) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RefusedTarget("The URL must be an http(s) URL with a host.")
-    check_host(parts.hostname, parts.port)
+    check_host(parts.hostname, parts.port, allowed=allowed)
 
 
 # --- HTTP that connects only where it may ----------------------------------------------------
 
 
-def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):  # type: ignore[attr-defined]
+def _checked_connection(
+    address,
+    timeout=socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
+    source_address=None,
+    *,
+    allowed: AllowedNetworks = ENDPOINT_TARGETS,
+):
     sock = socket.create_connection(address, timeout, source_address)
     try:
-        check_peer(sock)
+        check_peer(sock, allowed=allowed)
     except RefusedTarget:
         sock.close()
         raise
@@ -119,25 +142,41 @@ def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_
 
 
 class _CheckedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, allowed: AllowedNetworks = ENDPOINT_TARGETS, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self._create_connection = _checked_connection
+        self._create_connection = functools.partial(_checked_connection, allowed=allowed)
 
 
 class _CheckedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, allowed: AllowedNetworks = ENDPOINT_TARGETS, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self._create_connection = _checked_connection
+        self._create_connection = functools.partial(_checked_connection, allowed=allowed)
 
 
 class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, allowed: AllowedNetworks) -> None:
+        super().__init__()
+        self.allowed = allowed
+
     def http_open(self, req):
-        return self.do_open(_CheckedHTTPConnection, req)
+        return self.do_open(functools.partial(_CheckedHTTPConnection, allowed=self.allowed), req)
 
 
 class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, allowed: AllowedNetworks) -> None:
+        super().__init__()
+        self.allowed = allowed
+
     def https_open(self, req):
-        return self.do_open(_CheckedHTTPSConnection, req, context=ssl.create_default_context())
+        return self.do_open(
+            functools.partial(_CheckedHTTPSConnection, allowed=self.allowed),
+            req,
+            context=ssl.create_default_context(),
+        )
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -147,13 +186,13 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def checked_opener() -> urllib.request.OpenerDirector:
+def checked_opener(*, allowed: AllowedNetworks = ENDPOINT_TARGETS) -> urllib.request.OpenerDirector:
     """An opener that connects straight (no proxy from the environment), follows no
     redirect and refuses a socket connected to a refused address."""
     return urllib.request.build_opener(
         urllib.request.ProxyHandler({}),
-        _CheckedHTTPHandler(),
-        _CheckedHTTPSHandler(),
+        _CheckedHTTPHandler(allowed),
+        _CheckedHTTPSHandler(allowed),
         _NoRedirects(),
     )
 

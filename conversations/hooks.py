@@ -113,3 +113,74 @@ conversation_resolved: list[Callable[[int], None]] = []
 def notify_resolved(conversation_id: int) -> None:
     for subscriber in conversation_resolved:
         subscriber(conversation_id)
+
+
+# --- Moments outside systems hear of (outgoing webhooks) -----------------------------
+# Each is called inside the transaction that made the change, so a subscriber's own
+# writes commit or roll back with it.
+
+# New timeline messages (a customer's, an agent's reply, a note, an automatic message),
+# saved (with ids), their conversations locked by the caller.
+messages_created: list[Callable[[Sequence[Message]], None]] = []
+
+
+def notify_messages_created(messages: Sequence[Message]) -> None:
+    if not messages:
+        return
+    for subscriber in messages_created:
+        subscriber(messages)
+
+
+# (conversation, the previous assignee's id, actor): the conversation's assignee changed
+# (to nobody when `conversation.assignee_id` is None).
+conversation_assigned: list[
+    Callable[[Conversation, int | None, AbstractBaseUser | None], None]
+] = []
+
+
+def notify_assigned(
+    *, conversation: Conversation, previous_assignee_id: int | None, actor: AbstractBaseUser | None
+) -> None:
+    for subscriber in conversation_assigned:
+        subscriber(conversation, previous_assignee_id, actor)
+
+
+# (source, target): `source` was merged into `target`.
+customers_merged: list[Callable[[Customer, Customer], None]] = []
+
+
+def notify_customers_merged(*, source: Customer, target: Customer) -> None:
+    for subscriber in customers_merged:
+        subscriber(source, target)
+
+
+# An outbound message's delivery failed for good (after its retries, or as the
+# provider or a bounce reported), `message.delivery_error` saying why.
+message_delivery_failed: list[Callable[[Message], None]] = []
+
+
+def notify_delivery_failed(message: Message) -> None:
+    for subscriber in message_delivery_failed:
+        subscriber(message)
+
+
+@dataclass(frozen=True)
+class CsatAnswer:
+    """A customer's answer to a satisfaction survey (reporting owns the survey; the
+    facts are given here so apps beside reporting need not import it)."""
+
+    response_id: int
+    survey_id: int
+    conversation: Conversation
+    score: int
+    comment: str
+    channel: str
+    at: datetime
+
+
+csat_submitted: list[Callable[[CsatAnswer], None]] = []
+
+
+def notify_csat_submitted(answer: CsatAnswer) -> None:
+    for subscriber in csat_submitted:
+        subscriber(answer)

@@ -5,12 +5,14 @@ from conversations.api import ConversationMessagesView, ConversationViewSet
 from conversations.customers_api import CustomerViewSet, MergeSuggestionViewSet
 from intake.api import EndpointViewSet, InboundView
 from reporting.api import ReportIndexView, ReportView
+from webhooks.api import WebhookViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("merge-suggestions", MergeSuggestionViewSet, basename="merge-suggestion")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("endpoints", EndpointViewSet, basename="endpoint")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("inbound/", InboundView.as_view(), name="api-inbound"),

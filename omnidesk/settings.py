@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_htmx",
     "axes",
     "channels",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "channels_app",
     "routing",
     "reporting",
+    "webhooks",
     "intake",
 ]
 
@@ -245,6 +247,8 @@ CELERY_TASK_ROUTES = {
     "*.tasks.poll_*": {"queue": "periodic"},
     "reporting.tasks.refresh_report_data": {"queue": "periodic"},
     "conversations.tasks.reconcile_live_inbox": {"queue": "periodic"},
+    "webhooks.tasks.deliver_webhook": {"queue": "outbound"},
+    "webhooks.tasks.sweep_due_webhooks": {"queue": "periodic"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -284,6 +288,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-live-inbox": {
         "task": "conversations.tasks.reconcile_live_inbox",
         "schedule": 300.0,
+    },
+    # Outgoing webhook deliveries whose retry time has come, or whose enqueue was lost.
+    "sweep-due-webhooks": {
+        "task": "webhooks.tasks.sweep_due_webhooks",
+        "schedule": 30.0,
     },
 }
 CELERY_TIMEZONE = "UTC"
@@ -362,6 +371,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the conversation's status wherever it appears (a row, a change).
+    "ENUM_NAME_OVERRIDES": {"ConversationStatusEnum": "conversations.models.Conversation.Status"},
 }
 
 # --- Internationalisation --------------------------------------------------------------
@@ -449,6 +460,18 @@ for _network in OMNIDESK_ALLOWED_PRIVATE_NETWORKS:
         ipaddress.ip_network(_network, strict=False)
     except ValueError as _error:
         raise ImproperlyConfigured(f"OMNIDESK_ALLOWED_PRIVATE_NETWORKS: {_error}") from None
+# The same for outgoing webhooks' URLs (docs/webhooks.md): their own list, since whoever
+# may subscribe a URL is not necessarily who may point an endpoint at the local network.
+OMNIDESK_WEBHOOK_ALLOWED_NETWORKS = env_list(
+    "OMNIDESK_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else ""
+)
+for _network in OMNIDESK_WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"OMNIDESK_WEBHOOK_ALLOWED_NETWORKS: {_error}") from None
+# Attempts per webhook delivery: 31 spread over about a day (webhooks/services.py).
+OMNIDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("OMNIDESK_WEBHOOK_MAX_ATTEMPTS", "31"))
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

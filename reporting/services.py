@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channels_app.kinds import channel_kind
+from conversations import hooks
 from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent, Message
 from omnidesk.errors import ApplicationError
@@ -220,6 +221,17 @@ def record_survey_answer(
                 at=now,
             )
             conversation_services.conversation_changed(conversation)
+            hooks.notify_csat_submitted(
+                hooks.CsatAnswer(
+                    response_id=response.pk,
+                    survey_id=survey.pk,
+                    conversation=conversation,
+                    score=score,
+                    comment=comment,
+                    channel=channel,
+                    at=now,
+                )
+            )
     except IntegrityError as exc:
         raise ApplicationError("This survey was already answered.", status_code=409) from exc
     return response

@@ -82,6 +82,7 @@ def merge_customers(
                 },
             )
             live.conversation_changed(conversation)
+        hooks.notify_customers_merged(source=source, target=target)
     return target
 
 
@@ -320,6 +321,9 @@ def assign_conversation(
             },
         )
         live.conversation_changed(conversation)
+        hooks.notify_assigned(
+            conversation=conversation, previous_assignee_id=previous_id, actor=actor
+        )
     return conversation
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from channels_app.adapters import get_adapter
 from channels_app.models import ChannelEndpoint
 from channels_app.types import DeliveryError, OutboundMessage
+from conversations import hooks
 from conversations.display import render_message_body
 from conversations.models import (
     Attachment,
@@ -68,6 +69,7 @@ def mark_message_failed(*, message: Message, error: str) -> None:
         data={"message_id": message.pk, "error": error[:500]},
     )
     _publish_delivery(message)
+    hooks.notify_delivery_failed(message)
 
 
 def schedule_delivery_retry(*, message: Message, error: str, retry_at: datetime) -> None:

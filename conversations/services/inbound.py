@@ -136,6 +136,7 @@ def receive_message(
             ]
         )
         live.messages_added([message])
+        hooks.notify_messages_created([message])
     return message
 
 
@@ -168,6 +169,7 @@ def file_claimed_message(
         created_at=received_at,
     )
     live.messages_added([message])
+    hooks.notify_messages_created([message])
     return message
 
 

@@ -220,6 +220,7 @@ def receive_messages(items: Sequence[InboundItem]) -> list[Message]:
             ]
         )
         _publish(list(touched.values()))
+        hooks.notify_messages_created(messages)
     return messages
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from channels_app.adapters import get_adapter
 from channels_app.kinds import channel_kind, identity_kind_for
 from channels_app.models import ChannelEndpoint
+from conversations import hooks
 from conversations.display import render_message_body
 from conversations.models import Conversation, Message
 from conversations.selectors import default_reply_message
@@ -220,6 +221,7 @@ def queue_outbound_message(
         created_at=now,
     )
     live.messages_added([message])
+    hooks.notify_messages_created([message])
     message_id = message.pk
     transaction.on_commit(lambda: enqueue_delivery(message_id), robust=True)
     return message

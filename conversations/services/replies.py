@@ -132,4 +132,5 @@ def add_note(*, conversation: Conversation, author: AbstractBaseUser, text: str)
             body_html=render_message_body(text=text, html=""),
         )
         live.messages_added([message])
+        hooks.notify_messages_created([message])
     return message

@@ -64,6 +64,7 @@ class Scope(StrEnum):
     ATTACHMENT = "attachment"  # names a message's attachment
     SUGGESTION = "merge suggestion"  # names a suggestion to merge two customers
     LIST = "list"  # lists, searches and counts over what the user may see
+    BULK = "bulk"  # acts on the conversations its body names: others' are "not found"
     STAFF = "staff"  # supervisors or admins only (Django's admin site: ADMIN_NAMESPACE)
     PUBLIC = "public"  # no login: the reason says what protects it
 
@@ -200,7 +201,18 @@ ROUTES: dict[str, Route] = {
         json=True,
     ),
     "conversation-list": Route(Scope.LIST, json=True),
-    "conversation-detail": Route(Scope.CONVERSATION, json=True),
+    "conversation-detail": Route(
+        Scope.CONVERSATION,
+        methods=("GET", "PATCH"),
+        body=lambda t, a: {"priority": 2, "tags": ["vip"]},
+        json=True,
+    ),
+    "conversation-bulk": Route(
+        Scope.BULK,
+        methods=("POST",),
+        body=lambda t, a: {"ids": sorted(t.conversation_ids), "action": {"status": "resolved"}},
+        json=True,
+    ),
     "conversation-merge": Route(
         Scope.CONVERSATION,
         methods=("POST",),
@@ -221,6 +233,14 @@ ROUTES: dict[str, Route] = {
     ),
     "endpoint-list": Route(Scope.STAFF, role=ADMIN, json=True),
     "endpoint-detail": Route(Scope.STAFF, role=ADMIN, json=True),
+    "webhook-list": Route(Scope.STAFF, role=ADMIN, json=True),
+    # No subscription exists in the world: the admin's GET would be a 404, so only the
+    # refusals to agents are checked here (tests/webhooks/test_api_is_for_admins.py).
+    "webhook-detail": Route(Scope.STAFF, methods=("PATCH",), role=ADMIN, json=True),
+    "webhook-deliveries": Route(Scope.STAFF, methods=("PATCH",), role=ADMIN, json=True),
+    "webhook-replay-delivery": Route(
+        Scope.STAFF, methods=("POST",), role=ADMIN, json=True, args={"delivery_id": 1}
+    ),
     "api-reports": Route(Scope.STAFF, role=SUPERVISOR, json=True),
     "api-report": Route(Scope.STAFF, role=SUPERVISOR, json=True, args={"name": "summary"}),
     "api-inbound": Route(
@@ -669,6 +689,21 @@ def test_the_pane_of_a_shared_customer_shows_only_the_agents_own_team(world):
         world.a.shared_conversation.pk,
         None,
     }
+
+
+@pytest.mark.parametrize("route", _ids(_routes_of(Scope.BULK)))
+def test_a_bulk_action_on_another_teams_conversations_finds_none_and_changes_nothing(world, route):
+    spec = ROUTES[route.key]
+    url = _url(route, _fixed_args(route, spec, world))
+    before = desk_state()
+    response = _send(world.a.agent, spec, "POST", url, spec.body(world.b, world.a))
+    assert response.status_code == 200, (url, response.status_code)
+    results = response.json()["results"]
+    assert {item["id"] for item in results} == set(world.b.conversation_ids)
+    assert all(not item["ok"] for item in results), results
+    assert {item["error"]["message"] for item in results} == {"Conversation not found."}
+    assert not _leaks(response, world.b), url
+    assert _changed_tables(before, desk_state()) == [], route.key
 
 
 # --- Lists, searches, counts ------------------------------------------------------------------
