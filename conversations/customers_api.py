@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -48,11 +48,17 @@ class CustomerViewSet(
             user=self.request.user
         ).prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")))
         refuse_nul_in_query(self.request.query_params)
-        search = self.request.query_params.get("q", "").strip()
+        search = self.request.query_params.get("q", "").strip()[:200]
         if search:
+            # The inbox's search: message text only of conversations the caller may see.
             customers = customers.filter(
-                Q(name__icontains=search) | Q(identities__value__icontains=search.lower())
-            ).distinct()
+                conversation_selectors.customer_search_condition(
+                    search,
+                    conversations=conversation_selectors.visible_conversations(
+                        user=self.request.user
+                    ),
+                )
+            )
         return customers.order_by("-created_at", "-id")
 
     def get_serializer_class(self):
@@ -65,7 +71,24 @@ class CustomerViewSet(
             return HttpResponseRedirect(f"/api/v1/customers/{live.pk}/{suffix}", status=301)
         return customer
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, description="Name or identity contains")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description=(
+                    "The inbox's search: name, email, message text, or a phone number "
+                    "typed in any format ('415 555-1234', '+1 (415) 555 1234', or a run "
+                    "of 4 digits or more)."
+                ),
+                examples=[
+                    OpenApiExample("A phone number as typed", value="(415) 555-1234"),
+                    OpenApiExample("Part of a number", value="555-12"),
+                    OpenApiExample("An email being typed", value="dana@exa"),
+                ],
+            )
+        ]
+    )
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -128,7 +151,11 @@ class CustomerViewSet(
         page = self.paginate_queryset(conversation_selectors.customer_merges(customer=customer))
         return self.get_paginated_response(CustomerMergeSerializer(page, many=True).data)
 
-    @extend_schema(request=UnmergeRequestSerializer, responses=CustomerMergeSerializer)
+    @extend_schema(
+        request=UnmergeRequestSerializer,
+        responses=CustomerMergeSerializer,
+        examples=[OpenApiExample("Undo merge 17", value={"merge": 17}, request_only=True)],
+    )
     @action(detail=True, methods=["post"])
     def unmerge(self, request: Request, pk: str | None = None) -> Response:
         """Undo a merge of this customer: what it moved goes back to the customer merged

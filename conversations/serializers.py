@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from conversations.models import Attachment, Conversation, Message
@@ -108,3 +109,140 @@ class MergeConversationSerializer(serializers.Serializer):
     into = serializers.IntegerField(
         help_text="The conversation that goes on; this one's messages move into it."
     )
+
+
+MAX_ID = 2**63 - 1  # PostgreSQL's bigint
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["me"]}],
+        "nullable": True,
+    }
+)
+class _IdOrMeField(serializers.Field):
+    """A user id, "me" (the caller) or null (nobody)."""
+
+    default_error_messages = {"invalid": 'A user id, "me" or null.'}
+
+    def to_internal_value(self, data: object) -> int | str:
+        if data == "me":
+            return "me"
+        if isinstance(data, bool):
+            self.fail("invalid")
+        try:
+            number = int(data)
+        except (TypeError, ValueError):
+            self.fail("invalid")
+        if not 1 <= number <= MAX_ID or str(number) != str(data).strip():
+            self.fail("invalid")
+        return number
+
+    def to_representation(self, value: object) -> object:
+        return value
+
+
+class ConversationChangeSerializer(serializers.Serializer):
+    """The changes of `PATCH /api/v1/conversations/{id}/`: every field optional; those
+    given are applied together or not at all."""
+
+    status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False)
+    snoozed_until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text='With status "snoozed": when it wakes up (a future time).',
+    )
+    assignee = _IdOrMeField(
+        required=False,
+        allow_null=True,
+        help_text='A user id, "me", or null to unassign. Must be an agent who may work on '
+        "the conversation (a member of the teams that see it).",
+    )
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="A team id, or null for none.",
+    )
+    priority = serializers.ChoiceField(choices=Conversation.Priority.choices, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64, allow_blank=False),
+        required=False,
+        max_length=50,
+        help_text="Replaces the tags (unknown tags are created).",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if "snoozed_until" in attrs and attrs.get("status") != Conversation.Status.SNOOZED:
+            raise serializers.ValidationError({"snoozed_until": ['Only with status "snoozed".']})
+        return attrs
+
+
+class BulkChangeSerializer(ConversationChangeSerializer):
+    """One action for every conversation of a bulk request."""
+
+    tags = None
+    tags_add = serializers.ListField(
+        child=serializers.CharField(max_length=64, allow_blank=False),
+        required=False,
+        max_length=50,
+    )
+    tags_remove = serializers.ListField(
+        child=serializers.CharField(max_length=64, allow_blank=False),
+        required=False,
+        max_length=50,
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        actions = {key for key in attrs if key != "snoozed_until"}
+        if {"tags_add", "tags_remove"} & actions:
+            actions = (actions - {"tags_add", "tags_remove"}) | {"tags"}
+        if len(actions) != 1:
+            raise serializers.ValidationError(
+                "Give exactly one action: status, assignee, team, priority, or "
+                "tags_add/tags_remove."
+            )
+        return attrs
+
+
+BULK_LIMIT = 500
+
+
+class BulkRequestSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        min_length=1,
+        max_length=BULK_LIMIT,
+        help_text=f"The conversations to change (at most {BULK_LIMIT}).",
+    )
+    filter = serializers.DictField(
+        required=False,
+        help_text=(
+            "Instead of `ids`: the list's filters (status, priority, assignee, team, "
+            f"channel, tag, q); refused when more than {BULK_LIMIT} conversations match."
+        ),
+    )
+    action = BulkChangeSerializer()
+
+    def validate(self, attrs: dict) -> dict:
+        if ("ids" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError('Give either "ids" or "filter".')
+        return attrs
+
+
+class BulkItemErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    fields = serializers.DictField()
+
+
+class BulkItemResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    error = BulkItemErrorSerializer(allow_null=True)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = BulkItemResultSerializer(many=True)

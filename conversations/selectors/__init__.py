@@ -32,7 +32,6 @@ from conversations.selectors.inbox import (
     InboxFilters,
     InboxItem,
     InboxPage,
-    filter_conversations,
     inbox_page,
     inbox_queryset,
     inbox_views_for,
@@ -49,7 +48,9 @@ from conversations.selectors.live import (
 from conversations.selectors.search import (
     CUSTOMER_SEARCH_VECTOR,
     MESSAGE_SEARCH_VECTOR,
+    customer_search_condition,
     has_search_words,
+    phone_query,
     search_condition,
 )
 from conversations.selectors.sidebar import (
@@ -107,11 +108,11 @@ __all__ = [
     "conversation_timeline",
     "customer_context",
     "customer_merges",
+    "customer_search_condition",
     "customer_timeline",
     "decode_timeline_cursor",
     "default_reply_message",
     "encode_timeline_cursor",
-    "filter_conversations",
     "groups_for_buckets",
     "has_search_words",
     "has_unseen_activity",
@@ -126,6 +127,7 @@ __all__ = [
     "message_items",
     "my_teams_q",
     "parse_inbox_filters",
+    "phone_query",
     "search_condition",
     "team_group",
     "team_visibility_q",

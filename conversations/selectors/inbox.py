@@ -1,5 +1,5 @@
-"""The agent inbox: views and filters, keyset pages of plain rows, counts per view, and
-the REST API's list filters."""
+"""The agent inbox: views and filters, keyset pages of plain rows, counts per view. (The
+REST API's list filters are `conversations.filters`.)"""
 
 from __future__ import annotations
 
@@ -283,44 +283,3 @@ def inbox_item(row: dict[str, Any], channels: tuple[str, ...]) -> InboxItem:
         unread=bool(row["unread"]),
         last_message_at=row["last_message_at"],
     )
-
-
-def filter_conversations(
-    conversations: QuerySet[Conversation],
-    *,
-    status: str | None = None,
-    assignee: str | None = None,
-    team: str | None = None,
-    channel: str | None = None,
-    q: str | None = None,
-    current_user: AbstractBaseUser | None = None,
-) -> QuerySet[Conversation]:
-    """The REST API's list filters (`assignee` is a user id, "me" or "none")."""
-    if status:
-        conversations = conversations.filter(status=status)
-    if assignee == "me" and current_user is not None:
-        conversations = conversations.filter(assignee_id=current_user.pk)
-    elif assignee == "none":
-        conversations = conversations.filter(assignee__isnull=True)
-    elif assignee:
-        conversations = conversations.filter(assignee_id=_int_or_zero(assignee))
-    if team:
-        conversations = conversations.filter(team_id=_int_or_zero(team))
-    if channel:
-        conversations = conversations.filter(
-            Exists(Message.objects.filter(conversation_id=OuterRef("pk"), channel=channel))
-        )
-    if q:
-        conversations = conversations.filter(
-            Q(subject__icontains=q)
-            | Q(customer__name__icontains=q)
-            | Q(customer__identities__value__icontains=q.lower())
-        ).distinct()
-    return conversations
-
-
-def _int_or_zero(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

@@ -17,6 +17,7 @@ from conversations.services.actions import (
     update_customer_details,
     verify_customer_identity,
 )
+from conversations.services.changes import UNSET, change_conversation
 from conversations.services.common import PREVIEW_LENGTH, validate_text
 from conversations.services.delivery import (
     deliver_message,
@@ -52,12 +53,14 @@ from conversations.services.threads import merge_conversations, split_conversati
 
 __all__ = [
     "PREVIEW_LENGTH",
+    "UNSET",
     "accept_merge_suggestion",
     "add_customer_identity",
     "add_note",
     "add_tags",
     "assign_conversation",
     "assign_team",
+    "change_conversation",
     "change_status",
     "conversation_changed",
     "conversations_changed",
