@@ -222,21 +222,23 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             text=content.get("text"),
             ip=self.ip,
         )
-        await self.send_json(
-            {"type": "ack", "client_id": content["client_id"], "duplicate": not created}
-        )
         self.own_client_ids.append(content["client_id"])
         now = time.monotonic()
         if (
             self.conversation_id is None
             or now - self.conversation_checked_at > CONVERSATION_RECHECK_SECONDS
         ):
+            # Before the ack: what happens in the conversation once the visitor knows
+            # their message is in (an agent starts typing) reaches this socket.
             self.conversation_checked_at = now
             conversation = await widget_db_sync_to_async(selectors.current_conversation)(
                 self.visitor
             )
             if conversation is not None:
                 await self._follow_conversation(conversation.pk)
+        await self.send_json(
+            {"type": "ack", "client_id": content["client_id"], "duplicate": not created}
+        )
 
     async def _typing(self, content: dict[str, Any]) -> None:
         active = bool(content.get("active"))
