@@ -5,6 +5,7 @@ plus the group of the one conversation the agent has open (checked with
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -24,6 +25,7 @@ from agents.selectors import (
 from conversations import events
 from conversations.selectors import access_conversation, agent_scope, conversation_group
 from conversations.services import mark_read
+from omnidesk import metrics
 from omnidesk.errors import NotFoundError
 from omnidesk.realtime import apublish_rollback_unsafe, current_sequences
 
@@ -31,11 +33,15 @@ logger = logging.getLogger(__name__)
 
 # Client actions that say "I am here" in a conversation; re-sent by the page as heartbeats.
 COLLISION_ACTIONS = {"typing": events.TYPING, "viewing": events.VIEWING}
+# The page reports the agent's activity at most once a minute; a socket that sends more
+# often is heard at most this often (the idle clock counts minutes).
+ACTIVITY_EVERY_SECONDS = 30.0
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
     user_groups: list[str]
     watched_id: int | None = None
+    activity_recorded_at: float = float("-inf")
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -55,6 +61,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         for group in self.user_groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        metrics.WEBSOCKET_CONNECTIONS.inc()
         # Numbers read after joining: anything later reaches us; the page resyncs on hello.
         # Counted before the hello: a page that is greeted is present.
         await _set_presence(self, "online")
@@ -73,6 +80,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if self.watched_id is not None:
             await self._leave_watched()
         if getattr(self, "user", None) is not None:
+            metrics.WEBSOCKET_CONNECTIONS.dec()
             await _set_presence(self, "offline")
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -85,6 +93,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self._leave_watched()
         elif action == "seen":
             await self._seen(content.get("conversation_id"))
+        elif action == "active":
+            await self._active()
         elif action in COLLISION_ACTIONS:
             note = action == "typing" and content.get("note") is True
             await self._collision(action, content.get("conversation_id"), note=note)
@@ -122,6 +132,14 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if self.watched_id is None or str(conversation_id) != str(self.watched_id):
             return
         await database_sync_to_async(_mark_read)(self.user, self.watched_id)
+
+    async def _active(self) -> None:
+        """The agent did something in this tab: restarts their idle clock (auto-away)."""
+        now = time.monotonic()
+        if now - self.activity_recorded_at < ACTIVITY_EVERY_SECONDS:
+            return
+        self.activity_recorded_at = now
+        await database_sync_to_async(agent_services.record_activity)(user=self.user)
 
     async def _leave_watched(self) -> None:
         conversation_id, self.watched_id = self.watched_id, None

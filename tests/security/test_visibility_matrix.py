@@ -231,6 +231,8 @@ ROUTES: dict[str, Route] = {
         body=lambda t, a: {"text": "hi", "private": True},
         json=True,
     ),
+    # The caller's own status: names nobody else, holds no conversation or customer.
+    "api-my-status": Route(Scope.LIST, json=True),
     "endpoint-list": Route(Scope.STAFF, role=ADMIN, json=True),
     "endpoint-detail": Route(Scope.STAFF, role=ADMIN, json=True),
     "webhook-list": Route(Scope.STAFF, role=ADMIN, json=True),
@@ -257,6 +259,14 @@ ROUTES: dict[str, Route] = {
     "/": Route(Scope.PUBLIC, reason="redirects to /inbox/, which asks for a login"),
     "healthz": Route(
         Scope.PUBLIC, reason="the load balancer's probe: says ok or not, nothing else"
+    ),
+    "readyz": Route(
+        Scope.PUBLIC,
+        reason="the load balancer's readiness probe: each check's ok, time and error class",
+    ),
+    "metrics": Route(
+        Scope.PUBLIC,
+        reason="answers only the bearer of OMNIDESK_METRICS_TOKEN: counts and timings, no data",
     ),
     "login": Route(Scope.PUBLIC, reason="the door itself (locked out after failures)"),
     "logout": Route(Scope.PUBLIC, methods=("POST",), reason="ends the caller's own session"),
