@@ -33,8 +33,17 @@ def team_inboxes_changed(sender: Any, instance: Any, action: str, **_: Any) -> N
     )
 
 
-# Saves limited to these fields change nothing anyone may see (a login, presence).
-_HARMLESS_FIELDS = {"last_login", "presence", "presence_changed_at"}
+# Saves limited to these fields change nothing anyone may see (a login, presence, the
+# status an agent chooses and their activity).
+_HARMLESS_FIELDS = {
+    "last_login",
+    "presence",
+    "presence_changed_at",
+    "last_active_at",
+    "status",
+    "status_is_automatic",
+    "status_changed_at",
+}
 
 
 def user_or_profile_saved(

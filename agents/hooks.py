@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-# (user id, the ids of the user's teams): an agent came online, so work waiting in
-# their teams' queues may go to them now. Routing subscribes.
+# (user id, the ids of the user's teams): an agent became available (an inbox open and
+# their status Online), so work waiting in their teams' queues may go to them now.
+# Routing subscribes.
 agent_came_online: list[Callable[[int, list[int]], None]] = []
 
 

@@ -65,6 +65,14 @@ class AgentProfile(models.Model):
         AWAY = "away", "Away"
         OFFLINE = "offline", "Offline"
 
+    class Status(models.TextChoices):
+        """What the agent chose (or auto-away set). Whether they are connected at all is
+        `presence`: an agent with no inbox open is Offline whatever their status."""
+
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+        BUSY = "busy", "Busy"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
@@ -74,8 +82,15 @@ class AgentProfile(models.Model):
     )
     skills = models.JSONField(default=list, blank=True)
     languages = models.JSONField(default=list, blank=True)
+    # Connectedness: online while any inbox socket of the agent is open (agents/services.py).
     presence = models.CharField(max_length=16, choices=Presence.choices, default=Presence.OFFLINE)
     presence_changed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ONLINE)
+    # Away set by auto-away (not chosen): activity in any tab undoes it by itself.
+    status_is_automatic = models.BooleanField(default=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Last activity reported by any of the agent's inbox tabs (at most once a minute each).
+    last_active_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "routing_agentprofile"

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
 from agents.business_hours import Schedule
-from agents.models import BusinessHours, Team
+from agents.models import AgentProfile, BusinessHours, Team
 
 # Realtime groups of the agent inbox: every supervisor, one agent, one team.
 SUPERVISORS_GROUP = "inbox.supervisors"
@@ -34,6 +34,21 @@ def session_group(session_key: str) -> str:
     """The inbox sockets of one login session: closed when it logs out."""
     digest = hashlib.sha256(session_key.encode()).hexdigest()[:40]
     return f"inbox.access.session.{digest}"
+
+
+def is_available(profile: AgentProfile) -> bool:
+    """Connected and Online: the only agents routing gives new work to."""
+    return (
+        profile.presence == AgentProfile.Presence.ONLINE
+        and profile.status == AgentProfile.Status.ONLINE
+    )
+
+
+def availability(profile: AgentProfile) -> str:
+    """What others see: Offline with no inbox open, otherwise the chosen status."""
+    if profile.presence == AgentProfile.Presence.OFFLINE:
+        return "offline"
+    return profile.status
 
 
 def active_user(user_id: int) -> AbstractBaseUser | None:

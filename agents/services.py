@@ -1,5 +1,6 @@
-"""Writes about agents: presence. Coming online tells the apps above
-(`agents.hooks.agent_came_online`), so routing can hand the agent waiting work.
+"""Writes about agents: presence and the status they choose. Becoming available (connected
+and Online) tells the apps above (`agents.hooks.agent_came_online`), so routing can hand
+the agent waiting work.
 
 An agent is online while any of their inbox sockets is open, wherever it is served: the
 sockets are counted (`_SocketRegistry`), so a second tab closing changes nothing, and
@@ -21,12 +22,21 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agents import hooks
 from agents.models import AgentProfile
-from agents.selectors import SUPERVISORS_GROUP, access_group, session_group
-from omnidesk.errors import ApplicationError
+from agents.roles import sees_everything
+from agents.selectors import (
+    SUPERVISORS_GROUP,
+    access_group,
+    agent_group,
+    availability,
+    is_available,
+    session_group,
+)
+from omnidesk.errors import ApplicationError, PermissionDeniedError
 from omnidesk.realtime import publish_on_commit, publish_rollback_unsafe
 from omnidesk.redis_pool import shared_client
 
@@ -45,7 +55,8 @@ def presence_heartbeat_seconds() -> float:
 
 def set_presence(*, user: AbstractBaseUser, presence: str, at: datetime | None = None) -> None:
     """Set an agent's presence; the same presence again changes nothing. Coming online
-    offers them their teams' queues."""
+    starts their idle clock and, when their status is Online, offers them their teams'
+    queues."""
     if presence not in AgentProfile.Presence.values:
         raise ApplicationError(
             "Unknown presence.", fields={"presence": [", ".join(AgentProfile.Presence.values)]}
@@ -57,12 +68,16 @@ def set_presence(*, user: AbstractBaseUser, presence: str, at: datetime | None =
             return
         profile.presence = presence
         profile.presence_changed_at = at
-        profile.save(update_fields=["presence", "presence_changed_at"])
+        update_fields = ["presence", "presence_changed_at"]
+        if presence == AgentProfile.Presence.ONLINE:
+            profile.last_active_at = at
+            update_fields.append("last_active_at")
+        profile.save(update_fields=update_fields)
         publish_on_commit(
             {"type": PRESENCE_CHANGED, "user_id": user.pk, "presence": presence},
             [SUPERVISORS_GROUP],
         )
-        if presence == AgentProfile.Presence.ONLINE:
+        if is_available(profile):
             hooks.notify_agent_came_online(
                 user_id=user.pk, team_ids=list(user.teams.values_list("id", flat=True))
             )
@@ -296,3 +311,114 @@ def session_ended(*, session_key: str) -> None:
     """A login session ended (logout): its open inbox sockets close."""
     group = session_group(session_key)
     transaction.on_commit(lambda: publish_rollback_unsafe({"type": SESSION_ENDED}, [group]))
+
+
+# --- Status: what the agent chose -----------------------------------------------------
+
+STATUS_CHANGED = "agent.status"
+
+
+def auto_away_minutes() -> int:
+    """Idle minutes (no activity in any tab) before an Online agent is set Away; 0: never."""
+    return int(getattr(settings, "OMNIDESK_AUTO_AWAY_MINUTES", 10))
+
+
+def status_event(profile: AgentProfile) -> dict:
+    return {
+        "type": STATUS_CHANGED,
+        "user_id": profile.user_id,
+        "status": profile.status,
+        "availability": availability(profile),
+        "automatic": profile.status_is_automatic,
+    }
+
+
+def set_agent_status(
+    *,
+    agent: AbstractBaseUser,
+    status: str,
+    actor: AbstractBaseUser | None,
+    automatic: bool = False,
+    at: datetime | None = None,
+) -> AgentProfile:
+    """Set the status the agent works in (Online, Away, Busy). `actor` is the agent, a
+    supervisor, or None for the desk itself (auto-away, `automatic=True`). The agent's
+    other tabs and the supervisors are told after commit; becoming available offers the
+    agent their teams' queues."""
+    if status not in AgentProfile.Status.values:
+        raise ApplicationError(
+            "Unknown status.", fields={"status": [", ".join(AgentProfile.Status.values)]}
+        )
+    if actor is not None and actor.pk != agent.pk and not sees_everything(actor):
+        raise PermissionDeniedError("Only supervisors may set another agent's status.")
+    at = at or timezone.now()
+    with transaction.atomic():
+        profile, _ = AgentProfile.objects.select_for_update().get_or_create(user=agent)
+        if profile.status == status and profile.status_is_automatic == automatic:
+            return profile
+        was_available = is_available(profile)
+        profile.status = status
+        profile.status_is_automatic = automatic
+        profile.status_changed_at = at
+        profile.save(update_fields=["status", "status_is_automatic", "status_changed_at"])
+        publish_on_commit(status_event(profile), [agent_group(agent.pk), SUPERVISORS_GROUP])
+        if is_available(profile) and not was_available:
+            hooks.notify_agent_came_online(
+                user_id=agent.pk, team_ids=list(agent.teams.values_list("id", flat=True))
+            )
+    return profile
+
+
+def record_activity(*, user: AbstractBaseUser, at: datetime | None = None) -> None:
+    """The agent did something in one of their tabs: their idle clock restarts, and an
+    Away that auto-away set is undone. A status they chose stays."""
+    at = at or timezone.now()
+    # One UPDATE, no lock: tabs report at most once a minute each.
+    AgentProfile.objects.filter(user=user).update(last_active_at=at)
+    automatic_away = AgentProfile.objects.filter(
+        user=user, status=AgentProfile.Status.AWAY, status_is_automatic=True
+    ).exists()
+    if automatic_away:
+        with transaction.atomic():
+            profile = AgentProfile.objects.select_for_update().get(user=user)
+            if profile.status == AgentProfile.Status.AWAY and profile.status_is_automatic:
+                set_agent_status(agent=user, status=AgentProfile.Status.ONLINE, actor=None, at=at)
+
+
+def mark_idle_agents_away(*, now: datetime | None = None) -> int:
+    """Connected Online agents with no activity in any tab for `auto_away_minutes()` are
+    set Away (automatically, so their next activity undoes it). Returns how many."""
+    minutes = auto_away_minutes()
+    if minutes <= 0:
+        return 0
+    now = now or timezone.now()
+    idle_since = now - timedelta(minutes=minutes)
+    idle = Q(last_active_at__lt=idle_since) | Q(
+        last_active_at__isnull=True, presence_changed_at__lt=idle_since
+    )
+    candidates = AgentProfile.objects.filter(
+        idle,
+        presence=AgentProfile.Presence.ONLINE,
+        status=AgentProfile.Status.ONLINE,
+    ).values_list("user_id", flat=True)
+    marked = 0
+    for user_id in list(candidates):
+        with transaction.atomic():
+            # Re-read under the lock: activity may have arrived since the query above.
+            profile = (
+                AgentProfile.objects.select_for_update()
+                .select_related("user")
+                .filter(idle, user_id=user_id, status=AgentProfile.Status.ONLINE)
+                .first()
+            )
+            if profile is None:
+                continue
+            set_agent_status(
+                agent=profile.user,
+                status=AgentProfile.Status.AWAY,
+                actor=None,
+                automatic=True,
+                at=now,
+            )
+            marked += 1
+    return marked

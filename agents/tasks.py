@@ -19,3 +19,9 @@ def mark_offline_after_grace(user_id: int, disconnected_at: str) -> bool:
 def scan_presence() -> int:
     """Periodic (beat): agents left online by a server that died with their sockets."""
     return services.scan_presence()
+
+
+@durable_task()
+def mark_idle_agents_away() -> int:
+    """Periodic (beat): auto-away for agents idle in every tab (OMNIDESK_AUTO_AWAY_MINUTES)."""
+    return services.mark_idle_agents_away()

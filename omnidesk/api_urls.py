@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from agents.api import MyStatusView
 from conversations.api import ConversationMessagesView, ConversationViewSet
 from conversations.customers_api import CustomerViewSet, MergeSuggestionViewSet
 from intake.api import EndpointViewSet, InboundView
@@ -21,6 +22,7 @@ urlpatterns = [
         ConversationMessagesView.as_view(),
         name="api-conversation-messages",
     ),
+    path("me/status/", MyStatusView.as_view(), name="api-my-status"),
     path("reports/", ReportIndexView.as_view(), name="api-reports"),
     path("reports/<slug:name>/", ReportView.as_view(), name="api-report"),
     path("", include(router.urls)),

@@ -15,7 +15,12 @@ from django.utils import timezone
 from agents.business_hours import Schedule, is_open
 from agents.models import AgentChannelCapacity, AgentProfile, BusinessHours, Team
 from agents.roles import sees_everything
-from agents.selectors import default_team_for_endpoint, schedule_for, team_schedule
+from agents.selectors import (
+    availability,
+    default_team_for_endpoint,
+    schedule_for,
+    team_schedule,
+)
 from conversations.models import Conversation, Message
 from omnidesk.errors import PermissionDeniedError
 from routing import rules as rule_logic
@@ -404,7 +409,7 @@ def queue_overview(
                 AgentLoad(
                     user_id=member.pk,
                     name=member.get_full_name() or member.get_username(),
-                    presence=profile.presence if profile else AgentProfile.Presence.OFFLINE,
+                    presence=availability(profile) if profile else "offline",
                     load=loads.get(member.pk, 0),
                     capacity=profile.capacity if profile else 0,
                 )
@@ -434,7 +439,8 @@ def queue_overview(
 
 
 def load_candidates(*, team_id: int, channel: str, lock: bool) -> list[Candidate]:
-    """Online, active members of the team with their current load.
+    """Available (connected and Online: not Away, not Busy), active members of the
+    team with their current load.
 
     With `lock`, their AgentProfile rows are locked in id order (every assigner takes
     them in that order, so assigners queue instead of deadlocking) and the loads are
@@ -445,6 +451,7 @@ def load_candidates(*, team_id: int, channel: str, lock: bool) -> list[Candidate
             user__teams__id=team_id,
             user__is_active=True,
             presence=AgentProfile.Presence.ONLINE,
+            status=AgentProfile.Status.ONLINE,
         )
         .select_related("user")
         .order_by("id")

@@ -13,6 +13,8 @@
   var TYPING_SHOWN_MS = 6000;
   var VIEWING_SHOWN_MS = 50000;
   var BASE_TITLE = "Inbox · Omnidesk";
+  var ACTIVITY_EVERY_MS = 60000; // activity reported at most once a minute (auto-away)
+  var STATUSES = ["online", "away", "busy"];
 
   var state = {
     seqs: {},
@@ -103,6 +105,8 @@
         endpoints: data.endpoints || [],
       };
       state.greeted = true;
+      activityReportedAt = 0;
+      if (Date.now() - lastInputAt < ACTIVITY_EVERY_MS) reportActivity();
       watchOpenConversation();
       // Whatever happened while disconnected (or what we may now see): catch up.
       if (reconnect) resync();
@@ -123,7 +127,53 @@
     if (data.group && typeof data.seq === "number" && !inSequence(data.group, data.seq)) return;
     if (data.type === "conversation.row") applyRow(data);
     else if (data.type === "message.created" || data.type === "message.updated") applyMessage(data);
+    else if (data.type === "agent.status" && state.scope && data.user_id === state.scope.userId) showStatus(data.status);
   }
+
+  // --- My status (Online, Away, Busy) and activity for auto-away ---------------------------
+  // Set in the header or with "s"; the server tells every tab of the agent (agent.status).
+  function showStatus(status) {
+    var select = $("my-status");
+    if (!select) return;
+    select.value = status;
+    select.closest(".my-status").setAttribute("data-status", status);
+  }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (e) { return ""; }
+  }
+  function chooseStatus(status) {
+    var select = $("my-status");
+    var previous = select ? select.closest(".my-status").getAttribute("data-status") : null;
+    showStatus(status);
+    fetch("/api/v1/me/status/", {
+      method: "PATCH",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ status: status }),
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (body) { showStatus(body.status); })
+      .catch(function () { if (previous) showStatus(previous); notice("Your status could not be changed; please retry."); });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "my-status") chooseStatus(event.target.value);
+  });
+
+  var lastInputAt = Date.now(); // opening the page counts as activity
+  var activityReportedAt = 0;
+  function reportActivity() {
+    if (!state.socket || !state.greeted) return;
+    activityReportedAt = Date.now();
+    send({ action: "active" });
+  }
+  function noteActivity() {
+    lastInputAt = Date.now();
+    if (lastInputAt - activityReportedAt >= ACTIVITY_EVERY_MS) reportActivity();
+  }
+  ["keydown", "mousedown", "mousemove", "wheel", "touchstart", "focus"].forEach(function (type) {
+    window.addEventListener(type, noteActivity, { passive: true, capture: true });
+  });
 
   state.receive = handleEvent;
 
@@ -715,6 +765,10 @@
       case "j": moveConversation(1); break;
       case "k": moveConversation(-1); break;
       case "?": toggleHelp(); break;
+      case "s":
+        var current = $("my-status");
+        if (current) chooseStatus(STATUSES[(STATUSES.indexOf(current.value) + 1) % STATUSES.length]);
+        break;
       case "Escape":
         var root = $("inbox");
         if (root) root.classList.remove("has-conversation");

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agents.models import AgentProfile, Team
-from agents.services import set_presence
+from agents.services import set_agent_status, set_presence
 from conversations.models import Conversation
 from omnidesk.asgi import application
 from routing.models import SlaPolicy
@@ -50,6 +50,25 @@ def test_supervisors_see_each_team_queue_with_risk_and_agents(
     fragment = supervisor_client.get("/inbox/queues/fragment/")
     assert fragment.status_code == 200
     assert "<html" not in fragment.content.decode()
+
+
+def test_supervisors_see_each_agents_chosen_status_and_offline_for_no_open_inbox(
+    supervisor_client: Client, support_team
+):
+    ann = online_agent(support_team, "ann")
+    ben = online_agent(support_team, "ben")
+    set_agent_status(agent=ann, status=AgentProfile.Status.BUSY, actor=ann)
+    cat = make_agent(username="cat", teams=[support_team])
+    set_agent_status(agent=cat, status=AgentProfile.Status.AWAY, actor=cat)  # no inbox open
+
+    response = supervisor_client.get("/inbox/queues/fragment/")
+
+    team = next(t for t in response.context["teams"] if t.name == "Support")
+    assert {a.user_id: a.presence for a in team.agents} == {
+        ann.pk: "busy",
+        ben.pk: "online",
+        cat.pk: "offline",
+    }
 
 
 def test_agents_may_not_see_the_queue_view(client, support_team):

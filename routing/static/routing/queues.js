@@ -1,9 +1,9 @@
 /* Supervisor queue view: re-fetch the queue fragment when the inbox socket reports a
- * change (conversations, presence, SLA). Coalesced to one refresh per second. */
+ * change (conversations, presence and status, SLA). Coalesced to one refresh per second. */
 (function () {
   "use strict";
   var REFRESH_MS = 1000;
-  var RELEVANT = /^(conversation\.|agent\.presence|routing\.|sla\.)/;
+  var RELEVANT = /^(conversation\.|agent\.presence|agent\.status|routing\.|sla\.)/;
   var container = document.getElementById("queues");
   var live = document.getElementById("queues-live");
   if (!container) return;

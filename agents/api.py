@@ -1,0 +1,73 @@
+"""The caller's own availability over REST: `GET/PATCH /api/v1/me/status/`."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agents import services
+from agents.models import AgentProfile
+from agents.selectors import availability
+
+
+class AgentStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=AgentProfile.Status.choices,
+        help_text="What the agent chose: routing gives new work only to Online agents.",
+    )
+    availability = serializers.ChoiceField(
+        choices=[*AgentProfile.Status.choices, ("offline", "Offline")],
+        read_only=True,
+        help_text="What others see: offline while no inbox tab of the agent is open.",
+    )
+    automatic = serializers.BooleanField(
+        read_only=True, help_text="Away set by auto-away; the agent's next activity undoes it."
+    )
+
+
+STATUS_EXAMPLE = OpenApiExample(
+    "Away", value={"status": "away", "availability": "away", "automatic": False}
+)
+
+
+def _body(profile: AgentProfile) -> dict:
+    return {
+        "status": profile.status,
+        "availability": availability(profile),
+        "automatic": profile.status_is_automatic,
+    }
+
+
+class MyStatusView(APIView):
+    """The signed-in agent's status: Online, Away or Busy (Offline is having no inbox
+    open). Away and Busy agents get no new assignments; going Online hands them their
+    teams' waiting conversations up to their capacity."""
+
+    serializer_class = AgentStatusSerializer
+
+    @extend_schema(responses=AgentStatusSerializer, examples=[STATUS_EXAMPLE])
+    def get(self, request: Request) -> Response:
+        profile, _ = AgentProfile.objects.get_or_create(user=request.user)
+        return Response(_body(profile))
+
+    @extend_schema(
+        request=AgentStatusSerializer,
+        responses={
+            200: AgentStatusSerializer,
+            400: OpenApiResponse(description="Unknown status: `error.fields.status`."),
+        },
+        examples=[
+            OpenApiExample("Set Away", value={"status": "away"}, request_only=True),
+            STATUS_EXAMPLE,
+        ],
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = AgentStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.set_agent_status(
+            agent=request.user, status=serializer.validated_data["status"], actor=request.user
+        )
+        return Response(_body(profile))
