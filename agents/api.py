@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import services
 from agents.models import AgentProfile
+from agents.roles import is_admin
 from agents.selectors import availability
 
 
@@ -71,3 +72,12 @@ class MyStatusView(APIView):
             agent=request.user, status=serializer.validated_data["status"], actor=request.user
         )
         return Response(_body(profile))
+
+
+class IsDeskAdmin(permissions.BasePermission):
+    """Only admins: what configures the desk itself (endpoints, webhooks)."""
+
+    message = "Only admins may do this."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_admin(request.user)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agents.api import IsDeskAdmin
 from agents.roles import is_admin
 from channels_app import selectors
 from channels_app.models import ChannelEndpoint
@@ -20,13 +21,6 @@ from customers.identities import Proof, scoped_external_id
 from intake import services
 from omnidesk.errors import PermissionDeniedError
 from omnidesk.request_limits import refuse_large_body
-
-
-class IsDeskAdmin(permissions.BasePermission):
-    message = "Only admins manage endpoints."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_admin(request.user)
 
 
 class EndpointViewSet(viewsets.ModelViewSet):

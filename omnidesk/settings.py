@@ -28,6 +28,18 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """Comma-separated CIDRs, checked now (a typo stops the start, not a request later); a
+    development desk (DEBUG) reaches its own machine by default."""
+    networks = env_list(name, "127.0.0.0/8,::1/128" if DEBUG else "")
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name}: {error}") from None
+    return networks
+
+
 # Safe unless asked otherwise: DEBUG only when DJANGO_DEBUG says so (`make run` does), and
 # the development key only with it.
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -461,24 +473,10 @@ OMNIDESK_EMAIL_BACKENDS = env_list(
 # Networks an endpoint's API callback URL and SMTP/IMAP hosts may be in although they are
 # not public (private, loopback, link-local...): comma-separated CIDRs. A development desk
 # (DEBUG) reaches its own machine.
-OMNIDESK_ALLOWED_PRIVATE_NETWORKS = env_list(
-    "OMNIDESK_ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else ""
-)
-for _network in OMNIDESK_ALLOWED_PRIVATE_NETWORKS:
-    try:
-        ipaddress.ip_network(_network, strict=False)
-    except ValueError as _error:
-        raise ImproperlyConfigured(f"OMNIDESK_ALLOWED_PRIVATE_NETWORKS: {_error}") from None
+OMNIDESK_ALLOWED_PRIVATE_NETWORKS = env_networks("OMNIDESK_ALLOWED_PRIVATE_NETWORKS")
 # The same for outgoing webhooks' URLs (docs/webhooks.md): their own list, since whoever
 # may subscribe a URL is not necessarily who may point an endpoint at the local network.
-OMNIDESK_WEBHOOK_ALLOWED_NETWORKS = env_list(
-    "OMNIDESK_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else ""
-)
-for _network in OMNIDESK_WEBHOOK_ALLOWED_NETWORKS:
-    try:
-        ipaddress.ip_network(_network, strict=False)
-    except ValueError as _error:
-        raise ImproperlyConfigured(f"OMNIDESK_WEBHOOK_ALLOWED_NETWORKS: {_error}") from None
+OMNIDESK_WEBHOOK_ALLOWED_NETWORKS = env_networks("OMNIDESK_WEBHOOK_ALLOWED_NETWORKS")
 # Attempts per webhook delivery: 31 spread over about a day (webhooks/services.py).
 OMNIDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("OMNIDESK_WEBHOOK_MAX_ATTEMPTS", "31"))
 

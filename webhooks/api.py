@@ -8,9 +8,8 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from agents.roles import is_admin
+from agents.api import IsDeskAdmin
 from webhooks import selectors, services
 from webhooks.serializers import (
     CreatedSubscriptionSerializer,
@@ -19,13 +18,6 @@ from webhooks.serializers import (
     SubscriptionSerializer,
     SubscriptionUpdateSerializer,
 )
-
-
-class IsDeskAdmin(permissions.BasePermission):
-    message = "Only admins manage webhooks."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_admin(request.user)
 
 
 class WebhookViewSet(viewsets.ModelViewSet):

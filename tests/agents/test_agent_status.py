@@ -5,23 +5,20 @@ supervisors, never to other agents."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
-from django.test import Client
 from rest_framework.test import APIClient
 
 from agents.models import AgentProfile
 from agents.selectors import SUPERVISORS_GROUP, agent_group
 from agents.services import STATUS_CHANGED, set_agent_status
-from omnidesk.asgi import application
 from omnidesk.errors import ApplicationError, PermissionDeniedError
 from omnidesk.realtime import apublish_rollback_unsafe
+from tests.agents.sockets import next_of, open_tab
 from tests.conftest import api_client_for
 from tests.factories import make_agent
 
@@ -114,30 +111,6 @@ def test_the_status_route_is_in_the_openapi_schema(db):
 
 
 # --- Real sockets: the agent's other tabs -------------------------------------------------
-
-
-async def open_tab(user) -> WebsocketCommunicator:
-    client = Client()
-    await sync_to_async(client.force_login)(user)
-    headers = [
-        (b"origin", b"http://testserver"),
-        (b"host", b"testserver"),
-        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
-    ]
-    tab = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
-    connected, _ = await tab.connect(timeout=5)
-    assert connected
-    await next_of(tab, "hello")
-    return tab
-
-
-async def next_of(tab: WebsocketCommunicator, *types: str, timeout: float = 10) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        message = await tab.receive_json_from(timeout=max(deadline - loop.time(), 0.01))
-        if message["type"] in types:
-            return message
 
 
 async def statuses_until_sentinel(tab: WebsocketCommunicator, group: str) -> list[str]:

@@ -12,16 +12,14 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.db import connections
-from django.test import Client
 from django.utils import timezone
 
 from agents.models import AgentProfile
 from agents.services import STATUS_CHANGED, record_activity, set_agent_status
 from agents.tasks import mark_idle_agents_away
-from omnidesk.asgi import application
+from tests.agents.sockets import open_tab
 from tests.factories import make_agent
 
 
@@ -122,17 +120,7 @@ async def poll(condition, what: str, timeout: float = 20) -> None:
 @pytest.mark.usefixtures("sync_thread_connections_closed")
 async def test_an_active_message_on_the_socket_brings_an_auto_away_agent_back_online():
     ann = await sync_to_async(make_agent)(username="ann")
-    client = Client()
-    await sync_to_async(client.force_login)(ann)
-    headers = [
-        (b"origin", b"http://testserver"),
-        (b"host", b"testserver"),
-        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
-    ]
-    tab = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
-    connected, _ = await tab.connect(timeout=5)
-    assert connected
-    assert (await tab.receive_json_from(timeout=10))["type"] == "hello"  # counted as present
+    tab = await open_tab(ann)  # greeted: counted as present
     try:
         await AgentProfile.objects.filter(user=ann).aupdate(
             last_active_at=timezone.now() - timedelta(minutes=30)

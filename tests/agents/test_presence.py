@@ -19,7 +19,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
@@ -27,7 +26,6 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection, connections
-from django.test import Client
 from django.utils import timezone
 
 from agents.models import AgentProfile
@@ -41,9 +39,9 @@ from agents.services import (
     socket_disconnected,
 )
 from agents.tasks import mark_offline_after_grace
-from omnidesk.asgi import application
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import apublish_rollback_unsafe
+from tests.agents.sockets import next_of, open_tab
 from tests.factories import make_agent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,31 +164,6 @@ def test_unknown_presence_is_refused(db):
 
 
 # --- Real sockets ------------------------------------------------------------------------
-
-
-async def open_tab(user) -> WebsocketCommunicator:
-    """An inbox page of `user`: signed in, socket open, presence recorded."""
-    client = Client()
-    await sync_to_async(client.force_login)(user)
-    headers = [
-        (b"origin", b"http://testserver"),
-        (b"host", b"testserver"),
-        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
-    ]
-    tab = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
-    connected, _ = await tab.connect(timeout=5)
-    assert connected
-    await next_of(tab, "hello")
-    return tab
-
-
-async def next_of(tab: WebsocketCommunicator, *types: str, timeout: float = 10) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        message = await tab.receive_json_from(timeout=max(deadline - loop.time(), 0.01))
-        if message["type"] in types:
-            return message
 
 
 async def presence_events_until_sentinel(tab: WebsocketCommunicator, user) -> list[str]:
