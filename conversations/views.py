@@ -373,11 +373,6 @@ def change_status(request: HttpRequest, conversation: Conversation) -> None:
     snoozed_until = None
     if status == Conversation.Status.SNOOZED:
         snoozed_until = _parse_local_datetime(request.POST.get("snoozed_until", ""))
-        if snoozed_until is None or snoozed_until <= timezone.now():
-            raise ApplicationError(
-                "Pick a time in the future to snooze until.",
-                fields={"snoozed_until": ["A future date and time is required."]},
-            )
     services.change_status(
         conversation=conversation, status=status, actor=request.user, snoozed_until=snoozed_until
     )

@@ -53,18 +53,15 @@ def access_inbound_endpoint(*, user: AbstractBaseUser, key: str) -> tuple[Channe
     An integration user posts only to the endpoints granted to it: any other key, known
     or not, is refused alike. Admins, who grant them, may post to any; what they send is
     still only claimed unless a grant to them says otherwise."""
-    if is_admin(user):
-        endpoint = selectors.active_endpoint(key=key, kind="api")
-        grant = selectors.endpoint_grant(user_id=user.pk, key=key, kind="api")
-    else:
-        grant = selectors.endpoint_grant(user_id=user.pk, key=key, kind="api")
-        if grant is None:
-            raise PermissionDeniedError(
-                "This token may not post to that endpoint.",
-                fields={"endpoint": ["Not an endpoint this integration is granted."]},
-            )
-        endpoint = grant.endpoint
-    return endpoint, bool(grant and grant.trusted_for_identity)
+    grant = selectors.endpoint_grant(user_id=user.pk, key=key, kind="api")
+    if grant is not None:
+        return grant.endpoint, grant.trusted_for_identity
+    if not is_admin(user):
+        raise PermissionDeniedError(
+            "This token may not post to that endpoint.",
+            fields={"endpoint": ["Not an endpoint this integration is granted."]},
+        )
+    return selectors.active_endpoint(key=key, kind="api"), False
 
 
 class InboundView(APIView):

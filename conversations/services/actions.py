@@ -238,11 +238,12 @@ def change_status(
             "Unknown status.",
             fields={"status": [f"One of {', '.join(Conversation.Status.values)}."]},
         )
-    if status == Conversation.Status.SNOOZED and snoozed_until is None:
-        raise ApplicationError(
-            "Snoozing needs a time.", fields={"snoozed_until": ["This field is required."]}
-        )
     now = at or timezone.now()
+    if status == Conversation.Status.SNOOZED and (snoozed_until is None or snoozed_until <= now):
+        raise ApplicationError(
+            "Pick a time in the future to snooze until.",
+            fields={"snoozed_until": ["A future date and time is required."]},
+        )
     with transaction.atomic():
         conversation = lock_conversation(conversation.pk, "endpoint")
         previous = conversation.status

@@ -10,7 +10,6 @@ from typing import Final
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from agents.models import Team
 from conversations.models import Conversation
@@ -59,13 +58,6 @@ def change_conversation(
     with transaction.atomic():
         conversation = lock_conversation(conversation.pk, "endpoint")
         if status is not UNSET:
-            if status == Conversation.Status.SNOOZED and (
-                snoozed_until is None or snoozed_until <= timezone.now()
-            ):
-                raise ApplicationError(
-                    "Pick a time in the future to snooze until.",
-                    fields={"snoozed_until": ["A future date and time is required."]},
-                )
             conversation = change_status(
                 conversation=conversation, status=status, actor=actor, snoozed_until=snoozed_until
             )
