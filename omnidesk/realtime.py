@@ -17,7 +17,8 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,20 @@ def reserve_sequences(group: str, count: int) -> int:
         return cache.incr(key, count)
 
 
+def _reserve_all(counts: Counter[str]) -> dict[str, int]:
+    """`reserve_sequences` for many groups at once: with Redis, one pipelined round trip
+    (INCRBY starts a missing counter at 0) instead of one per group."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return {group: reserve_sequences(group, count) for group, count in counts.items()}
+    groups = sorted(counts)
+    keys = [backend.make_and_validate_key(_sequence_key(group)) for group in groups]
+    pipeline = backend._cache.get_client(write=True).pipeline(transaction=False)
+    for key, group in zip(keys, groups, strict=True):
+        pipeline.incrby(key, counts[group])
+    return dict(zip(groups, pipeline.execute(), strict=True))
+
+
 def current_sequences(groups: Iterable[str]) -> dict[str, int]:
     """The last number sent to each group (0 if none yet): a new listener starts there."""
     group_list = list(groups)
@@ -95,12 +110,12 @@ def _send_many(items: list[tuple[dict[str, Any], list[str]]]) -> None:
         return
     counts = Counter(group for _, groups in items for group in groups)
     # One counter update per group for the whole batch, not one per event.
-    next_seq: dict[str, int] = {}
-    for group, count in counts.items():
-        try:
-            next_seq[group] = reserve_sequences(group, count) - count + 1
-        except Exception:
-            logger.exception("realtime sequence failed", extra={"group": group})
+    try:
+        next_seq = {group: last - counts[group] + 1 for group, last in _reserve_all(counts).items()}
+    except Exception:
+        # Without numbers nothing is sent: clients resync when they notice the silence.
+        logger.exception("realtime sequence failed", extra={"groups": len(counts)})
+        return
     messages = []
     for event, groups in items:
         for group in groups:

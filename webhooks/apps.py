@@ -6,9 +6,17 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Outgoing webhooks"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from conversations import hooks
         from customers import hooks as customer_hooks
-        from webhooks import listeners
+        from webhooks import listeners, selectors
+        from webhooks.models import WebhookSubscription
+
+        # A cache, not a business rule: whichever way a subscription changes (API, admin,
+        # the automatic disabling), this process asks again.
+        for signal in (post_save, post_delete):
+            signal.connect(selectors.forget_subscribed_types, sender=WebhookSubscription)
 
         hooks.conversations_changed.append(listeners.conversations_changed)
         hooks.conversation_assigned.append(listeners.conversation_assigned)

@@ -41,6 +41,7 @@ from channels_app.outbound_targets import (
     checked_opener,
 )
 from omnidesk.errors import ApplicationError
+from webhooks import selectors
 from webhooks.events import EVENT_TYPES
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -149,12 +150,14 @@ class Event:
 def announce(*events: Event) -> list[int]:
     """Make one delivery of each event for every active subscription that asked for its
     type (one webhook-id per event, shared by its deliveries); they are sent after
-    commit. One query when nobody subscribed. Returns the deliveries' ids."""
+    commit. No query when nobody subscribed to these types (`subscribed_types`).
+    Returns the deliveries' ids."""
+    types_wanted = {event.type for event in events} & selectors.subscribed_types()
+    if not types_wanted:
+        return []
     wanted: dict[str, list[int]] = {}
     for subscription_id, types in (
-        WebhookSubscription.objects.filter(
-            is_active=True, events__overlap=sorted({event.type for event in events})
-        )
+        WebhookSubscription.objects.filter(is_active=True, events__overlap=sorted(types_wanted))
         .order_by("pk")
         .values_list("pk", "events")
     ):

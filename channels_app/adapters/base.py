@@ -32,6 +32,10 @@ class Adapter:
     # Channel policy the domain enforces: free-form messages only this long after the
     # customer's last message on the endpoint, a template after that (None: always).
     free_form_window: ClassVar[timedelta | None] = None
+    # Sending is only a push to our own live sockets (web chat): no provider to wait for,
+    # so no delivery task. The message is stored as sent and pushed once its transaction
+    # commits; a client that missed the push fetches it when it reconnects.
+    pushes_on_commit: ClassVar[bool] = False
 
     def verify(self, request: HttpRequest, endpoint: ChannelEndpoint) -> bool:
         """True when the request is authentically from the provider."""

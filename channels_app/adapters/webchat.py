@@ -83,6 +83,9 @@ def widget_message(
 
 class WebchatAdapter(Adapter):
     kind = "webchat"
+    # Except for a visitor who left an address: the email to an offline visitor is the
+    # delivery task's (`conversations.services.outbound.sent_on_commit`).
+    pushes_on_commit = True
 
     def send(self, message: OutboundMessage, endpoint: ChannelEndpoint) -> SendResult:
         if not message.to:

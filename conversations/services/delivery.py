@@ -25,7 +25,7 @@ from conversations.models import (
 )
 from conversations.services import live
 from conversations.services.common import outbound_idempotency_key
-from conversations.services.outbound import enqueue_delivery
+from conversations.services.outbound import enqueue_delivery, offline_email
 from omnidesk import metrics
 from omnidesk.errors import ApplicationError
 
@@ -243,7 +243,7 @@ def build_outbound(message: Message) -> OutboundMessage:
             "author_name": (author.first_name or author.get_username()) if author else "",
             # Where a live channel may reach a customer who left (an address they typed
             # into the chat; never used for anything else).
-            "offline_email": str((customer.attributes or {}).get("unverified_email") or ""),
+            "offline_email": offline_email(customer),
             **{
                 key: message.metadata[key]
                 for key in ("template", "csat_survey")

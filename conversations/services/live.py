@@ -135,10 +135,7 @@ def announce(
 ) -> list[Transition]:
     """Count and tell. Run after the changes committed (not inside their transaction:
     its lock on the counts would serialise every writer until it commits)."""
-    ids = sorted(set(conversation_ids))
-    with transaction.atomic():
-        transitions = _advance(ids)
-        _count(transitions)
+    transitions = _advance_and_count(sorted(set(conversation_ids)))
     state_changed = set(state_changed_ids)
     rows = live_rows([t.conversation_id for t in transitions])
     buckets = {t.after for t in transitions} | {t.before for t in transitions if t.before}
@@ -186,36 +183,74 @@ def _message_events(
     ]
 
 
-_ADVANCE_SQL = """
+# One statement moves each conversation's announced bucket to its current one (locking
+# its row, in id order) and applies the moves to the kept counts (in bucket order, so two
+# announcers lock shared buckets in one order): atomic on its own, one round trip.
+_ADVANCE_AND_COUNT_SQL = """
     WITH previous AS (
         SELECT id, listed_status, listed_endpoint_id, listed_team_id, listed_assignee_id
         FROM conversations_conversation
         WHERE id = ANY(%s)
         ORDER BY id
         FOR UPDATE
+    ),
+    moved AS (
+        UPDATE conversations_conversation AS c
+        SET listed_status = c.status,
+            listed_endpoint_id = c.endpoint_id,
+            listed_team_id = COALESCE(c.team_id, 0),
+            listed_assignee_id = COALESCE(c.assignee_id, 0),
+            live_version = c.live_version + 1
+        FROM previous
+        WHERE c.id = previous.id
+        RETURNING c.id, c.live_version,
+            previous.listed_status AS before_status,
+            previous.listed_endpoint_id AS before_endpoint_id,
+            previous.listed_team_id AS before_team_id,
+            previous.listed_assignee_id AS before_assignee_id,
+            c.listed_status, c.listed_endpoint_id, c.listed_team_id, c.listed_assignee_id
+    ),
+    deltas AS (
+        SELECT status, endpoint_id, team_id, assignee_id, SUM(delta)::int AS delta
+        FROM (
+            SELECT listed_status, listed_endpoint_id, listed_team_id, listed_assignee_id, 1
+            FROM moved
+            WHERE (before_status, before_endpoint_id, before_team_id, before_assignee_id)
+                IS DISTINCT FROM (listed_status, listed_endpoint_id, listed_team_id,
+                                  listed_assignee_id)
+            UNION ALL
+            SELECT before_status, before_endpoint_id, before_team_id, before_assignee_id, -1
+            FROM moved
+            WHERE before_status <> ''
+              AND (before_status, before_endpoint_id, before_team_id, before_assignee_id)
+                IS DISTINCT FROM (listed_status, listed_endpoint_id, listed_team_id,
+                                  listed_assignee_id)
+        ) AS move (status, endpoint_id, team_id, assignee_id, delta)
+        GROUP BY status, endpoint_id, team_id, assignee_id
+        HAVING SUM(delta) <> 0
+    ),
+    counted AS (
+        INSERT INTO conversations_inboxcount AS kept
+            (status, endpoint_id, team_id, assignee_id, count)
+        SELECT status, endpoint_id, team_id, assignee_id, delta FROM deltas
+        ORDER BY status, endpoint_id, team_id, assignee_id
+        ON CONFLICT (status, endpoint_id, team_id, assignee_id)
+        DO UPDATE SET count = kept.count + EXCLUDED.count
     )
-    UPDATE conversations_conversation AS c
-    SET listed_status = c.status,
-        listed_endpoint_id = c.endpoint_id,
-        listed_team_id = COALESCE(c.team_id, 0),
-        listed_assignee_id = COALESCE(c.assignee_id, 0),
-        live_version = c.live_version + 1
-    FROM previous
-    WHERE c.id = previous.id
-    RETURNING c.id, c.live_version,
-        previous.listed_status, previous.listed_endpoint_id, previous.listed_team_id,
-        previous.listed_assignee_id,
-        c.listed_status, c.listed_endpoint_id, c.listed_team_id, c.listed_assignee_id
+    SELECT id, live_version,
+        before_status, before_endpoint_id, before_team_id, before_assignee_id,
+        listed_status, listed_endpoint_id, listed_team_id, listed_assignee_id
+    FROM moved
 """
 
 
-def _advance(conversation_ids: list[int]) -> list[Transition]:
-    """Move each conversation's announced bucket to its current one (locking its row, in
-    id order), returning the moves."""
+def _advance_and_count(conversation_ids: list[int]) -> list[Transition]:
+    """Move each conversation's announced bucket to its current one and count the moves,
+    returning them."""
     if not conversation_ids:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(_ADVANCE_SQL, [conversation_ids])
+        cursor.execute(_ADVANCE_AND_COUNT_SQL, [conversation_ids])
         returned = cursor.fetchall()
     transitions = []
     for pk, version, *previous, status, endpoint_id, team_id, assignee_id in returned:
@@ -223,36 +258,6 @@ def _advance(conversation_ids: list[int]) -> list[Transition]:
         after = Bucket(status, endpoint_id, team_id, assignee_id)
         transitions.append(Transition(pk, version, before, after))
     return sorted(transitions, key=lambda t: t.conversation_id)
-
-
-_COUNT_SQL = """
-    INSERT INTO conversations_inboxcount AS counted
-        (status, endpoint_id, team_id, assignee_id, count)
-    SELECT * FROM UNNEST(%s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[])
-    ON CONFLICT (status, endpoint_id, team_id, assignee_id)
-    DO UPDATE SET count = counted.count + EXCLUDED.count
-"""
-
-
-def _count(transitions: list[Transition]) -> None:
-    deltas: dict[Bucket, int] = {}
-    for transition in transitions:
-        if transition.before == transition.after:
-            continue
-        if transition.before is not None:
-            deltas[transition.before] = deltas.get(transition.before, 0) - 1
-        deltas[transition.after] = deltas.get(transition.after, 0) + 1
-    changed = sorted((bucket, delta) for bucket, delta in deltas.items() if delta)
-    if not changed:
-        return
-    # One statement in bucket order: two announcers lock shared buckets in one order.
-    columns = list(zip(*[(*_bucket_tuple(b), delta) for b, delta in changed], strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNT_SQL, [list(column) for column in columns])
-
-
-def _bucket_tuple(bucket: Bucket) -> tuple[str, int, int, int]:
-    return (bucket.status, bucket.endpoint_id, bucket.team_id, bucket.assignee_id)
 
 
 # --- Reconciliation ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ task after commit (`conversations.tasks.deliver_message`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,10 @@ from conversations.selectors import default_reply_message
 from conversations.services import live, threads
 from customers.identities import RESOLUTION_ORDER, Proof
 from customers.models import Customer, Identity
+from omnidesk import metrics
 from omnidesk.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 SUBJECT_LENGTH = Message._meta.get_field("subject").max_length
 
@@ -196,6 +200,7 @@ def queue_outbound_message(
         if threads_by_email and kind == Message.Kind.AGENT
         else []
     )
+    pushed = sent_on_commit(conversation=conversation, endpoint=endpoint)
     message = Message.objects.create(
         conversation=conversation,
         direction=Message.Direction.OUTBOUND,
@@ -209,7 +214,8 @@ def queue_outbound_message(
         ],
         text=text,
         body_html=render_message_body(text=text, html=""),
-        delivery_status=Message.DeliveryStatus.QUEUED,
+        delivery_status=Message.DeliveryStatus.SENT if pushed else Message.DeliveryStatus.QUEUED,
+        sent_at=now if pushed else None,
         email_in_reply_to=in_reply_to,
         email_references=references,
         metadata={
@@ -223,8 +229,43 @@ def queue_outbound_message(
     live.messages_added([message])
     hooks.notify_messages_created([message])
     message_id = message.pk
-    transaction.on_commit(lambda: enqueue_delivery(message_id), robust=True)
+    if pushed:
+        transaction.on_commit(lambda: push_sent_message(message), robust=True)
+    else:
+        transaction.on_commit(lambda: enqueue_delivery(message_id), robust=True)
     return message
+
+
+def offline_email(customer: Customer) -> str:
+    """An address a live-chat visitor typed, where a reply reaches them once they left the
+    page (never used for anything else)."""
+    return str((customer.attributes or {}).get("unverified_email") or "")
+
+
+def sent_on_commit(*, conversation: Conversation, endpoint: ChannelEndpoint) -> bool:
+    """Whether a message on `endpoint` is sent by pushing it once it commits, with no
+    delivery task (`Adapter.pushes_on_commit`): not when the visitor may need the email."""
+    adapter = get_adapter(endpoint.kind)
+    return bool(
+        adapter is not None
+        and adapter.pushes_on_commit
+        and not offline_email(conversation.customer)
+    )
+
+
+def push_sent_message(message: Message) -> None:
+    """Push a message stored as sent to the live channel's sockets, after its commit. A
+    failed push loses nothing: the client reads what it missed when it reconnects."""
+    # The delivery module imports this one.
+    from conversations.services.delivery import build_outbound
+
+    adapter = get_adapter(message.endpoint.kind)
+    try:
+        adapter.send(build_outbound(message), message.endpoint)
+    except Exception:
+        logger.exception("live channel push failed", extra={"message_id": message.pk})
+        return
+    metrics.observe_delivery_sent(channel=message.endpoint.kind, created_at=message.created_at)
 
 
 def enqueue_delivery(message_id: int) -> None:
