@@ -24,10 +24,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 DJANGO_DEBUG ?= 1
 
 run: $(VENV)/.installed
+	@$(PY) scripts/compile-messages
 	@DJANGO_DEBUG=$(DJANGO_DEBUG) LOG_LEVEL=$(LOG_LEVEL) $(PY) manage.py rundesk --migrate --demo $(ADDRPORT)
 
 test: $(VENV)/.installed-dev
 	scripts/ensure-system-packages
+	$(PY) scripts/compile-messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest

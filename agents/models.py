@@ -91,6 +91,14 @@ class AgentProfile(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # Last activity reported by any of the agent's inbox tabs (at most once a minute each).
     last_active_at = models.DateTimeField(null=True, blank=True)
+    # Preferences (agents/preferences.py): "" language follows the browser (LANGUAGES),
+    # "" time zone is the desk's TIME_ZONE.
+    language = models.CharField(max_length=8, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
+    notify_assigned = models.BooleanField(default=True)
+    notify_queue = models.BooleanField(default=True)
+    notify_mentions = models.BooleanField(default=True)
+    notify_sound = models.BooleanField(default=False)
 
     class Meta:
         db_table = "routing_agentprofile"

@@ -32,6 +32,30 @@ class EndpointSerializer(serializers.ModelSerializer):
     def get_credential_names(self, endpoint: ChannelEndpoint) -> list[str]:
         return sorted(endpoint.credentials)
 
+    def validate_config(self, config: dict) -> dict:
+        """`config.bot`: the knowledge-base bot's opt-in per endpoint (bot/services.py)."""
+        bot = config.get("bot") if isinstance(config, dict) else None
+        if bot is None:
+            return config
+        errors = []
+        if not isinstance(bot, dict):
+            errors.append("bot must be an object.")
+        else:
+            if not isinstance(bot.get("enabled", False), bool):
+                errors.append("bot.enabled must be true or false.")
+            threshold = bot.get("threshold", 0.3)
+            if (
+                isinstance(threshold, bool)
+                or not isinstance(threshold, int | float)
+                or not 0 <= threshold <= 1
+            ):
+                errors.append("bot.threshold must be a number from 0 to 1.")
+            if bot.get("locale", "en") not in ("en", "es", "de", "fr", "pt"):
+                errors.append("bot.locale must be one of en, es, de, fr, pt.")
+        if errors:
+            raise serializers.ValidationError(errors)
+        return config
+
     def get_webhook_url(self, endpoint: ChannelEndpoint) -> str:
         from channels_app.selectors import webhook_url
 

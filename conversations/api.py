@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from conversations import selectors, services
 from conversations.filters import ConversationFilter
 from conversations.models import Conversation, Message
+from conversations.selectors.bulk import undo_state
 from conversations.serializers import (
     BULK_LIMIT,
     BulkRequestSerializer,
@@ -119,14 +120,19 @@ class ConversationViewSet(
                 value={"priority": 2, "tags": ["billing", "vip"]},
                 request_only=True,
             ),
+            OpenApiExample(
+                "Set custom attributes (null clears one)",
+                value={"attributes": {"order_id": "A-1042", "refund_amount": 49.5, "vip": None}},
+                request_only=True,
+            ),
             ERROR_EXAMPLE,
             NOT_FOUND_EXAMPLE,
         ],
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        """Change the status (with `snoozed_until` to snooze), assignee, team, priority
-        and tags, each optional, all in one transaction: the inbox's own actions, with
-        their timeline events and live updates. An error changes nothing."""
+        """Change the status (with `snoozed_until` to snooze), assignee, team, priority,
+        tags and custom attributes, each optional, all in one transaction: the inbox's own
+        actions, with their timeline events and live updates. An error changes nothing."""
         conversation = selectors.access_conversation(
             user=request.user, conversation_id=pk, related=("endpoint",)
         )
@@ -179,7 +185,9 @@ class ConversationViewSet(
         """One action on many conversations (`ids`, or a `filter` as the list takes; at
         most BULK_LIMIT, 500): each conversation in its own transaction, through the same
         services as PATCH. The answer lists each id with `ok` and, when refused, the
-        error; an id the caller may not see is "not found" and left alone."""
+        error; an id the caller may not see is "not found" and left alone. A changed one
+        also carries `previous`: its state before, as a PATCH body that undoes the action
+        (the inbox's Undo sends it)."""
         body = BulkRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -194,6 +202,7 @@ class ConversationViewSet(
                 conversation = selectors.access_conversation(
                     user=request.user, conversation_id=conversation_id, related=("endpoint",)
                 )
+                previous = undo_state(conversation=conversation)
                 services.change_conversation(
                     conversation=conversation, actor=request.user, **changes
                 )
@@ -201,7 +210,9 @@ class ConversationViewSet(
                 error = error_body(exc.message, exc.fields)["error"]
                 results.append({"id": conversation_id, "ok": False, "error": error})
             else:
-                results.append({"id": conversation_id, "ok": True, "error": None})
+                results.append(
+                    {"id": conversation_id, "ok": True, "error": None, "previous": previous}
+                )
         return Response({"results": results})
 
     @extend_schema(
@@ -265,7 +276,7 @@ def _changes(data: dict[str, Any], request: Request) -> dict[str, Any]:
         changes["team_id"] = data["team"]
     if "priority" in data:
         changes["priority"] = data["priority"]
-    for field in ("tags", "tags_add", "tags_remove"):
+    for field in ("tags", "tags_add", "tags_remove", "attributes"):
         if field in data:
             changes[field] = data[field]
     return changes
@@ -315,8 +326,31 @@ class ConversationMessagesView(generics.ListAPIView):
             .prefetch_related("attachments")
         )
 
-    @extend_schema(request=PostMessageSerializer, responses={201: MessageSerializer})
+    @extend_schema(
+        request={
+            "application/json": PostMessageSerializer,
+            "multipart/form-data": PostMessageSerializer,
+        },
+        responses={201: MessageSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("A reply", value={"text": "Your refund is on its way."}),
+            OpenApiExample(
+                "A private note", value={"text": "Checked with billing.", "private": True}
+            ),
+            OpenApiExample(
+                "A file the channel cannot carry",
+                value=error_body(
+                    "This SMS number cannot send MMS, so it carries no files: send a link, "
+                    "or reply on another channel.",
+                    {"files": ["This SMS number cannot send MMS, so it carries no files."]},
+                ),
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
     def post(self, request: Request, pk: str) -> Response:
+        """A reply (JSON, or multipart/form-data with `files` parts) or a private note."""
         conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
         body = PostMessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -348,6 +382,7 @@ class ConversationMessagesView(generics.ListAPIView):
                 endpoint=endpoint,
                 subject=data.get("subject", ""),
                 template=data.get("template"),
+                attachments=data.get("files", ()),
             )
         message.refresh_from_db()
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agents.roles import sees_everything
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.models import CustomerMerge
@@ -104,7 +105,11 @@ class CustomerViewSet(
             return customer
         serializer = CustomerSerializer(customer, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        services.update_customer(customer=customer, **serializer.validated_data)
+        services.update_customer(
+            customer=customer,
+            may_edit_restricted=sees_everything(request.user),
+            **serializer.validated_data,
+        )
         return Response(CustomerDetailSerializer(customer).data)
 
     @action(detail=True, methods=["get"])

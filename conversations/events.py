@@ -85,3 +85,24 @@ def presence_event(
     if note:
         event["note"] = True
     return event
+
+
+# A notification for one agent (assigned to me, mentioned) or a team (new in our queue):
+# facts only, the page words it in the agent's language and decides by their preferences.
+NOTIFICATION = "notification"
+
+
+def notification_event(
+    *, kind: str, conversation_id: int, url: str, excerpt: str, **facts: Any
+) -> dict[str, Any]:
+    """`kind`: assigned, queue or mention. `facts`: customer_name, team_name, author_name,
+    message_id as the kind has them. `excerpt`: at most a line of what the agent may read
+    in the conversation anyway."""
+    return {
+        "type": NOTIFICATION,
+        "kind": kind,
+        "conversation_id": conversation_id,
+        "url": url,
+        "excerpt": excerpt,
+        **facts,
+    }

@@ -8,12 +8,14 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, QuerySet
 
+from agents.selectors import my_teams_q
 from channels_app.kinds import KINDS
 from conversations.models import Conversation, Message
 from conversations.selectors.search import has_search_words, search_condition
 
 NONE = "none"
 ME = "me"
+MINE = "mine"
 
 
 class _IdOrWordField(forms.CharField):
@@ -40,7 +42,11 @@ class ConversationFilter(django_filters.FilterSet):
     assignee = IdOrWordFilter(
         method="filter_assignee", words=(ME, NONE), help_text="A user id, 'me' or 'none'."
     )
-    team = IdOrWordFilter(method="filter_team", words=(NONE,), help_text="A team id or 'none'.")
+    team = IdOrWordFilter(
+        method="filter_team",
+        words=(NONE, MINE),
+        help_text="A team id, 'none', or 'mine' (the caller's teams' inboxes and queues).",
+    )
     channel = django_filters.ChoiceFilter(
         choices=[(kind, kind) for kind in sorted(KINDS)],
         method="filter_channel",
@@ -74,6 +80,8 @@ class ConversationFilter(django_filters.FilterSet):
     def filter_team(self, conversations: QuerySet, name: str, value: str) -> QuerySet:
         if value == NONE:
             return conversations.filter(team__isnull=True)
+        if value == MINE:
+            return conversations.filter(my_teams_q(self.user.pk if self.user else 0))
         return conversations.filter(team_id=int(value))
 
     def filter_channel(self, conversations: QuerySet, name: str, value: str) -> QuerySet:

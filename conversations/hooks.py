@@ -184,3 +184,66 @@ csat_submitted: list[Callable[[CsatAnswer], None]] = []
 def notify_csat_submitted(answer: CsatAnswer) -> None:
     for subscriber in csat_submitted:
         subscriber(answer)
+
+
+# (conversation, tags added, tags removed, actor): an agent replaced the tags.
+conversation_tags_changed: list[
+    Callable[[Conversation, Sequence[str], Sequence[str], AbstractBaseUser | None], None]
+] = []
+
+
+def notify_tags_changed(
+    *,
+    conversation: Conversation,
+    added: Sequence[str],
+    removed: Sequence[str],
+    actor: AbstractBaseUser | None,
+) -> None:
+    for subscriber in conversation_tags_changed:
+        subscriber(conversation, added, removed, actor)
+
+
+# (source, target, actor): a merge of `source` into `target` was undone.
+customers_unmerged: list[Callable[[Customer, Customer, AbstractBaseUser | None], None]] = []
+
+
+def notify_customers_unmerged(
+    *, source: Customer, target: Customer, actor: AbstractBaseUser | None
+) -> None:
+    for subscriber in customers_unmerged:
+        subscriber(source, target, actor)
+
+
+@dataclass(frozen=True)
+class PersonalDataErased:
+    """Personal content was removed from these conversations and messages (a customer's
+    erasure, or a retention policy). Apps that keep copies of it in tables of their own
+    (raw provider payloads, webhook payloads, survey comments) remove them too; for an
+    erasure, `customer_ids` are the erased customers and `identity_values` their
+    identities, to look for in copies not linked to a message."""
+
+    conversation_ids: Sequence[int]
+    message_ids: Sequence[int]
+    customer_ids: Sequence[int] = ()
+    identity_values: Sequence[str] = ()
+
+
+# Called inside the erasing transaction.
+personal_data_erased: list[Callable[[PersonalDataErased], None]] = []
+
+
+def notify_personal_data_erased(erased: PersonalDataErased) -> None:
+    for subscriber in personal_data_erased:
+        subscriber(erased)
+
+
+# Data subject exports: apps that keep personal data of a customer's conversations in
+# tables of their own (survey answers) give it as {section name: rows}.
+personal_data_exporters: list[Callable[[Sequence[int]], dict[str, list[dict[str, Any]]]]] = []
+
+
+def collect_personal_data(conversation_ids: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for exporter in personal_data_exporters:
+        sections.update(exporter(conversation_ids))
+    return sections

@@ -65,6 +65,8 @@ class Conversation(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
     tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    # Typed custom attributes, keyed by `customers.AttributeDefinition.key`.
+    attributes = models.JSONField(default=dict, blank=True)
     last_channel = models.CharField(
         max_length=16, help_text="Channel of the latest inbound message."
     )

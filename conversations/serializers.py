@@ -67,6 +67,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "status",
             "priority",
             "tags",
+            "attributes",
             "last_channel",
             "last_message_at",
             "last_message_preview",
@@ -82,7 +83,13 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 
 class PostMessageSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=False, trim_whitespace=False)
+    text = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        trim_whitespace=False,
+        help_text="The message; may be empty when `files` carry the reply.",
+    )
     private = serializers.BooleanField(default=False, help_text="A private note, never sent.")
     endpoint = serializers.CharField(
         required=False,
@@ -97,6 +104,23 @@ class PostMessageSerializer(serializers.Serializer):
             "`text` is then the preview agents see."
         ),
     )
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False, use_url=False),
+        required=False,
+        max_length=20,
+        help_text=(
+            "Files to send with a reply (multipart/form-data, one `files` part each), "
+            "within the channel's size and type limits (a 400 names each file the channel "
+            "cannot carry)."
+        ),
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("text", "").strip() and not attrs.get("files"):
+            raise serializers.ValidationError({"text": ["Give a text, files, or both."]})
+        if attrs.get("files") and attrs.get("private"):
+            raise serializers.ValidationError({"files": ["Files go with replies, not notes."]})
+        return attrs
 
 
 class SplitConversationSerializer(serializers.Serializer):
@@ -172,6 +196,11 @@ class ConversationChangeSerializer(serializers.Serializer):
         max_length=50,
         help_text="Replaces the tags (unknown tags are created).",
     )
+    attributes = serializers.DictField(
+        required=False,
+        help_text="Custom attributes to set, typed by their definitions "
+        "(`/api/v1/attribute-definitions/`); null clears one, keys not given stay.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if "snoozed_until" in attrs and attrs.get("status") != Conversation.Status.SNOOZED:
@@ -201,8 +230,8 @@ class BulkChangeSerializer(ConversationChangeSerializer):
             actions = (actions - {"tags_add", "tags_remove"}) | {"tags"}
         if len(actions) != 1:
             raise serializers.ValidationError(
-                "Give exactly one action: status, assignee, team, priority, or "
-                "tags_add/tags_remove."
+                "Give exactly one action: status, assignee, team, priority, "
+                "tags_add/tags_remove, or attributes."
             )
         return attrs
 
@@ -242,6 +271,11 @@ class BulkItemResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     ok = serializers.BooleanField()
     error = BulkItemErrorSerializer(allow_null=True)
+    previous = serializers.DictField(
+        required=False,
+        help_text="When changed: its status (and snoozed_until), assignee, team, priority "
+        "and tags before, as a PATCH body that undoes the action.",
+    )
 
 
 class BulkResultSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/header/", views.header, name="header"),
     path("c/<int:conversation_id>/sidebar/", views.sidebar, name="sidebar"),
     path("c/<int:conversation_id>/reply/", views.reply, name="reply"),
+    path("c/<int:conversation_id>/mentionable/", views.mentionable, name="mentionable"),
     path("c/<int:conversation_id>/assign/", views.assign, name="assign"),
     path("c/<int:conversation_id>/team/", views.assign_team, name="team"),
     path("c/<int:conversation_id>/status/", views.change_status, name="status"),

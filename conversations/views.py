@@ -19,10 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 from agents.models import Team
 from channels_app.models import ChannelEndpoint
 from channels_app.whatsapp_templates import approved_templates, find_approved_template
-from conversations import presenters, selectors, services
+from conversations import presenters, selectors, services, variables
 from conversations.models import Attachment, Conversation, Tag
+from conversations.selectors.bulk import bulk_assignees
+from conversations.selectors.mentions import mentionable_agents
 from conversations.selectors.opening import opening_view
-from customers.models import Identity
+from customers.attributes import typed_from_text
+from customers.models import AttributeDefinition, Identity
 from omnidesk.errors import ApplicationError, NotFoundError
 from omnidesk.text_input import NUL_REFUSED, nul_fields
 
@@ -98,6 +101,11 @@ def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> H
         "statuses": Conversation.Status.choices,
         "channel_choices": _channel_choices(),
         "tags": Tag.objects.order_by("name"),
+        # The bulk bar's choices (templates/conversations/_bulk_bar.html); each item is
+        # checked again when the action runs.
+        "bulk_teams": Team.objects.order_by("name"),
+        "bulk_agents": bulk_assignees(user=request.user),
+        "bulk_priorities": Conversation.Priority.choices,
         "page": presenters.inbox_rows(selectors.inbox_page(agent=request.user, filters=filters)),
         # Counts arrive right after first paint (hx-trigger="load"): the list is what the
         # agent needs first, and counting 100,000 rows should not delay it.
@@ -276,7 +284,12 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
         if unseen:
             return _pane(request, conversation.pk, held=unseen, **keep)
+    files = request.FILES.getlist("files")
     try:
+        if mode == "note" and files:
+            raise ApplicationError(
+                "Files go with replies, not private notes.", fields={"files": ["Remove them."]}
+            )
         if mode == "note":
             services.add_note(conversation=conversation, author=request.user, text=text)
         else:
@@ -294,6 +307,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
                 text=text,
                 endpoint=endpoint,
                 template=template.as_provider_template() if template else None,
+                attachments=files,
             )
     except ApplicationError as exc:
         return _pane(request, conversation.pk, error=exc, **keep)
@@ -405,6 +419,8 @@ def retry(request: HttpRequest, conversation: Conversation, message_id: int) -> 
 @_action
 def edit_customer(request: HttpRequest, conversation: Conversation) -> None:
     attributes = _parse_attributes(request.POST.get("attributes", ""))
+    if attributes is not None:
+        attributes = typed_from_text(AttributeDefinition.AppliesTo.CUSTOMER, attributes)
     services.update_customer_details(
         conversation=conversation,
         actor=request.user,
@@ -537,12 +553,42 @@ def merge_search(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_GET
 @inbox_view
 def canned_responses(request: HttpRequest) -> HttpResponse:
+    """Canned responses starting with `prefix`; with `conversation`, their variables
+    filled for it and the agent (an unknown one is left as written and listed)."""
     responses = selectors.canned_responses_for(
         user=request.user, prefix=request.GET.get("prefix", "")[:64]
     )
-    return JsonResponse(
-        {"results": [{"shortcut": r.shortcut, "title": r.title, "text": r.text} for r in responses]}
+    conversation_id = _int_or_none(request.GET.get("conversation"))
+    values = None
+    if conversation_id is not None:
+        conversation = selectors.access_conversation(
+            user=request.user, conversation_id=conversation_id
+        )
+        values = variables.variable_values(conversation=conversation, agent=request.user)
+    results = []
+    for response in responses:
+        rendered = variables.render_variables(response.text, values) if values else None
+        results.append(
+            {
+                "shortcut": response.shortcut,
+                "title": response.title,
+                "text": rendered.text if rendered else response.text,
+                "unknown_variables": list(rendered.unknown) if rendered else [],
+            }
+        )
+    return JsonResponse({"results": results})
+
+
+@require_GET
+@inbox_view
+def mentionable(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The composer's @ autocomplete: agents who see the conversation (only they may be
+    mentioned in its notes)."""
+    conversation = selectors.access_conversation(
+        user=request.user, conversation_id=conversation_id, related=()
     )
+    agents = mentionable_agents(conversation=conversation, prefix=request.GET.get("q", "")[:64])
+    return JsonResponse({"results": agents})
 
 
 @require_GET

@@ -135,3 +135,49 @@ class MergeSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} ~ {self.other_id}: {self.reason}"
+
+
+class AttributeDefinition(models.Model):
+    """A typed custom attribute of customers or conversations. Values live in the
+    `attributes` JSON of the record, keyed by `key`, checked by `customers.attributes`
+    on every write."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        CHOICE = "choice", "Choice"
+        BOOLEAN = "boolean", "Yes / no"
+        LINK = "link", "Link"
+
+    class AppliesTo(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        CONVERSATION = "conversation", "Conversation"
+
+    class EditableBy(models.TextChoices):
+        AGENTS = "agents", "Agents"
+        SUPERVISORS = "supervisors", "Supervisors only"
+
+    key = models.CharField(max_length=64)
+    label = models.CharField(max_length=200)
+    type = models.CharField(max_length=16, choices=Type.choices)
+    applies_to = models.CharField(max_length=16, choices=AppliesTo.choices)
+    choices = models.JSONField(default=list, blank=True, help_text="The values of a choice.")
+    required = models.BooleanField(default=False)
+    editable_by = models.CharField(
+        max_length=16, choices=EditableBy.choices, default=EditableBy.AGENTS
+    )
+    position = models.PositiveIntegerField(default=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["applies_to", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applies_to", "key"], name="attribute_definition_unique_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applies_to}.attributes.{self.key}"

@@ -11,8 +11,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from customers import hooks
+from customers.attributes import validate_attributes
 from customers.identities import IdentityClaim, Proof, in_resolution_order, normalize_identity
-from customers.models import Customer, ExternalRecord, Identity, MergeSuggestion
+from customers.models import (
+    AttributeDefinition,
+    Customer,
+    ExternalRecord,
+    Identity,
+    MergeSuggestion,
+)
 from omnidesk.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -690,13 +697,22 @@ def update_customer(
     language: str | None = None,
     attributes: dict | None = None,
     tags: list[str] | None = None,
+    may_edit_restricted: bool = False,
 ) -> Customer:
+    """A person's edit of the customer's own fields; `attributes`, when given, is the whole
+    new set, checked against the definitions (`customers.attributes`), supervisors-only
+    ones changeable only with `may_edit_restricted`."""
     if name is not None:
         customer.name = name.strip()[:200]
     if language is not None:
         customer.language = language.strip()[:16]
     if attributes is not None:
-        customer.attributes = attributes
+        customer.attributes = validate_attributes(
+            applies_to=AttributeDefinition.AppliesTo.CUSTOMER,
+            values=attributes,
+            previous=customer.attributes,
+            may_edit_restricted=may_edit_restricted,
+        )
     if tags is not None:
         customer.tags = sorted({t.strip() for t in tags if t.strip()})
     customer.save()
@@ -724,3 +740,43 @@ def add_identity(
     return Identity.objects.create(
         customer=customer, kind=claim.kind, value=claim.value, proof=proof
     )
+
+
+@dataclass(frozen=True)
+class ErasedCustomers:
+    """What `erase_customer_personal_data` removed: the customers (the one asked for and
+    every record merged into it) and their identity values, which other apps look for in
+    copies they keep (raw provider payloads, webhook payloads)."""
+
+    customer_ids: list[int]
+    identity_values: list[str]
+    names: list[str]
+
+
+def erase_customer_personal_data(*, customer: Customer) -> ErasedCustomers:
+    """Remove the personal data held on `customer` and on the records merged into it:
+    name, language, attributes, tags, identities, external records and merge suggestions
+    (their reasons quote identities). The customers' rows stay, so conversations and
+    reports keep counting them.
+
+    Precondition: inside the caller's transaction (privacy's erasure), which also
+    anonymises the customers' conversations."""
+    family = [customer.pk]
+    frontier = [customer.pk]
+    while frontier:
+        frontier = list(
+            Customer.objects.filter(merged_into_id__in=frontier)
+            .exclude(pk__in=family)
+            .values_list("pk", flat=True)
+        )
+        family += frontier
+    customers = list(Customer.objects.select_for_update().filter(pk__in=family).order_by("pk"))
+    names = sorted({c.name for c in customers if c.name})
+    identities = Identity.objects.filter(customer_id__in=family)
+    values = sorted(set(identities.values_list("value", flat=True)))
+    identities.delete()
+    ExternalRecord.objects.filter(customer_id__in=family).delete()
+    MergeSuggestion.objects.filter(customer_id__in=family).delete()
+    MergeSuggestion.objects.filter(other_id__in=family).delete()
+    Customer.objects.filter(pk__in=family).update(name="", language="", attributes={}, tags=[])
+    return ErasedCustomers(customer_ids=family, identity_values=values, names=names)

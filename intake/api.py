@@ -111,7 +111,13 @@ class InboundView(APIView):
         [accepted] = services.accept_inbound(
             endpoint=endpoint, messages=[inbound], raw=request.data
         )
+        answer = {
+            "event": accepted.event.pk,
+            "status": "accepted" if accepted.created else "duplicate",
+        }
+        # A bad attribute never loses the message (`accept_inbound`): it is named here.
+        if rejected := accepted.event.message.get("metadata", {}).get("rejected_attributes"):
+            answer["rejected_attributes"] = rejected
         return Response(
-            {"event": accepted.event.pk, "status": "accepted" if accepted.created else "duplicate"},
-            status=status.HTTP_202_ACCEPTED if accepted.created else status.HTTP_200_OK,
+            answer, status=status.HTTP_202_ACCEPTED if accepted.created else status.HTTP_200_OK
         )

@@ -8,3 +8,9 @@ class IntakeConfig(AppConfig):
 
     name = "intake"
     verbose_name = "Intake"
+
+    def ready(self) -> None:
+        from conversations import hooks
+        from intake.erasure import erase_inbound_payloads
+
+        hooks.personal_data_erased.append(erase_inbound_payloads)

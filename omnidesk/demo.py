@@ -40,10 +40,14 @@ from channels_app.models import ChannelEndpoint, EndpointGrant
 from channels_app.types import InboundAttachment, InboundMessage
 from conversations import services as conversation_services
 from conversations.models import CannedResponse, Conversation, ConversationEvent, Message, Tag
-from customers.models import Customer
+from customers.attributes import create_definition
+from customers.models import AttributeDefinition, Customer
+from knowledge import services as knowledge_services
+from macros.demo import ensure_demo_macros
 from omnidesk import demo_stories as stories
 from omnidesk.demo_content import BRAND, CANNED_RESPONSES, SUPPORT_ADDRESS, Person
 from omnidesk.errors import ApplicationError
+from outreach import services as outreach_services
 from reporting import services as reporting_services
 from reporting.models import CsatSurvey
 from routing import services as routing_services
@@ -95,6 +99,8 @@ def seed_demo_data(*, seed: int = 7, now: datetime | None = None) -> DemoSummary
         # The waiting work's SLA warnings and breaches, as the periodic scan finds them.
         routing_services.scan_escalations(now=timezone.now())
         _date_customers_by_first_contact()
+    knowledge_services.load_demo_articles()  # the help center's articles (idempotent)
+    outreach_services.load_demo_templates()  # notification templates (idempotent)
     reporting_services.refresh_report_data()
     first = Conversation.objects.aggregate(first=Min("created_at"))["first"]
     return DemoSummary(
@@ -194,6 +200,8 @@ class _Desk:
             defaults={"trusted_for_identity": True},
         )
         _tags_and_canned_responses(teams)
+        ensure_demo_macros(teams=teams, owner=users["supervisor"])
+        _attribute_definitions()
         _routing_rules(teams)
         _sla_policies(teams, around_the_clock)
         return cls(endpoints=endpoints, teams=teams, users=users, logins=logins)
@@ -243,6 +251,21 @@ def _people_at_work(teams: dict[str, Team]) -> tuple[dict[str, AbstractBaseUser]
         users[username] = user
         logins.append(DemoLogin(username, role, ", ".join(team_names)))
     return users, logins
+
+
+def _attribute_definitions() -> None:
+    """Typed attributes the demo's data uses (`tier`) and a few more to fill in."""
+    for key, label, kind, applies_to, choices in (
+        ("tier", "Tier", "choice", "customer", ["standard", "VIP"]),
+        ("seats", "Seats", "number", "customer", []),
+        ("renewal_date", "Renewal date", "date", "customer", []),
+        ("order_id", "Order", "text", "conversation", []),
+        ("refund_approved", "Refund approved", "boolean", "conversation", []),
+    ):
+        if not AttributeDefinition.objects.filter(key=key, applies_to=applies_to).exists():
+            create_definition(
+                key=key, label=label, type=kind, applies_to=applies_to, choices=choices
+            )
 
 
 def _tags_and_canned_responses(teams: dict[str, Team]) -> None:

@@ -67,6 +67,7 @@ class KeysetCursorPagination(BasePagination):
                     "nullable": True,
                     "format": "uri",
                     "description": "The next page (null: this is the last).",
+                    "example": None,
                 },
                 "results": schema,
             },

@@ -51,6 +51,11 @@ if not SECRET_KEY:
     )
 
 OMNIDESK_PUBLIC_URL = os.environ.get("OMNIDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The knowledge base's sentence-embedding model (knowledge/embeddings.py: wordllama or e5)
+# and the bot's optional OpenAI-compatible server for written answers (bot/generative.py).
+OMNIDESK_EMBEDDING_MODEL = os.environ.get("OMNIDESK_EMBEDDING_MODEL", "wordllama")
+OMNIDESK_LLM_URL = os.environ.get("OMNIDESK_LLM_URL", "").rstrip("/")
+OMNIDESK_LLM_MODEL = os.environ.get("OMNIDESK_LLM_MODEL", "default")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", OMNIDESK_PUBLIC_URL)
 
@@ -80,6 +85,13 @@ INSTALLED_APPS = [
     "routing",
     "reporting",
     "webhooks",
+    "knowledge",
+    "bot",
+    "outreach",
+    "audit",
+    "privacy",
+    "workspace",
+    "macros",
     "intake",
 ]
 
@@ -92,6 +104,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who and where, for the audit log (audit/context.py).
+    "audit.context.audit_context_middleware",
+    # The signed-in agent's language and time zone (or the browser's language).
+    "agents.preferences.AgentPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -252,6 +268,7 @@ CELERY_TASK_ROUTES = {
     "intake.tasks.drain_inbound_events": {"queue": "inbound"},
     "conversations.tasks.deliver_message": {"queue": "outbound"},
     "intake.tasks.sweep_stranded_work": {"queue": "periodic"},
+    "privacy.tasks.apply_retention_policies": {"queue": "periodic"},
     # Former names of moved tasks, still answered for one release (omnidesk.tasks).
     "channels_app.tasks.process_inbound_event": {"queue": "inbound"},
     "channels_app.tasks.drain_inbound_events": {"queue": "inbound"},
@@ -263,6 +280,8 @@ CELERY_TASK_ROUTES = {
     "conversations.tasks.reconcile_live_inbox": {"queue": "periodic"},
     "webhooks.tasks.deliver_webhook": {"queue": "outbound"},
     "webhooks.tasks.sweep_due_webhooks": {"queue": "periodic"},
+    "outreach.tasks.send_due_outreach": {"queue": "periodic"},
+    "outreach.tasks.send_notification": {"queue": "outbound"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -274,6 +293,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
 }
 CELERY_BEAT_SCHEDULE = {
+    # Retention policies (privacy/services.py): resolved conversations kept long enough
+    # lose their personal content; hourly, so a day's resolutions never pile up.
+    "apply-retention-policies": {
+        "task": "privacy.tasks.apply_retention_policies",
+        "schedule": 3600.0,
+    },
     # Keeps the pre-aggregated report data current (incremental; cheap when idle).
     "refresh-report-data": {
         "task": "reporting.tasks.refresh_report_data",
@@ -311,6 +336,11 @@ CELERY_BEAT_SCHEDULE = {
     # Outgoing webhook deliveries whose retry time has come, or whose enqueue was lost.
     "sweep-due-webhooks": {
         "task": "webhooks.tasks.sweep_due_webhooks",
+        "schedule": 30.0,
+    },
+    # Scheduled agent replies and notifications whose time has come (outreach/services.py).
+    "send-due-outreach": {
+        "task": "outreach.tasks.send_due_outreach",
         "schedule": 30.0,
     },
 }
@@ -391,7 +421,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for the conversation's status wherever it appears (a row, a change).
-    "ENUM_NAME_OVERRIDES": {"ConversationStatusEnum": "conversations.models.Conversation.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "ScheduledReplyKindEnum": "outreach.models.ScheduledReply.Kind",
+        # An agent's inbox language and an article's locale are the same five languages.
+        "LanguageEnum": "knowledge.models.LOCALES",
+    },
 }
 
 # --- Internationalisation --------------------------------------------------------------
@@ -399,6 +434,16 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The agent UI's languages: each agent picks one (agents/preferences.py), or the browser's.
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("pt", "Português"),
+]
+# Compiled by scripts/compile-messages (make run and make test) with polib.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static and media --------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -419,6 +464,9 @@ STORAGES = {
 OMNIDESK_CONTINUITY_WINDOW_DAYS = int(os.environ.get("OMNIDESK_CONTINUITY_WINDOW_DAYS", "7"))
 # Minutes without activity in any inbox tab before an Online agent is set Away (0: never).
 OMNIDESK_AUTO_AWAY_MINUTES = int(os.environ.get("OMNIDESK_AUTO_AWAY_MINUTES", "10"))
+# A saved view's count is recounted at most this often, once for every agent who has it
+# (workspace/selectors.py); inbox pages poll the cached number at the same pace.
+OMNIDESK_SAVED_VIEW_COUNT_SECONDS = int(os.environ.get("OMNIDESK_SAVED_VIEW_COUNT_SECONDS", "15"))
 # An email with no thread headers and no subject token continues the customer's open
 # conversation of another channel (a chat, a call) active this recently; 0: never, a new
 # email is a new conversation (docs/continuity.md).
@@ -433,6 +481,19 @@ OMNIDESK_MAX_WEBHOOK_BYTES = int(
     os.environ.get("OMNIDESK_MAX_WEBHOOK_BYTES", str(25 * 1024 * 1024))
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = OMNIDESK_MAX_WEBHOOK_BYTES
+# Files in agents' replies (channels_app/attachment_limits.py): an email's attachments in
+# all, and one web-chat file; an endpoint's `config.max_attachment_bytes` overrides them.
+OMNIDESK_EMAIL_ATTACHMENTS_MAX_BYTES = int(
+    os.environ.get("OMNIDESK_EMAIL_ATTACHMENTS_MAX_BYTES", str(20 * 1024 * 1024))
+)
+OMNIDESK_WEBCHAT_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("OMNIDESK_WEBCHAT_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+# How long a signed link to a reply's file works (what providers fetch media by link from:
+# Twilio MMS, Instagram); each delivery attempt signs a fresh one.
+OMNIDESK_MEDIA_LINK_MAX_AGE_SECONDS = int(
+    os.environ.get("OMNIDESK_MEDIA_LINK_MAX_AGE_SECONDS", str(24 * 3600))
+)
 # Live-chat widget: websocket connections one IP may open per minute (shared NATs need room).
 OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP = int(
     os.environ.get("OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP", "120")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -30,6 +31,13 @@ FILTER_PARAMETERS = [
     OpenApiParameter("endpoint", int),
     OpenApiParameter("business", bool, description="Durations in business hours"),
     OpenApiParameter("repeat_days", int, description="Repeat-contact window (default 7)"),
+    OpenApiParameter(
+        "attribute",
+        str,
+        description="Conversations of customers with this attribute: key=value, typed by "
+        "its definition (/api/v1/attribute-definitions/)",
+        examples=[OpenApiExample("Pro customers", value="plan=pro")],
+    ),
 ]
 
 
@@ -44,6 +52,7 @@ def _filters_json(filters: ReportFilters) -> dict[str, Any]:
         "endpoint": filters.endpoint_id,
         "business": filters.business,
         "repeat_days": filters.repeat_days,
+        "attribute": json.loads(filters.customer_attribute) if filters.customer_attribute else None,
     }
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -7,6 +8,8 @@ from django import forms
 from django.utils import timezone
 
 from channels_app.models import ChannelEndpoint
+from customers.attributes import KEY_PATTERN, attribute_specs, parse_text_value
+from customers.models import AttributeDefinition
 from reporting.selectors.filters import ReportFilters
 from reporting.services import MAX_COMMENT_LENGTH
 
@@ -45,6 +48,27 @@ class ReportFilterForm(forms.Form):
     endpoint = forms.IntegerField(required=False, min_value=1)
     business = forms.BooleanField(required=False)
     repeat_days = forms.IntegerField(required=False, min_value=1, max_value=90)
+    attribute = forms.CharField(
+        required=False,
+        max_length=300,
+        help_text="One customer attribute, key=value (e.g. plan=pro), typed by its definition.",
+    )
+
+    def clean_attribute(self) -> str:
+        """The filter as a JSON object ("" for none), its value typed by the definition."""
+        text = (self.cleaned_data.get("attribute") or "").strip()
+        if not text:
+            return ""
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not KEY_PATTERN.match(key) or not value.strip():
+            raise forms.ValidationError("Write one customer attribute as key=value.")
+        spec = attribute_specs(AttributeDefinition.AppliesTo.CUSTOMER).get(key)
+        try:
+            typed = parse_text_value(spec, value)
+        except ValueError as exc:
+            raise forms.ValidationError(f"{key}: {exc}") from None
+        return json.dumps({key: typed})
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -70,4 +94,5 @@ class ReportFilterForm(forms.Form):
             endpoint_id=data.get("endpoint"),
             business=bool(data.get("business")),
             repeat_days=data.get("repeat_days") or 7,
+            customer_attribute=data.get("attribute") or "",
         )

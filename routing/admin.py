@@ -28,6 +28,7 @@ from agents.models import (
 )
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation
+from customers.attributes import attribute_types
 from omnidesk.errors import ApplicationError
 from routing import rules as rule_logic
 from routing.dry_run import SampleMessage, dry_run_rules
@@ -112,7 +113,8 @@ class RuleConditionForm(forms.ModelForm):
             else (data.get("value") or ""),
             key=data.get("key") or "",
         )
-        for field_name, message in rule_logic.validate_condition(condition).items():
+        problems = rule_logic.validate_condition(condition, attribute_types=attribute_types())
+        for field_name, message in problems.items():
             self.add_error(field_name if field_name in self.fields else None, message)
         return data
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -73,13 +73,26 @@ OPERATORS_BY_FIELD: dict[str, tuple[str, ...]] = {
     ENDPOINT: (IS, IS_NOT),
     TEXT: _TEXT_OPERATORS,
     SUBJECT: _TEXT_OPERATORS,
-    CUSTOMER_ATTRIBUTE: (IS, IS_NOT, CONTAINS, REGEX, EXISTS),
+    CUSTOMER_ATTRIBUTE: (IS, IS_NOT, CONTAINS, REGEX, EXISTS, AT_LEAST, AT_MOST),
     CUSTOMER_TAG: (HAS, HAS_NOT),
     LANGUAGE: (IS, IS_NOT),
     PRIORITY: (IS, IS_NOT, AT_LEAST, AT_MOST),
     BUSINESS_HOURS: (IS,),
     REPEAT_CONTACT: (WITHIN_DAYS, NOT_WITHIN_DAYS),
 }
+# Typed custom attributes (customers.attributes): the operators each type compares with.
+# An attribute condition's key names its record: `customer.attributes.<key>`,
+# `conversation.attributes.<key>`, or a bare key (the customer's).
+ATTRIBUTE_OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "text": (IS, IS_NOT, CONTAINS, REGEX, EXISTS),
+    "link": (IS, IS_NOT, CONTAINS, REGEX, EXISTS),
+    "choice": (IS, IS_NOT, EXISTS),
+    "number": (IS, IS_NOT, AT_LEAST, AT_MOST, EXISTS),
+    "date": (IS, IS_NOT, AT_LEAST, AT_MOST, EXISTS),
+    "boolean": (IS, EXISTS),
+}
+ATTRIBUTE_SCOPES = ("customer", "conversation")
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
 PRIORITY_NAMES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 INSIDE, OUTSIDE = "inside", "outside"
 MAX_REGEX_LENGTH = 500
@@ -96,7 +109,8 @@ class Condition:
     def describe(self) -> str:
         subject = FIELD_LABELS.get(self.field, self.field)
         if self.field == CUSTOMER_ATTRIBUTE:
-            subject = f"{subject} “{self.key}”"
+            scope, key = attribute_target(self.key)
+            subject = f"{scope.capitalize()} attribute “{key}”"
         operator = OPERATOR_LABELS.get(self.operator, self.operator)
         if self.operator == EXISTS:
             return f"{subject} {operator}"
@@ -123,6 +137,9 @@ class Facts:
     text: str = ""
     subject: str = ""
     customer_attributes: Mapping[str, Any] = field(default_factory=dict)
+    conversation_attributes: Mapping[str, Any] = field(default_factory=dict)
+    # The defined attributes' types by "<customer|conversation>.<key>".
+    attribute_types: Mapping[str, str] = field(default_factory=dict)
     customer_tags: Sequence[str] = ()
     language: str = ""
     priority: int = 1
@@ -160,8 +177,37 @@ class RuleResult:
 # --- Validation (used by the admin forms, so messages are for supervisors) -------------
 
 
-def validate_condition(condition: Condition) -> dict[str, str]:
-    """Problems with a condition, keyed by the form field they belong to."""
+def attribute_target(key: str) -> tuple[str, str]:
+    """(record, attribute key) an attribute condition's key names."""
+    key = key.strip()
+    for scope in ATTRIBUTE_SCOPES:
+        prefix = f"{scope}.attributes."
+        if key.startswith(prefix):
+            return scope, key[len(prefix) :]
+    return "customer", key
+
+
+def _typed(kind: str | None, text: str) -> Any:
+    """A condition's value as the attribute's type compares it; ValueError if it is not."""
+    text = text.strip()
+    if kind == "number":
+        return float(text)
+    if kind == "date":
+        return date.fromisoformat(text)
+    if kind == "boolean":
+        if text.lower() in TRUE_WORDS:
+            return True
+        if text.lower() in FALSE_WORDS:
+            return False
+        raise ValueError(f"expected yes or no, not {text!r}")
+    return text
+
+
+def validate_condition(
+    condition: Condition, attribute_types: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Problems with a condition, keyed by the form field they belong to.
+    `attribute_types`: the defined attributes' types (`Facts.attribute_types`)."""
     allowed = OPERATORS_BY_FIELD.get(condition.field)
     if allowed is None:
         return {"field": "Pick what the condition looks at."}
@@ -169,8 +215,29 @@ def validate_condition(condition: Condition) -> dict[str, str]:
         names = ", ".join(f"“{OPERATOR_LABELS[op]}”" for op in allowed)
         return {"operator": f"{FIELD_LABELS[condition.field]} can only be compared with {names}."}
     value = condition.value.strip()
-    if condition.field == CUSTOMER_ATTRIBUTE and not condition.key.strip():
-        return {"key": "Name the customer attribute to look at, e.g. plan."}
+    if condition.field == CUSTOMER_ATTRIBUTE:
+        scope, key = attribute_target(condition.key)
+        if not key:
+            return {"key": "Name the attribute, e.g. plan or conversation.attributes.order_id."}
+        kind = (attribute_types or {}).get(f"{scope}.{key}")
+        if kind is None and scope == "conversation":
+            return {"key": f"No conversation attribute is defined as “{key}”."}
+        if kind is not None:
+            allowed = ATTRIBUTE_OPERATORS_BY_TYPE.get(kind, OPERATORS_BY_FIELD[CUSTOMER_ATTRIBUTE])
+            if condition.operator not in allowed:
+                names = ", ".join(f"“{OPERATOR_LABELS[op]}”" for op in allowed)
+                return {"operator": f"A {kind} attribute can only be compared with {names}."}
+            if condition.operator not in (EXISTS, REGEX, CONTAINS):
+                for item in _values(condition.value) or [""]:
+                    try:
+                        _typed(kind, item)
+                    except ValueError:
+                        return {"value": f"“{item}” is not a {kind} value."}
+        elif condition.operator in (AT_LEAST, AT_MOST):
+            try:
+                float(condition.value)
+            except ValueError:
+                return {"value": "Compare an undefined attribute only with a number."}
     if condition.operator == EXISTS:
         return {}
     if condition.field == ENDPOINT:
@@ -305,14 +372,29 @@ def _check_subject(condition: Condition, facts: Facts) -> tuple[bool, str]:
 
 
 def _check_attribute(condition: Condition, facts: Facts) -> tuple[bool, str]:
-    key = condition.key.strip()
-    if key not in facts.customer_attributes or facts.customer_attributes[key] in (None, ""):
-        return condition.operator == IS_NOT, "the customer has no such attribute"
-    raw = facts.customer_attributes[key]
-    actual = str(raw).lower()
-    said = f"it is {_quote(str(raw))}"
+    scope, key = attribute_target(condition.key)
+    values = facts.customer_attributes if scope == "customer" else facts.conversation_attributes
+    if key not in values or values[key] in (None, ""):
+        return condition.operator == IS_NOT, f"the {scope} has no such attribute"
+    raw = values[key]
+    kind = facts.attribute_types.get(f"{scope}.{key}")
+    shown = ("yes" if raw else "no") if isinstance(raw, bool) else str(raw)
+    said = f"it is {_quote(shown)}"
     if condition.operator == EXISTS:
         return True, said
+    if kind in ("number", "date", "boolean") or condition.operator in (AT_LEAST, AT_MOST):
+        # Typed: 10 is more than 9, and 2026-02-01 after 2026-01-15, whatever the text.
+        actual = _typed(kind or "number", str(raw) if kind != "boolean" else shown)
+        wanted = [_typed(kind or "number", item) for item in _values(condition.value)]
+        if condition.operator in (IS, IS_NOT):
+            same = actual in wanted
+            return (same if condition.operator == IS else not same), said
+        if not wanted:
+            raise ValueError("no value to compare with")
+        if condition.operator == AT_LEAST:
+            return actual >= wanted[0], said
+        return actual <= wanted[0], said
+    actual = str(raw).lower()
     if condition.operator in (IS, IS_NOT):
         same = actual in _values(condition.value)
         return (same if condition.operator == IS else not same), said

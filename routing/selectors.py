@@ -22,6 +22,7 @@ from agents.selectors import (
     team_schedule,
 )
 from conversations.models import Conversation, Message
+from customers.attributes import attribute_types
 from omnidesk.errors import PermissionDeniedError
 from routing import rules as rule_logic
 from routing.models import RoutingRule, RuleAction, SlaPolicy
@@ -168,6 +169,9 @@ def conversation_facts(
             .exclude(pk=conversation.pk)
             .aggregate(latest=Max("last_message_at"))["latest"]
         )
+    types: dict[str, str] = {}
+    if rules is None or _rules_use(rules, rule_logic.CUSTOMER_ATTRIBUTE):
+        types = attribute_types()
     return rule_logic.Facts(
         channel=message.channel if message else conversation.last_channel,
         endpoint_id=endpoint.pk if endpoint else None,
@@ -175,6 +179,8 @@ def conversation_facts(
         text=message.text if message else "",
         subject=(message.subject if message else "") or conversation.subject,
         customer_attributes=customer.attributes or {},
+        conversation_attributes=conversation.attributes or {},
+        attribute_types=types,
         customer_tags=tuple(customer.tags or ()),
         language=customer.language,
         priority=conversation.priority,

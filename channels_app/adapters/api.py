@@ -48,6 +48,16 @@ class ApiAdapter(Adapter):
                 "text": message.text,
                 "subject": message.subject,
                 "metadata": message.metadata,
+                # Each file by a signed link that expires (the integration fetches it).
+                "attachments": [
+                    {
+                        "filename": item.get("filename", ""),
+                        "content_type": item.get("content_type", ""),
+                        "size": item.get("size", 0),
+                        "url": item.get("public_url") or item.get("url", ""),
+                    }
+                    for item in message.attachments
+                ],
             }
         ).encode()
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)

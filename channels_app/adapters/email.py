@@ -199,6 +199,10 @@ class EmailAdapter(Adapter):
             headers["In-Reply-To"] = message.in_reply_to
         if message.references:
             headers["References"] = " ".join(message.references)
+        if unsubscribe := message.metadata.get("unsubscribe_url"):
+            # RFC 2369 and RFC 8058: mail clients offer their own one-click unsubscribe.
+            headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email = EmailMultiAlternatives(
             subject=subject,
             body=message.text,

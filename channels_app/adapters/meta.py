@@ -359,6 +359,18 @@ class _PageMessagingAdapter(MetaAdapter):
 
     graph_object: str
     identity_kind: str
+    # Files go by link (Instagram takes no upload) rather than uploaded in the send.
+    media_by_link: bool = False
+
+    def _media_links(self, message: OutboundMessage) -> list[tuple[str, str]]:
+        """(URL, content type) of each file, when this channel takes files by link."""
+        if not self.media_by_link:
+            return []
+        return [
+            (link, item.get("content_type") or "application/octet-stream")
+            for item in message.attachments
+            if (link := item.get("public_url") or item.get("url"))
+        ]
 
     def _events(self, request: HttpRequest) -> list[dict[str, Any]]:
         payload = self._payload(request)
@@ -454,7 +466,18 @@ class _PageMessagingAdapter(MetaAdapter):
                 }
                 answer = call("POST", url, params={"access_token": token}, json=body).json()
                 first_id = answer["message_id"]
-            for filename, content, content_type in _files(message):
+            for link, content_type in self._media_links(message):
+                # Media by link: the provider fetches the desk's signed URL.
+                major = content_type.split("/", 1)[0]
+                kind = major if major in ("image", "video", "audio") else "file"
+                body = {
+                    "recipient": recipient,
+                    "messaging_type": "RESPONSE",
+                    "message": {"attachment": {"type": kind, "payload": {"url": link}}},
+                }
+                answer = call("POST", url, params={"access_token": token}, json=body).json()
+                first_id = first_id or answer["message_id"]
+            for filename, content, content_type in [] if self.media_by_link else _files(message):
                 # An attachment upload in the send itself (multipart `filedata`).
                 kind = {"image": "image", "video": "video", "audio": "audio"}.get(
                     _media_kind(content_type), "file"
@@ -489,6 +512,7 @@ class InstagramAdapter(_PageMessagingAdapter):
     kind = "instagram"
     graph_object = "instagram"
     identity_kind = "instagram"
+    media_by_link = True
 
 
 register(WhatsAppAdapter())

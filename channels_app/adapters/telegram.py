@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from channels_app.adapters import register
 from channels_app.adapters.base import Adapter, UnparseablePayload
 from channels_app.adapters.http import call, download, provider_url
+from channels_app.attachment_limits import TELEGRAM_PHOTO_MAX_BYTES, TELEGRAM_PHOTO_TYPES
 from channels_app.types import (
     DeliveryError,
     InboundAttachment,
@@ -111,7 +112,7 @@ class TelegramAdapter(Adapter):
             raise DeliveryError(str(exc).replace(token, "<bot_token>"), permanent=exc.permanent)
 
     def send(self, message: OutboundMessage, endpoint: ChannelEndpoint) -> SendResult:
-        """sendMessage for text; sendDocument (multipart) for each attached file."""
+        """sendMessage for text; sendPhoto or sendDocument (multipart) for each file."""
         token = endpoint.credentials.get("bot_token", "")
         if not token:
             raise DeliveryError("The endpoint has no bot_token.", permanent=True)
@@ -131,11 +132,17 @@ class TelegramAdapter(Adapter):
                     or mimetypes.guess_type(filename)[0]
                     or "application/octet-stream"
                 )
+                # A photo shows inline (sendPhoto, up to 10 MB); anything else is a file.
+                photo = (
+                    content_type in TELEGRAM_PHOTO_TYPES
+                    and int(attachment.get("size") or 0) <= TELEGRAM_PHOTO_MAX_BYTES
+                )
+                field = "photo" if photo else "document"
                 answer = self._call(
                     token,
-                    "sendDocument",
+                    "sendPhoto" if photo else "sendDocument",
                     data={"chat_id": message.to},
-                    files={"document": (filename, handle, content_type)},
+                    files={field: (filename, handle, content_type)},
                 )
             last_id = last_id or str(answer["result"]["message_id"])
         if not last_id:

@@ -252,11 +252,8 @@ class TwilioAdapter(Adapter):
         fields.append(("MessagingServiceSid", service_sid) if service_sid else ("From", sender))
         fields.append(("StatusCallback", _hook_url(endpoint, "status")))
         for attachment in message.attachments:
-            url = attachment.get("url") or (
-                f"{settings.OMNIDESK_PUBLIC_URL}{settings.MEDIA_URL}{attachment['path']}"
-                if attachment.get("path")
-                else ""
-            )
+            # MMS media by link: Twilio fetches each URL (the desk's signed link).
+            url = attachment.get("public_url") or attachment.get("url")
             if url:
                 fields.append(("MediaUrl", url))
         response = call(

@@ -5,27 +5,39 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from agents.models import Team
 from agents.roles import sees_everything
 from agents.selectors import my_teams_q, team_visibility_q
 from conversations.models import Conversation, Message, ReadMarker
 from conversations.selectors.cursors import decode_cursor, encode_cursor
 from conversations.selectors.search import search_condition
+from customers.attributes import KEY_PATTERN, attribute_specs, parse_text_value
 
 INBOX_VIEWS = {
-    "mine": "Mine",
-    "unassigned": "Unassigned",
-    "teams": "My teams",
-    "all": "All",
+    "mine": gettext_lazy("Mine"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "teams": gettext_lazy("My teams"),
+    "all": gettext_lazy("All"),
 }
 INBOX_PAGE_SIZE = 25
+
+
+# Saved views' filters (workspace/) beyond the tabs: query parameters, each checked.
+SLA_OVERDUE = "overdue"
+MAX_SLA_MINUTES = 60 * 24 * 30
+MAX_ATTRIBUTE_FILTERS = 5
+# `attr.<key>` filters on the customer's attributes, `conv.<key>` on the conversation's.
+ATTRIBUTE_PREFIXES = {"attr.": "customer", "conv.": "conversation"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,25 @@ class InboxFilters:
     channel: str = ""
     tag: str = ""
     q: str = ""
+    team: str = ""  # a team id or "none"
+    assignee: str = ""  # a user id, "me" or "none"
+    priority: str = ""  # "0".."3"
+    sla: str = ""  # "overdue", or minutes: some SLA target due within them (or overdue)
+    scope_team: str = ""  # a team-shared saved view: that team's conversations only
+    # (("customer" | "conversation", key), text value) pairs, typed by the definitions.
+    attributes: tuple[tuple[tuple[str, str], str], ...] = ()
+
+    @property
+    def narrowed(self) -> bool:
+        """Filters a live page cannot decide from an event's row (it refetches)."""
+        return bool(
+            self.team
+            or self.assignee
+            or self.priority
+            or self.sla
+            or self.scope_team
+            or self.attributes
+        )
 
     def as_query(self, **overrides: str) -> str:
         values = {
@@ -43,8 +74,56 @@ class InboxFilters:
             "channel": self.channel,
             "tag": self.tag,
             "q": self.q,
-        } | overrides
+            "team": self.team,
+            "assignee": self.assignee,
+            "priority": self.priority,
+            "sla": self.sla,
+            "scope_team": self.scope_team,
+        }
+        for (scope, key), value in self.attributes:
+            prefix = next(p for p, named in ATTRIBUTE_PREFIXES.items() if named == scope)
+            values[f"{prefix}{key}"] = value
+        values |= overrides
         return urlencode({key: value for key, value in values.items() if value})
+
+    def extra_params(self) -> list[tuple[str, str]]:
+        """The saved-view filters as (name, value) pairs (hidden fields of the list's form)."""
+        query = InboxFilters(
+            view="",
+            status="",
+            team=self.team,
+            assignee=self.assignee,
+            priority=self.priority,
+            sla=self.sla,
+            scope_team=self.scope_team,
+            attributes=self.attributes,
+        ).as_query()
+        return parse_qsl(query)
+
+
+def _id_or_word(value: str | None, words: tuple[str, ...]) -> str:
+    value = (value or "").strip()
+    if value in words or (value.isdigit() and 0 < int(value) < 2**63):
+        return value
+    return ""
+
+
+def _sla_filter(value: str | None) -> str:
+    value = (value or "").strip()
+    if value == SLA_OVERDUE or (value.isdigit() and 0 < int(value) <= MAX_SLA_MINUTES):
+        return value
+    return ""
+
+
+def _attribute_filters(params: Mapping[str, str]) -> tuple[tuple[tuple[str, str], str], ...]:
+    found = []
+    for name in sorted(params):
+        for prefix, scope in ATTRIBUTE_PREFIXES.items():
+            key = name[len(prefix) :]
+            value = (params.get(name) or "").strip()[:200]
+            if name.startswith(prefix) and KEY_PATTERN.match(key) and value:
+                found.append(((scope, key), value))
+    return tuple(found[:MAX_ATTRIBUTE_FILTERS])
 
 
 def parse_inbox_filters(params: Mapping[str, str], *, user: AbstractBaseUser) -> InboxFilters:
@@ -56,12 +135,19 @@ def parse_inbox_filters(params: Mapping[str, str], *, user: AbstractBaseUser) ->
     status = params.get("status") or Conversation.Status.OPEN
     if status not in Conversation.Status.values:
         status = Conversation.Status.OPEN
+    priority = (params.get("priority") or "").strip()
     return InboxFilters(
         view=view,
         status=status,
         channel=(params.get("channel") or "")[:16],
         tag=(params.get("tag") or "")[:64],
         q=(params.get("q") or "").strip()[:200],
+        team=_id_or_word(params.get("team"), ("none",)),
+        assignee=_id_or_word(params.get("assignee"), ("me", "none")),
+        priority=priority if priority in {str(p) for p in Conversation.Priority.values} else "",
+        sla=_sla_filter(params.get("sla")),
+        scope_team=_id_or_word(params.get("scope_team"), ()),
+        attributes=_attribute_filters(params),
     )
 
 
@@ -93,7 +179,13 @@ def _unread_q(user_id: int) -> Q:
 
 
 def _filtered(
-    conversations: QuerySet[Conversation], *, channel: str, tag: str, q: str
+    conversations: QuerySet[Conversation],
+    *,
+    channel: str,
+    tag: str,
+    q: str,
+    narrowing: InboxFilters | None = None,
+    user_id: int = 0,
 ) -> QuerySet[Conversation]:
     if channel:
         # A plain EXISTS (no OR) lets PostgreSQL probe message_conv_channel_idx per row
@@ -111,7 +203,78 @@ def _filtered(
         )
     if q:
         conversations = conversations.filter(search_condition(q))
+    if narrowing is not None and narrowing.narrowed:
+        conversations = _narrowed(conversations, narrowing, user_id)
     return conversations
+
+
+def _narrowed(
+    conversations: QuerySet[Conversation], filters: InboxFilters, user_id: int
+) -> QuerySet[Conversation]:
+    """A saved view's filters beyond channel, tag and search."""
+    if filters.team == "none":
+        conversations = conversations.filter(team__isnull=True)
+    elif filters.team:
+        conversations = conversations.filter(team_id=int(filters.team))
+    if filters.assignee == "none":
+        conversations = conversations.filter(assignee__isnull=True)
+    elif filters.assignee:
+        wanted = user_id if filters.assignee == "me" else int(filters.assignee)
+        conversations = conversations.filter(assignee_id=wanted)
+    if filters.priority:
+        conversations = conversations.filter(priority=int(filters.priority))
+    if filters.sla:
+        conversations = conversations.filter(_sla_q(filters.sla))
+    if filters.scope_team:
+        conversations = conversations.filter(team_conversations_q(int(filters.scope_team)))
+    if filters.attributes:
+        specs = {
+            scope: attribute_specs(scope)
+            for scope in {scope for (scope, _), _ in filters.attributes}
+        }
+        for (scope, key), text in filters.attributes:
+            try:
+                value = parse_text_value(specs[scope].get(key), text)
+            except ValueError:
+                return conversations.none()
+            lookup = (
+                "customer__attributes__contains" if scope == "customer" else "attributes__contains"
+            )
+            conversations = conversations.filter(**{lookup: {key: value}})
+    return conversations
+
+
+def team_conversations_q(team_id: int) -> Q:
+    """The conversations one team works: in its queue or in an inbox it owns (what
+    `my_teams_q` gives a member of that team alone)."""
+    endpoints = Team.endpoints.through.objects.filter(team_id=team_id).values("channelendpoint_id")
+    return Q(endpoint_id__in=endpoints) | Q(team_id=team_id)
+
+
+def _sla_q(sla: str) -> Q:
+    """Some SLA target still open is overdue (or due within `sla` minutes)."""
+    now = timezone.now()
+    limit = now if sla == SLA_OVERDUE else now + timedelta(minutes=int(sla))
+    return (
+        Q(first_response_due_at__lte=limit, first_response_at__isnull=True)
+        | Q(next_response_due_at__lte=limit, waiting_since__isnull=False)
+        | Q(resolution_due_at__lte=limit, resolved_at__isnull=True)
+    )
+
+
+def filter_conversations(
+    conversations: QuerySet[Conversation], *, filters: InboxFilters, user_id: int
+) -> QuerySet[Conversation]:
+    """The list's filters (status, channel, tag, search, a saved view's) on any set of
+    conversations: what a saved view's count counts is what its list shows."""
+    return _filtered(
+        conversations.filter(status=filters.status),
+        channel=filters.channel,
+        tag=filters.tag,
+        q=filters.q,
+        narrowing=filters,
+        user_id=user_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +365,7 @@ def _inbox_query_arguments(
         "channel": filters.channel,
         "tag": filters.tag,
         "q": filters.q,
+        "narrowing": filters if filters.narrowed else None,
         "cursor_at": at,
         "cursor_pk": pk,
     }
@@ -220,12 +384,18 @@ def _inbox_rows(
     q: str,
     cursor_at: datetime | None,
     cursor_pk: int | None,
+    narrowing: InboxFilters | None = None,
 ) -> QuerySet:
     condition = _view_q(view, user_id)
     if view not in ("mine", "teams") and not everything:  # those two hold visible rows only
         condition &= team_visibility_q(user_id)
     conversations = _filtered(
-        Conversation.objects.filter(condition, status=status), channel=channel, tag=tag, q=q
+        Conversation.objects.filter(condition, status=status),
+        channel=channel,
+        tag=tag,
+        q=q,
+        narrowing=narrowing,
+        user_id=user_id,
     )
     if cursor_at is not None:
         conversations = conversations.filter(

@@ -10,6 +10,7 @@ from conversations.services.actions import (
     mark_read,
     merge_customers,
     record_timeline_event,
+    set_conversation_attributes,
     set_priority,
     set_tags,
     store_due_times,
@@ -30,6 +31,7 @@ from conversations.services.delivery import (
     schedule_delivery_retry,
     update_delivery_status,
 )
+from conversations.services.erasure import AnonymisedConversations, anonymise_conversations
 from conversations.services.inbound import (
     file_claimed_message,
     find_or_open_conversation,
@@ -47,6 +49,7 @@ from conversations.services.outbound import (
     recipient_for,
     reply_subject,
 )
+from conversations.services.proactive import send_proactive_message
 from conversations.services.replies import add_note, reply_endpoint_choices, send_reply
 from conversations.services.suggestions import accept_merge_suggestion, dismiss_merge_suggestion
 from conversations.services.threads import merge_conversations, split_conversation
@@ -54,10 +57,12 @@ from conversations.services.threads import merge_conversations, split_conversati
 __all__ = [
     "PREVIEW_LENGTH",
     "UNSET",
+    "AnonymisedConversations",
     "accept_merge_suggestion",
     "add_customer_identity",
     "add_note",
     "add_tags",
+    "anonymise_conversations",
     "assign_conversation",
     "assign_team",
     "change_conversation",
@@ -87,7 +92,9 @@ __all__ = [
     "requeue_stranded_deliveries",
     "retry_delivery",
     "schedule_delivery_retry",
+    "send_proactive_message",
     "send_reply",
+    "set_conversation_attributes",
     "set_priority",
     "set_tags",
     "split_conversation",

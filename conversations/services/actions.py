@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agents.models import Team
+from agents.roles import sees_everything
 from conversations import hooks
 from conversations.models import (
     Conversation,
@@ -22,8 +24,9 @@ from conversations.models import (
 )
 from conversations.services import live
 from conversations.services.common import lock_conversation
+from customers.attributes import validate_attributes
 from customers.identities import Proof
-from customers.models import Customer, Identity
+from customers.models import AttributeDefinition, Customer, Identity
 from customers.services import (
     MergedRecords,
     merge_customer_records,
@@ -150,6 +153,7 @@ def unmerge_customers(*, merge: CustomerMerge, actor: AbstractBaseUser | None) -
             ]
         )
         live.conversations_changed(affected)
+        hooks.notify_customers_unmerged(source=source, target=target, actor=actor)
     return merge
 
 
@@ -445,6 +449,12 @@ def set_tags(
                 "removed": sorted(set(current) - set(wanted)),
             },
         )
+        hooks.notify_tags_changed(
+            conversation=conversation,
+            added=sorted(set(wanted) - set(current)),
+            removed=sorted(set(current) - set(wanted)),
+            actor=actor,
+        )
         live.conversation_changed(conversation)
     return conversation
 
@@ -533,7 +543,12 @@ def update_customer_details(
             "tags": customer.tags,
         }
         customer = update_customer(
-            customer=customer, name=name, language=language, attributes=attributes, tags=tags
+            customer=customer,
+            name=name,
+            language=language,
+            attributes=attributes,
+            tags=tags,
+            may_edit_restricted=sees_everything(actor),
         )
         after = {
             "name": customer.name,
@@ -545,6 +560,34 @@ def update_customer_details(
         if changed:
             _customer_event(conversation, actor, {"changed": changed})
     return customer
+
+
+def set_conversation_attributes(
+    *,
+    conversation: Conversation,
+    actor: AbstractBaseUser,
+    changes: dict[str, Any],
+    locked: bool = False,
+) -> Conversation:
+    """Set the conversation's custom attributes named in `changes` (None or "" clears
+    one; other keys stay), checked against the definitions (`customers.attributes`:
+    an ApplicationError names each bad key). `locked`: the caller holds the row lock."""
+    with transaction.atomic():
+        if not locked:
+            conversation = lock_conversation(conversation.pk, "endpoint")
+        previous = dict(conversation.attributes or {})
+        merged = {**previous, **changes}
+        cleaned = validate_attributes(
+            applies_to=AttributeDefinition.AppliesTo.CONVERSATION,
+            values=merged,
+            previous=previous,
+            may_edit_restricted=sees_everything(actor),
+        )
+        if cleaned != previous:
+            conversation.attributes = cleaned
+            conversation.save(update_fields=["attributes", "updated_at"])
+            live.conversation_changed(conversation)
+    return conversation
 
 
 def add_customer_identity(

@@ -3,10 +3,10 @@ action), all or none: each through the one service the inbox's button calls."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Final
+from typing import Any, Final
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -18,6 +18,7 @@ from conversations.services.actions import (
     assign_conversation,
     assign_team,
     change_status,
+    set_conversation_attributes,
     set_priority,
     set_tags,
 )
@@ -44,13 +45,15 @@ def change_conversation(
     tags: Sequence[str] | _Unset = UNSET,
     tags_add: Sequence[str] = (),
     tags_remove: Sequence[str] = (),
+    attributes: Mapping[str, Any] | None = None,
 ) -> Conversation:
     """Apply the given changes (UNSET: leave as is; None: no team, nobody) in one
     transaction: an error in any of them (an ApplicationError naming its field) leaves
     the conversation as it was. In the inbox's order and with its rules: the status
     (snoozing needs a future time), the team (an assignee outside it gives it up), the
     assignee (one who may work on the conversation once moved), the priority, the tags
-    (`tags` replaces them; `tags_add`/`tags_remove` adjust them). Each change is the
+    (`tags` replaces them; `tags_add`/`tags_remove` adjust them), the custom attributes
+    (`attributes`: the keys given, None clears one). Each change is the
     inbox action's service, so the same events, hooks and live updates follow.
 
     Precondition: access to the conversation checked for `actor`.
@@ -89,4 +92,8 @@ def change_conversation(
             removed = {name.strip().lower() for name in tags_remove}
             wanted = [name for name in [*current, *tags_add] if name.strip().lower() not in removed]
             conversation = set_tags(conversation=conversation, names=wanted, actor=actor)
+        if attributes is not None:
+            conversation = set_conversation_attributes(
+                conversation=conversation, actor=actor, changes=dict(attributes), locked=True
+            )
     return conversation

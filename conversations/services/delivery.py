@@ -18,6 +18,7 @@ from channels_app.models import ChannelEndpoint
 from channels_app.types import DeliveryError, OutboundMessage
 from conversations import hooks
 from conversations.display import render_message_body
+from conversations.media_links import media_link
 from conversations.models import (
     Attachment,
     ConversationEvent,
@@ -230,6 +231,8 @@ def build_outbound(message: Message) -> OutboundMessage:
                 "size": a.size,
                 "path": a.file.name,
                 "url": a.remote_url,
+                # Where a provider that takes media by link fetches the stored file.
+                "public_url": media_link(a.pk, a.filename) if a.file else a.remote_url,
             }
             for a in message.attachments.all()
         ),
@@ -246,7 +249,7 @@ def build_outbound(message: Message) -> OutboundMessage:
             "offline_email": offline_email(customer),
             **{
                 key: message.metadata[key]
-                for key in ("template", "csat_survey")
+                for key in ("template", "csat_survey", "unsubscribe_url")
                 if message.metadata.get(key)
             },
         },

@@ -27,7 +27,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone, translation
 
 from conversations import events, presenters
 from conversations.models import Conversation, InboxCount, Message
@@ -38,6 +40,7 @@ from conversations.selectors import (
     live_rows,
     message_items,
 )
+from conversations.services import notifications
 from omnidesk.realtime import publish_many_now
 
 logger = logging.getLogger(__name__)
@@ -102,18 +105,25 @@ def _flush() -> None:
         return
     _local.pending = _Pending()
     try:
-        announce(
-            pending.conversation_ids,
-            state_changed_ids=pending.state_changed_ids,
-            created_message_ids=pending.created_message_ids,
-            updated_message_ids=pending.updated_message_ids,
-        )
+        # Rows and timeline items are rendered once for every agent: never in the
+        # language or time zone the writing request activated for its own agent.
+        with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+            _announce_pending(pending)
     except Exception:
         # The write is committed; pages catch up at the next announcement or at the
         # reconciliation. Never fail the request or task that made the write.
         logger.exception(
             "live announcement failed", extra={"conversations": len(pending.conversation_ids)}
         )
+
+
+def _announce_pending(pending: _Pending) -> None:
+    announce(
+        pending.conversation_ids,
+        state_changed_ids=pending.state_changed_ids,
+        created_message_ids=pending.created_message_ids,
+        updated_message_ids=pending.updated_message_ids,
+    )
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,9 @@ def announce(
             lost = sorted(set(groups[transition.before]) - set(seeing))
             if lost:
                 published.append((events.conversation_row_event(**event, row=None), lost))
+    published += notifications.queue_notifications(
+        ((t.conversation_id, t.before, t.after) for t in transitions), rows
+    )
     published += _message_events(set(created_message_ids), events.message_created_event)
     published += _message_events(set(updated_message_ids), events.message_updated_event)
     publish_many_now(published)

@@ -8,11 +8,12 @@ task after commit (`conversations.tasks.deliver_message`)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Case, When
 from django.utils import timezone
@@ -25,6 +26,7 @@ from conversations.display import render_message_body
 from conversations.models import Conversation, Message
 from conversations.selectors import default_reply_message
 from conversations.services import live, threads
+from conversations.services.attachments import check_outbound_files, store_message_files
 from customers.identities import RESOLUTION_ORDER, Proof
 from customers.models import Customer, Identity
 from omnidesk import metrics
@@ -159,6 +161,7 @@ def queue_outbound_message(
     template: Mapping[str, Any] | None = None,
     metadata: Mapping[str, Any] | None = None,
     at: datetime | None = None,
+    attachments: Sequence[File] = (),
 ) -> Message:
     """Store a message to the conversation's customer as `queued` and deliver it after
     commit. Raises ApplicationError when it cannot go out: the channel is disconnected,
@@ -168,6 +171,8 @@ def queue_outbound_message(
     conversation; `subject` to the conversation's subject as a reply ("Re: ..."); email
     joins the conversation's thread. An automatic message (`Message.Kind.BOT`: surveys,
     auto-replies) never answers a message marked `no_auto_reply` (an autoresponder's).
+    `attachments` (uploaded files) go with it when the channel can carry them
+    (`channels_app.attachment_limits`); otherwise ApplicationError names each file.
     The conversation's own state (response times, status) is the caller's to move.
     Precondition: inside a transaction with the conversation row locked, its customer
     loaded.
@@ -190,6 +195,11 @@ def queue_outbound_message(
     if not endpoint.is_active:
         raise ApplicationError("This channel is disconnected.", fields={"endpoint": ["inactive"]})
     check_channel_policy(conversation=conversation, endpoint=endpoint, template=template, now=now)
+    if attachments and template:
+        raise ApplicationError(
+            "A template goes without files.", fields={"files": ["Send the files separately."]}
+        )
+    check_outbound_files(endpoint=endpoint, files=attachments)
     recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
     threads_by_email = channel_kind(endpoint.kind).threads_by_email
     in_reply_to, references = email_thread(conversation) if threads_by_email else ("", "")
@@ -226,6 +236,8 @@ def queue_outbound_message(
         },
         created_at=now,
     )
+    if attachments:
+        store_message_files(message=message, files=attachments)
     live.messages_added([message])
     hooks.notify_messages_created([message])
     message_id = message.pk

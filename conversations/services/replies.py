@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from conversations.models import (
     Conversation,
     Message,
 )
-from conversations.services import live
+from conversations.services import live, notifications
 from conversations.services.common import lock_conversation, preview_text, validate_text
 from conversations.services.inbound import reopen_conversation
 from conversations.services.outbound import queue_outbound_message
@@ -74,8 +76,10 @@ def send_reply(
     subject: str = "",
     template: dict | None = None,
     at: datetime | None = None,
+    attachments: Sequence[File] = (),
 ) -> Message:
-    """Store an agent's reply as queued and deliver it after commit.
+    """Store an agent's reply as queued and deliver it after commit, with `attachments`
+    (uploaded files) when its channel can carry them; text may then be empty.
 
     Defaults to the channel of the conversation's latest inbound message. The channel's
     policy may refuse it (WhatsApp's 24-hour window); `template` names an approved
@@ -84,7 +88,7 @@ def send_reply(
     the channel's policy at that moment; the default is now.
     Precondition: access to the conversation has been checked.
     """
-    validate_text(text)
+    validate_text(text, required=not attachments)
     with transaction.atomic():
         conversation = lock_conversation(conversation.pk, "customer")
         now = at or timezone.now()
@@ -98,12 +102,15 @@ def send_reply(
             subject=subject or None,
             template=template,
             at=now,
+            attachments=attachments,
         )
         if conversation.first_response_at is None:
             conversation.first_response_at = now
         conversation.waiting_since = None
         conversation.last_message_at = now
-        conversation.last_message_preview = preview_text(text)
+        conversation.last_message_preview = preview_text(
+            text or ", ".join(a.name or "file" for a in attachments)
+        )
         if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED):
             reopen_conversation(conversation, actor=author, at=now)
         conversation.save()
@@ -118,19 +125,33 @@ def send_reply(
     return message
 
 
-def add_note(*, conversation: Conversation, author: AbstractBaseUser, text: str) -> Message:
-    """A private note: on the timeline for agents, never sent to the customer."""
+def add_note(
+    *,
+    conversation: Conversation,
+    author: AbstractBaseUser | None,
+    text: str,
+    sender_name: str = "",
+) -> Message:
+    """A private note: on the timeline for agents, never sent to the customer (with no
+    `author` and a `sender_name`, an automatic one: the bot's handoff summary). Its
+    @mentions (`notifications.find_mentions`: only agents who see the conversation) are
+    stored in its metadata, highlighted, and notified."""
     validate_text(text)
+    mentioned = notifications.find_mentions(conversation=conversation, text=text)
     with transaction.atomic():
         message = Message.objects.create(
             conversation=conversation,
             direction=Message.Direction.INTERNAL,
             kind=Message.Kind.NOTE,
             author=author,
-            sender_name=author.get_full_name() or author.get_username(),
+            sender_name=sender_name or author.get_full_name() or author.get_username(),
             text=text,
-            body_html=render_message_body(text=text, html=""),
+            body_html=notifications.highlight_mentions(
+                render_message_body(text=text, html=""), mentioned
+            ),
+            metadata={"mentions": notifications.mention_metadata(mentioned)} if mentioned else {},
         )
         live.messages_added([message])
         hooks.notify_messages_created([message])
+        notifications.notify_mentioned(message=message, agents=mentioned)
     return message

@@ -4,7 +4,7 @@ path")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.cache import cache
@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from channels_app.models import ChannelEndpoint, InboundEvent
 from channels_app.types import InboundMessage
+from customers.attributes import split_valid_attributes
+from customers.models import AttributeDefinition
 from customers.services import normalize_claims
 from omnidesk.errors import ApplicationError
 
@@ -32,6 +34,7 @@ def accept_inbound(
     nor re-enqueued. Nothing here calls a provider or does the domain work, so a
     webhook answers in milliseconds.
     """
+    messages = [_with_checked_attributes(message) for message in messages]
     if len(messages) == 1:
         # One INSERT commits on its own (or joins the caller's transaction): no BEGIN and
         # COMMIT round trips around it.
@@ -44,6 +47,23 @@ def accept_inbound(
         # outage must not fail the request; the sweep re-enqueues.
         transaction.on_commit(schedule_drain, robust=True)
     return results
+
+
+def _with_checked_attributes(message: InboundMessage) -> InboundMessage:
+    """The customer attributes a door brings, typed by their definitions. A door never
+    loses a message for an attribute: a bad one is dropped and named in the stored
+    message (`metadata.rejected_attributes`). No query unless the message has some."""
+    if not message.attributes:
+        return message
+    kept, rejected = split_valid_attributes(
+        applies_to=AttributeDefinition.AppliesTo.CUSTOMER, values=message.attributes
+    )
+    if not rejected and kept == message.attributes:
+        return message
+    metadata = message.metadata
+    if rejected:
+        metadata = {**message.metadata, "rejected_attributes": rejected}
+    return replace(message, attributes=kept, metadata=metadata)
 
 
 def _store_event_once(

@@ -7,7 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from reporting.selectors.filters import ReportFilters
-from reporting.selectors.sql import RESPONSES, SURVEYS, fetch_rows, ratio
+from reporting.selectors.sql import (
+    RESPONSES,
+    SURVEYS,
+    attribute_condition,
+    fetch_rows,
+    ratio,
+)
 
 
 def _survey_conditions() -> str:
@@ -17,7 +23,7 @@ def _survey_conditions() -> str:
         " AND (%(agent)s::bigint IS NULL OR s.agent_id = %(agent)s)"
         " AND (%(channel)s = '' OR s.channel = %(channel)s)"
         " AND (%(endpoint)s::bigint IS NULL OR s.endpoint_id = %(endpoint)s)"
-    )
+    ) + attribute_condition("s.conversation_id")
 
 
 def csat_breakdown(*, filters: ReportFilters) -> dict[str, Any]:

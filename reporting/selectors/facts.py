@@ -14,6 +14,7 @@ from reporting.selectors.sql import (
     ENDPOINTS,
     EVENTS,
     FACTS,
+    attribute_condition,
     business_seconds,
     schedule_join,
 )
@@ -33,7 +34,7 @@ def live_facts_sql(*, scope: str) -> str:
             " AND (%(agent)s::bigint IS NULL OR c.assignee_id = %(agent)s)"
             " AND (%(channel)s = '' OR e.kind = %(channel)s)"
             " AND (%(endpoint)s::bigint IS NULL OR c.endpoint_id = %(endpoint)s)"
-        )
+        ) + attribute_condition("c.id")
     else:
         raise ValueError(scope)
     schedule_columns, schedule_joins = schedule_join("c.team_id")
@@ -152,7 +153,8 @@ def facts_sql(filters: ReportFilters, *, live: bool = False) -> str:
           AND (%(team)s::bigint IS NULL OR f.team_id = %(team)s)
           AND (%(agent)s::bigint IS NULL OR f.assignee_id = %(agent)s)
           AND (%(channel)s = '' OR f.start_channel = %(channel)s)
-          AND (%(endpoint)s::bigint IS NULL OR f.endpoint_id = %(endpoint)s)"""
+          AND (%(endpoint)s::bigint IS NULL OR f.endpoint_id = %(endpoint)s)
+          {attribute_condition("f.conversation_id")}"""
     return "WITH " + _derived_facts(source)
 
 

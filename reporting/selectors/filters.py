@@ -42,6 +42,9 @@ class ReportFilters:
     endpoint_id: int | None = None
     repeat_days: int = 7
     business: bool = False
+    # A customer attribute the conversations' customers have: a JSON object, e.g.
+    # '{"plan": "pro"}' (reporting/forms.py types it by its definition); "" for none.
+    customer_attribute: str = ""
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -84,4 +87,5 @@ class ReportFilters:
             "endpoint": self.endpoint_id,
             "repeat_days": self.repeat_days,
             "buckets": list(DURATION_BUCKETS),
+            "attribute": self.customer_attribute or None,
         }

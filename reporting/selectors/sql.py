@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, ConversationEvent, Message
+from customers.models import Customer
 from reporting.models import (
     ConversationFact,
     CsatResponse,
@@ -34,6 +35,18 @@ RESPONSES = CsatResponse._meta.db_table
 FACTS = ConversationFact._meta.db_table
 WAITS = ResponseWait._meta.db_table
 ROLLUP = MessageRollup._meta.db_table
+CUSTOMERS = Customer._meta.db_table
+
+
+def attribute_condition(conversation_column: str) -> str:
+    """` AND ...`: the conversation's customer has the attributes of %(attribute)s (a
+    JSON object, typed by the definitions; NULL: no attribute filter)."""
+    return (
+        " AND (%(attribute)s::jsonb IS NULL OR EXISTS ("
+        f"SELECT 1 FROM {CONVERSATIONS} attr_c JOIN {CUSTOMERS} attr_cu"
+        f" ON attr_cu.id = attr_c.customer_id WHERE attr_c.id = {conversation_column}"
+        " AND attr_cu.attributes @> %(attribute)s::jsonb))"
+    )
 
 
 def business_seconds(start_sql: str, end_sql: str, alias: str) -> str:

@@ -9,7 +9,13 @@ from typing import Any
 
 from reporting.selectors.facts import facts_sql
 from reporting.selectors.filters import ReportFilters
-from reporting.selectors.sql import CONVERSATIONS, MESSAGES, ROLLUP, fetch_rows
+from reporting.selectors.sql import (
+    CONVERSATIONS,
+    MESSAGES,
+    ROLLUP,
+    attribute_condition,
+    fetch_rows,
+)
 
 
 def conversation_volume(*, filters: ReportFilters) -> list[dict[str, Any]]:
@@ -25,10 +31,11 @@ def conversation_volume(*, filters: ReportFilters) -> list[dict[str, Any]]:
 
 def _customer_messages_sql(filters: ReportFilters) -> str:
     """`WITH customer_messages(created_at, channel, endpoint_id, count)`: from the hourly
-    rollup, or from the messages themselves when filtered by agent (the rollup is kept
-    per team, not per agent). The rollup's hours are UTC hours, exact for report
-    timezones whose offset is a whole number of hours."""
-    if filters.agent_id is None:
+    rollup, or from the messages themselves when filtered by agent or customer attribute
+    (the rollup is kept per team, not per agent, and knows no customer). The rollup's
+    hours are UTC hours, exact for report timezones whose offset is a whole number of
+    hours."""
+    if filters.agent_id is None and not filters.customer_attribute:
         return f"""
         WITH customer_messages AS (
             SELECT hour AS created_at, channel, endpoint_id, count
@@ -49,6 +56,7 @@ def _customer_messages_sql(filters: ReportFilters) -> str:
           AND (%(agent)s::bigint IS NULL OR c.assignee_id = %(agent)s)
           AND (%(channel)s = '' OR m.channel = %(channel)s)
           AND (%(endpoint)s::bigint IS NULL OR m.endpoint_id = %(endpoint)s)
+          {attribute_condition("c.id")}
     )"""
 
 

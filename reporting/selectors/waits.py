@@ -12,6 +12,7 @@ from reporting.selectors.sql import (
     CONVERSATIONS,
     MESSAGES,
     WAITS,
+    attribute_condition,
     business_seconds,
     fetch_rows,
     schedule_join,
@@ -64,6 +65,7 @@ def next_response_metrics(*, filters: ReportFilters) -> dict[str, Any]:
           AND (%(agent)s::bigint IS NULL OR assignee_id = %(agent)s)
           AND (%(channel)s = '' OR channel = %(channel)s)
           AND (%(endpoint)s::bigint IS NULL OR endpoint_id = %(endpoint)s)
+          {attribute_condition(WAITS + ".conversation_id")}
     )
     SELECT count(*) AS waits, count(*) FILTER (WHERE nrt IS NULL) AS open_waits,
            {stats("nrt", "nrt")},

@@ -230,7 +230,10 @@
       var field = form && form.querySelector("[name=" + name + "]:checked, select[name=" + name + "], input[type=search][name=" + name + "]");
       return field ? field.value : "";
     };
-    return { view: read("view") || "mine", status: read("status") || "open", channel: read("channel"), tag: read("tag"), q: read("q").trim() };
+    // A saved view's filters (team, priority, SLA, attributes) are hidden fields the
+    // page cannot decide from an event's row: such a list is refetched instead.
+    var narrowed = !!(form && form.querySelector("[data-saved-filter]"));
+    return { view: read("view") || "mine", status: read("status") || "open", channel: read("channel"), tag: read("tag"), q: read("q").trim(), narrowed: narrowed };
   }
 
   function inTab(tab, bucket) {
@@ -292,7 +295,7 @@
     var list = $("conversation-list");
     if (!list) return;
     var filters = currentFilters();
-    if (filters.q) { scheduleListRefresh(); return; }
+    if (filters.q || filters.narrowed) { scheduleListRefresh(); return; }
     var existing = $("row-" + id);
     if (!event.row || !matchesView(event.after, event.row, filters)) {
       if (existing) existing.remove();
@@ -598,10 +601,11 @@
     var note = checked && checked.value === "note";
     composer.classList.toggle("mode-note", note);
     composer.classList.toggle("mode-reply", !note);
+    var t = window.gettext || function (words) { return words; }; // the /jsi18n/ catalogue
     var text = $("composer-text");
-    if (text) text.placeholder = note ? "Private note for your team…" : "Write a reply… type / for canned responses";
+    if (text) text.placeholder = note ? t("Private note for your team… type @ to mention") : t("Write a reply… type / for canned responses");
     var button = $("send-button");
-    if (button) button.textContent = note ? "Add note" : "Send";
+    if (button) button.textContent = note ? t("Add note") : t("Send");
   }
   function setMode(mode) {
     var radio = document.querySelector("#composer input[name=mode][value=" + mode + "]");
@@ -654,7 +658,9 @@
     cannedToken = { start: before.length - match[2].length - 1, end: before.length };
     clearTimeout(cannedTimer);
     cannedTimer = setTimeout(function () {
-      fetch("/inbox/canned/?prefix=" + encodeURIComponent(match[2]), { credentials: "same-origin" })
+      // With the conversation, the server fills the variables ({{customer.first_name}}...).
+      var conversation = textarea.getAttribute("data-conversation-id") || "";
+      fetch("/inbox/canned/?prefix=" + encodeURIComponent(match[2]) + "&conversation=" + encodeURIComponent(conversation), { credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : { results: [] }; })
         .then(function (body) { showCanned(body.results || []); })
         .catch(hideCanned);

@@ -159,6 +159,7 @@
     ".avatar{flex:0 0 28px;height:28px;border-radius:50%;background:#374151;color:#fff;font-size:12px;",
     "font-weight:700;display:grid;place-items:center}",
     ".bubble a{color:inherit}",
+    ".bubble .od-image{display:block;max-width:100%;max-height:220px;border-radius:8px}",
     ".typing{padding:0 14px 6px;font-size:12px;color:var(--od-muted);font-style:italic}",
     "form{margin:0}",
     ".panel{padding:12px 14px;border-top:1px solid #e5e7eb;display:grid;gap:8px}",
@@ -233,6 +234,7 @@
     ui.prechat = buildPrechat();
     ui.offline = buildOffline();
     ui.composer = buildComposer();
+    ui.help = buildHelpSearch();
     ui.window = el(
       "section",
       {
@@ -245,6 +247,7 @@
       [
         el("header", {}, [ui.title, ui.status, ui.close]),
         ui.banner,
+        ui.help,
         ui.log,
         ui.typing,
         ui.offline,
@@ -341,6 +344,35 @@
     return form;
   }
 
+  // "Search help" before a chat starts: the help center's own search (knowledge/views.py
+  // help_search_json), results open the article in a new tab.
+  function buildHelpSearch() {
+    var input = el("input", { type: "search", name: "q", maxlength: "500", "aria-label": t("Search help") });
+    var results = el("ul", { className: "help-results", "aria-live": "polite" });
+    var form = el("form", { className: "panel help-search", role: "search", hidden: true }, [
+      field(t("Search help"), input),
+      results,
+    ]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var q = input.value.trim();
+      if (!q) return;
+      var lang = (document.documentElement.lang || navigator.language || "en").slice(0, 2);
+      fetch(BASE + "/help/search.json?locale=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(q))
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          results.textContent = "";
+          (data.results || []).slice(0, 3).forEach(function (hit) {
+            var link = el("a", { href: hit.url, target: "_blank", rel: "noopener", text: hit.title });
+            results.appendChild(el("li", {}, [link]));
+          });
+          if (!results.childNodes.length) results.appendChild(el("li", { text: t("No article found: ask us below.") }));
+        })
+        .catch(function () {});
+    });
+    return form;
+  }
+
   function buildComposer() {
     ui.input = el("textarea", {
       id: "od-input",
@@ -404,6 +436,7 @@
     var needPrechat = config.pre_chat.enabled && !user && !profile.done && !hasHistory() && !refused;
     var offline = !config.availability.online && !refused;
     ui.prechat.hidden = !needPrechat;
+    ui.help.hidden = hasHistory() || refused;
     ui.composer.hidden = needPrechat || refused;
     ui.offline.hidden = !offline || needPrechat || !!profile.email || !!(user && user.email);
     if (offline && profile.email && !needPrechat) {
@@ -471,9 +504,17 @@
     (message.attachments || []).forEach(function (file) {
       if (message.text || bubble.childNodes.length) bubble.appendChild(el("br"));
       var label = "\uD83D\uDCCE " + file.name;
+      // An agent's picture shows inline (raster formats only; the server never serves an
+      // SVG as an image), with its download link under it.
+      if (file.url && /^image\/(png|jpeg|gif|webp)$/.test(file.type || "")) {
+        bubble.appendChild(el("a", { href: BASE + file.url, target: "_blank", rel: "noopener noreferrer" }, [
+          el("img", { src: BASE + file.url, alt: file.name, className: "od-image", loading: "lazy" }),
+        ]));
+        bubble.appendChild(el("br"));
+      }
       bubble.appendChild(
         file.url
-          ? el("a", { href: BASE + file.url, target: "_blank", rel: "noopener noreferrer", text: label })
+          ? el("a", { href: BASE + file.url, target: "_blank", rel: "noopener noreferrer", text: label, download: file.name })
           : el("span", { text: label })
       );
     });
@@ -603,6 +644,7 @@
     outbox.push(entry);
     persistOutbox();
     addMessage({ client_id: entry.client_id, from: "visitor", text: text, at: entry.at }, true);
+    ui.help.hidden = true; // the chat has started: "Search help" makes room for it
     markState(entry.client_id, "pending", t("sending"));
     if (ready) sendFrame({ type: "message", client_id: entry.client_id, text: text });
   }

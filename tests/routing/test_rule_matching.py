@@ -140,7 +140,7 @@ def test_the_result_explains_each_condition_in_words():
         (Condition(rules.PRIORITY, rules.IS, "asap"), "value", "low, normal, high, urgent"),
         (Condition(rules.BUSINESS_HOURS, rules.IS, "yes"), "value", "inside"),
         (Condition(rules.REPEAT_CONTACT, rules.WITHIN_DAYS, "a week"), "value", "whole number"),
-        (Condition(rules.CUSTOMER_ATTRIBUTE, rules.IS, "x"), "key", "Name the customer attribute"),
+        (Condition(rules.CUSTOMER_ATTRIBUTE, rules.IS, "x"), "key", "Name the attribute"),
         (Condition(rules.ENDPOINT, rules.IS, ""), "endpoint", "Pick the inbox"),
         (Condition("mood", rules.IS, "x"), "field", "Pick what"),
         (Condition(rules.TEXT, rules.ANY_KEYWORD, ", ,"), "value", "at least one keyword"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +29,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from agents.models import AgentProfile, Team
 from channels_app.models import ChannelEndpoint
@@ -46,6 +48,8 @@ from conversations.services import (
     receive_message,
 )
 from customers.models import Customer, Identity, MergeSuggestion
+from macros.models import Macro
+from outreach.models import ScheduledReply
 from tests.conftest import api_client_for
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 
@@ -63,6 +67,7 @@ class Scope(StrEnum):
     CUSTOMER = "customer"  # names a customer
     ATTACHMENT = "attachment"  # names a message's attachment
     SUGGESTION = "merge suggestion"  # names a suggestion to merge two customers
+    MACRO = "macro"  # names a macro: its owner's, its team's or everyone's to run
     LIST = "list"  # lists, searches and counts over what the user may see
     BULK = "bulk"  # acts on the conversations its body names: others' are "not found"
     STAFF = "staff"  # supervisors or admins only (Django's admin site: ADMIN_NAMESPACE)
@@ -132,6 +137,7 @@ WIDGET_REASON = (
     "the live-chat widget on customers' sites: the endpoint key is public by design; a "
     "visitor's signed token (or a signed file link) is the credential (tests/widget)"
 )
+HELP_REASON = "the public help center: published knowledge-base articles, no customer data"
 HOOK_REASON = "a provider's webhook: each request proves itself with the provider's signature"
 
 ROUTES: dict[str, Route] = {
@@ -146,6 +152,7 @@ ROUTES: dict[str, Route] = {
     "inbox:header": _conversation_route(("GET",)),
     "inbox:sidebar": _conversation_route(("GET",)),
     "inbox:merge_search": _conversation_route(("GET",)),
+    "inbox:mentionable": _conversation_route(("GET",)),
     "inbox:reply": _conversation_route(body=lambda t, a: {"text": "hi", "force": "1"}),
     "inbox:assign": _conversation_route(body=lambda t, a: {"agent": "me"}),
     "inbox:team": _conversation_route(body=lambda t, a: {"team": str(a.team.pk)}),
@@ -168,10 +175,35 @@ ROUTES: dict[str, Route] = {
     "inbox:unmerge": _conversation_route(),
     "inbox:accept_suggestion": _conversation_route(),
     "inbox:dismiss_suggestion": _conversation_route(),
+    # --- Outreach in the inbox (outreach/inbox_urls.py) ----------------------------------
+    "outreach:scheduled": _conversation_route(("GET",)),
+    "outreach:schedule": _conversation_route(body=lambda t, a: {"text": "hi"}),
+    "outreach:cancel_scheduled": _conversation_route(),
+    # Agents get an empty fragment (the form is for supervisors); nothing is sent.
+    "outreach:notify_form": _conversation_route(("GET",)),
+    "outreach:notify": _conversation_route(body=lambda t, a: {"text": "hi"}),
+    # --- Typed attributes in the pane, saved views (workspace/urls.py) -------------------
+    "workspace:customer_attributes": _conversation_route(("GET", "POST")),
+    "workspace:conversation_attributes": _conversation_route(("GET", "POST")),
+    "workspace:bar": Route(Scope.LIST),
+    "workspace:tabs": Route(Scope.LIST),
+    # --- Macros in the composer (macros/urls.py) ----------------------------------------
+    "macros:picker": _conversation_route(("GET",)),
+    "macros:preview": _conversation_route(("GET",)),
+    "macros:run": _conversation_route(body=lambda t, a: {"macro": str(_macro(a).pk)}),
+    # --- Agent assist in the sidebar (knowledge/urls.py) ---------------------------------
+    "knowledge-assist": _conversation_route(("GET",)),
     # --- The supervisors' pages -----------------------------------------------------------
+    "knowledge-editor": Route(Scope.STAFF, role=SUPERVISOR),
+    "knowledge-editor-new": Route(Scope.STAFF, role=SUPERVISOR),
+    # No article exists in the world: only the refusals to agents are checked.
+    "knowledge-editor-article": Route(
+        Scope.STAFF, methods=("POST",), role=SUPERVISOR, args={"article_id": 999999}
+    ),
     "routing:queues": Route(Scope.STAFF, role=SUPERVISOR),
     "routing:queues-fragment": Route(Scope.STAFF, role=SUPERVISOR),
     "reporting:dashboard": Route(Scope.STAFF, role=SUPERVISOR),
+    "bot-outcomes": Route(Scope.STAFF, role=SUPERVISOR),
     "reporting:live": Route(Scope.STAFF, role=SUPERVISOR),
     "reporting:csv": Route(Scope.STAFF, role=SUPERVISOR, args={"name": "summary"}),
     # --- REST API (omnidesk/api_urls.py) ---------------------------------------------------
@@ -233,6 +265,36 @@ ROUTES: dict[str, Route] = {
     ),
     # The caller's own status: names nobody else, holds no conversation or customer.
     "api-my-status": Route(Scope.LIST, json=True),
+    # Macros (a side's team macro); preview and run name a conversation of the asker.
+    "macro-list": Route(Scope.LIST, json=True),
+    "macro-detail": Route(
+        Scope.MACRO,
+        methods=("GET", "PATCH", "DELETE"),
+        body=lambda t, a: {"name": "Renamed"},
+        json=True,
+    ),
+    "macro-preview": Route(
+        Scope.MACRO,
+        methods=("POST",),
+        body=lambda t, a: {"conversation": a.conversation.pk},
+        json=True,
+    ),
+    "macro-run": Route(
+        Scope.MACRO,
+        methods=("POST",),
+        body=lambda t, a: {"conversation": a.conversation.pk},
+        json=True,
+    ),
+    "api-my-preferences": Route(Scope.LIST, json=True),
+    # Definitions hold no team's data: every agent reads them, supervisors write.
+    "attribute-definition-list": Route(Scope.LIST, json=True),
+    "attribute-definition-detail": Route(
+        Scope.STAFF, methods=("PATCH", "DELETE"), role=SUPERVISOR, json=True
+    ),
+    # The caller's own and their teams' views. No saved view exists in the world: only
+    # that agents reach none that is not theirs (tests/workspace/test_saved_views_api.py).
+    "saved-view-list": Route(Scope.LIST, json=True),
+    "saved-view-detail": Route(Scope.STAFF, methods=("PATCH",), role=SUPERVISOR, json=True),
     "endpoint-list": Route(Scope.STAFF, role=ADMIN, json=True),
     "endpoint-detail": Route(Scope.STAFF, role=ADMIN, json=True),
     "webhook-list": Route(Scope.STAFF, role=ADMIN, json=True),
@@ -243,8 +305,44 @@ ROUTES: dict[str, Route] = {
     "webhook-replay-delivery": Route(
         Scope.STAFF, methods=("POST",), role=ADMIN, json=True, args={"delivery_id": 1}
     ),
+    "api-scheduled-replies": Route(
+        Scope.CONVERSATION,
+        methods=("GET", "POST"),
+        body=lambda t, a: {"text": "hi", "send_at": "2099-01-01T09:00:00Z"},
+        json=True,
+    ),
+    "api-scheduled-reply": Route(Scope.CONVERSATION, methods=("GET", "DELETE"), json=True),
+    "notification-list": Route(Scope.STAFF, role=SUPERVISOR, json=True),
+    # No notification or template exists in the world (a supervisor's GET would be a
+    # 404): only the refusals to agents are checked (tests/outreach/test_notifications_api.py).
+    "notification-detail": Route(Scope.STAFF, methods=("DELETE",), role=SUPERVISOR, json=True),
+    "notification-template-list": Route(Scope.STAFF, role=SUPERVISOR, json=True),
+    "notification-template-detail": Route(
+        Scope.STAFF, methods=("PATCH",), role=SUPERVISOR, json=True
+    ),
+    "api-notifications-bulk": Route(Scope.STAFF, methods=("POST",), role=SUPERVISOR, json=True),
+    # The knowledge base holds no team's data: agents read and search published articles,
+    # supervisors write (tests/knowledge/test_articles_api.py).
+    "article-list": Route(Scope.LIST, json=True),
+    "article-search": Route(Scope.LIST, json=True),
+    "article-detail": Route(
+        Scope.STAFF, methods=("PATCH",), role=SUPERVISOR, json=True, args={"pk": 999999}
+    ),
     "api-reports": Route(Scope.STAFF, role=SUPERVISOR, json=True),
     "api-report": Route(Scope.STAFF, role=SUPERVISOR, json=True, args={"name": "summary"}),
+    "api-report-self-service": Route(Scope.STAFF, role=SUPERVISOR, json=True),
+    # The audit log and data subject requests (audit/, privacy/): supervisors only. An
+    # export or erasure names a customer of any team; in the world only the refusals to
+    # agents are checked (supervisors' answers: tests/privacy, tests/audit).
+    "audit:log": Route(Scope.STAFF, role=SUPERVISOR),
+    "api-audit": Route(Scope.STAFF, role=SUPERVISOR, json=True),
+    "api-customer-export": Route(
+        Scope.STAFF, methods=(), role=SUPERVISOR, json=True, args={"pk": 999999}
+    ),
+    "api-customer-erase": Route(
+        Scope.STAFF, methods=("POST",), role=SUPERVISOR, json=True, args={"pk": 999999}
+    ),
+    "api-retention-dry-run": Route(Scope.STAFF, role=SUPERVISOR, json=True),
     "api-inbound": Route(
         Scope.STAFF,
         methods=("POST",),
@@ -269,11 +367,19 @@ ROUTES: dict[str, Route] = {
         reason="answers only the bearer of OMNIDESK_METRICS_TOKEN: counts and timings, no data",
     ),
     "login": Route(Scope.PUBLIC, reason="the door itself (locked out after failures)"),
+    "javascript-catalog": Route(
+        Scope.PUBLIC, reason="the inbox scripts' translated strings: the same for everyone"
+    ),
     "logout": Route(Scope.PUBLIC, methods=("POST",), reason="ends the caller's own session"),
     "csat-survey": Route(
         Scope.PUBLIC,
         args={"token": "not-a-survey-token"},
         reason="the CSAT page: the unguessable token in the emailed link is the credential",
+    ),
+    "outreach-unsubscribe": Route(
+        Scope.PUBLIC,
+        args={"token": "not-an-unsubscribe-token"},
+        reason="an email's unsubscribe link: the signed token names the one address it stops",
     ),
     "hooks:twilio": Route(Scope.PUBLIC, args={"key": "x", "route": "sms"}, reason=HOOK_REASON),
     "hooks:webhook": Route(Scope.PUBLIC, args={"provider": "meta", "key": "x"}, reason=HOOK_REASON),
@@ -282,6 +388,22 @@ ROUTES: dict[str, Route] = {
     "widget:upload": Route(Scope.PUBLIC, args={"key": "x"}, reason=WIDGET_REASON),
     "widget:attachment": Route(
         Scope.PUBLIC, args={"key": "x", "token": "not-a-signed-link"}, reason=WIDGET_REASON
+    ),
+    "help-home": Route(Scope.PUBLIC, reason=HELP_REASON),
+    "help-sitemap": Route(Scope.PUBLIC, reason=HELP_REASON),
+    "help-search-json": Route(Scope.PUBLIC, reason=HELP_REASON),
+    "help-index": Route(Scope.PUBLIC, args={"locale": "en"}, reason=HELP_REASON),
+    "help-search": Route(Scope.PUBLIC, args={"locale": "en"}, reason=HELP_REASON),
+    "help-category": Route(Scope.PUBLIC, args={"locale": "en", "slug": "x"}, reason=HELP_REASON),
+    "help-article": Route(Scope.PUBLIC, args={"locale": "en", "slug": "x"}, reason=HELP_REASON),
+    "help-vote": Route(
+        Scope.PUBLIC, methods=("POST",), args={"locale": "en", "slug": "x"}, reason=HELP_REASON
+    ),
+    "media-link": Route(
+        Scope.PUBLIC,
+        args={"token": "not-a-signed-link", "filename": "x.pdf"},
+        reason="a reply's file, fetched by the provider that sends media by link: the "
+        "signed, expiring token is the credential (tests/attachments/test_media_links.py)",
     ),
 }
 
@@ -473,6 +595,8 @@ def _object_args(route: FoundRoute, scope: Scope, target: Side, **swap: Side) ->
             values[param] = side.customer.pk
         elif param == "pk" and scope is Scope.SUGGESTION:
             values[param] = side.suggestion.pk
+        elif param == "pk" and scope is Scope.MACRO:
+            values[param] = _macro(side).pk
         elif param == "message_id":
             values[param] = side.note.pk
         elif param == "identity_id":
@@ -483,9 +607,35 @@ def _object_args(route: FoundRoute, scope: Scope, target: Side, **swap: Side) ->
             values[param] = side.merge.pk
         elif param == "suggestion_id":
             values[param] = side.suggestion.pk
+        elif param == "reply_id":
+            values[param] = _scheduled_reply(side).pk
         else:
             raise AssertionError(f"{route.key}: no value for URL argument {param!r}")
     return values
+
+
+def _macro(side: Side) -> Macro:
+    """The side's team macro (tagging a conversation), made when first named."""
+    macro, _ = Macro.objects.get_or_create(
+        name=f"{side.team.name} macro",
+        defaults={
+            "owner": side.agent,
+            "visibility": Macro.Visibility.TEAM,
+            "team": side.team,
+            "actions": [{"type": "add_tags", "tags": ["vip"]}],
+        },
+    )
+    return macro
+
+
+def _scheduled_reply(side: Side) -> ScheduledReply:
+    """The side's reply scheduled for later (outreach), made when first named."""
+    scheduled, _ = ScheduledReply.objects.get_or_create(
+        conversation=side.conversation,
+        author=side.agent,
+        defaults={"text": "later", "send_at": timezone.now() + timedelta(days=1)},
+    )
+    return scheduled
 
 
 def _fixed_args(route: FoundRoute, spec: Route, world: World) -> dict[str, Any]:
@@ -534,7 +684,15 @@ def _sent(user, spec: Route, method: str, url: str, body: dict[str, Any]) -> Ite
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Tables whose rows a refused request must leave alone: everything the desk stores.
-DESK_APPS = ("agents", "channels_app", "conversations", "customers", "routing", "reporting")
+DESK_APPS = (
+    "agents",
+    "channels_app",
+    "conversations",
+    "customers",
+    "routing",
+    "reporting",
+    "outreach",
+)
 
 
 def desk_state() -> dict[str, list[dict[str, Any]]]:
@@ -580,7 +738,7 @@ def _ids(routes: Iterator[FoundRoute]) -> list[Any]:
 
 
 OBJECT_ROUTES = _ids(
-    _routes_of(Scope.CONVERSATION, Scope.CUSTOMER, Scope.ATTACHMENT, Scope.SUGGESTION)
+    _routes_of(Scope.CONVERSATION, Scope.CUSTOMER, Scope.ATTACHMENT, Scope.SUGGESTION, Scope.MACRO)
 )
 
 
@@ -612,7 +770,7 @@ def test_an_agent_is_served_on_their_own_teams_object(world, route):
             assert not _leaks(response, world.b), (method, url)
 
 
-SECOND_OBJECTS = {"message_id", "identity_id", "merge_id", "suggestion_id"}
+SECOND_OBJECTS = {"message_id", "identity_id", "merge_id", "suggestion_id", "reply_id"}
 CROSS_ARGUMENT_ROUTES = _ids(
     route for route in _routes_of(Scope.CONVERSATION) if set(route.params) & SECOND_OBJECTS
 )
