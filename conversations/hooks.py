@@ -240,10 +240,17 @@ def notify_personal_data_erased(erased: PersonalDataErased) -> None:
 # Data subject exports: apps that keep personal data of a customer's conversations in
 # tables of their own (survey answers) give it as {section name: rows}.
 personal_data_exporters: list[Callable[[Sequence[int]], dict[str, list[dict[str, Any]]]]] = []
+# Apps that keep it per customer, not per conversation (notifications, consent), give it
+# from the customers' ids (the record and those merged into it).
+customer_data_exporters: list[Callable[[Sequence[int]], dict[str, list[dict[str, Any]]]]] = []
 
 
-def collect_personal_data(conversation_ids: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
+def collect_personal_data(
+    conversation_ids: Sequence[int], customer_ids: Sequence[int] = ()
+) -> dict[str, list[dict[str, Any]]]:
     sections: dict[str, list[dict[str, Any]]] = {}
     for exporter in personal_data_exporters:
         sections.update(exporter(conversation_ids))
+    for customer_exporter in customer_data_exporters:
+        sections.update(customer_exporter(customer_ids))
     return sections

@@ -70,7 +70,7 @@ def knowledge_gaps(
     *, limit: int = 20, since: datetime | None = None, until: datetime | None = None
 ) -> list[dict]:
     """The questions asked most often that found no good article."""
-    gaps = KnowledgeGap.objects.all()
+    gaps = KnowledgeGap.objects.exclude(query="")  # erased: still counted, never listed
     if since is not None:
         gaps = gaps.filter(created_at__gte=since)
     if until is not None:

@@ -178,7 +178,9 @@ def customer_export(*, customer: Customer) -> CustomerExport:
             for external in record.external_records.all()
         ],
         "conversations": exported_conversations,
-        **hooks.collect_personal_data([conversation.pk for conversation in conversations]),
+        **hooks.collect_personal_data(
+            [conversation.pk for conversation in conversations], customer_ids=family
+        ),
     }
     return CustomerExport(data=data, files=files)
 
