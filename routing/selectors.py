@@ -98,6 +98,15 @@ def active_rules() -> list[CompiledRule]:
     return compiled
 
 
+def some_rule_hands_to_bot() -> bool:
+    """Whether an active rule hands conversations to the bot (from the rules this process
+    compiled for its last routing pass, which runs before assignment)."""
+    rules = _rule_cache.rules if _rule_cache.version is not None else active_rules()
+    return any(
+        action.kind == RuleAction.Kind.HAND_TO_BOT for rule in rules for action in rule.actions
+    )
+
+
 def _load_rules(*, active_only: bool) -> list[RoutingRule]:
     rules = RoutingRule.objects.prefetch_related("conditions", "actions").order_by("position", "id")
     if active_only:

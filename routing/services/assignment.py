@@ -18,13 +18,15 @@ from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent, Message
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import publish_on_commit
+from routing import hooks, selectors, strategies
 from routing import rules as rule_logic
-from routing import selectors, strategies
 from routing.models import RuleAction, SlaClock
 
 logger = logging.getLogger(__name__)
 
 QUEUE_CHANGED = "routing.queue"
+# Queue rows read at once when draining past held conversations at the head of the queue.
+HELD_SCAN_CHUNK = 100
 
 
 @dataclass
@@ -33,6 +35,8 @@ class RouteOutcome:
     team_id: int | None = None
     assignee_id: int | None = None
     handed_to_bot: bool = False
+    # Not given to an agent because a higher app holds it (`routing.hooks`).
+    held: bool = False
     auto_replies: int = 0
 
 
@@ -81,9 +85,16 @@ def route_many(
                 _set_team(conversation, Team.objects.get(pk=team_id), reason="owns the inbox")
         outcomes.append(outcome)
     full_teams: set[int] = set()
+    held = hooks.held_from_assignment_many(
+        [c for c, _ in conversations if c.assignee_id is None and c.team_id is not None]
+    )
     for (conversation, _), outcome in zip(conversations, outcomes, strict=True):
         team_id = conversation.team_id
-        if conversation.assignee_id is None and team_id is not None and team_id not in full_teams:
+        if conversation.pk in held:
+            # Someone else (the bot) is talking to the customer: it waits in the team
+            # queue until they let go.
+            outcome.held = True
+        elif conversation.assignee_id is None and team_id is not None and team_id not in full_teams:
             _, room_left = _assign_from_team(conversation=conversation, team_id=team_id)
             if not room_left:
                 # Nobody in the team can take more in this transaction: the rest wait.
@@ -207,8 +218,11 @@ def assign_from_team(*, conversation: Conversation, team_id: int) -> int | None:
 
     Precondition: inside a transaction with the conversation row locked. Locks the team
     row and then the online members' profiles in id order (the one lock order every
-    assigner uses), so concurrent assigners never exceed a capacity.
+    assigner uses), so concurrent assigners never exceed a capacity. A conversation a
+    higher app holds (`routing.hooks`) stays in the queue.
     """
+    if hooks.held_from_assignment(conversation):
+        return None
     return _assign_from_team(conversation=conversation, team_id=team_id)[0]
 
 
@@ -258,16 +272,30 @@ def assign_waiting(*, team_id: int) -> int:
         room = sum(max(c.capacity - c.load, 0) for c in probe)
         if room == 0:
             return 0
-        # Rows another transaction holds are skipped: it is routing them right now.
-        waiting = list(
+        queue = (
             Conversation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(team_id=team.pk, assignee__isnull=True, status=Conversation.Status.OPEN)
             .select_related("customer", "endpoint")
-            .order_by("-priority", "waiting_since", "created_at", "id")[: room * 2]
+            .order_by("-priority", "waiting_since", "created_at", "id")
         )
-        for conversation in waiting:
-            if assign_from_team(conversation=conversation, team_id=team.pk) is not None:
-                assigned += 1
+        # Rows another transaction holds are skipped: it is routing them right now.
+        # Held conversations (the bot is talking) keep their place and cost no attempt;
+        # at most room * 2 of the others are tried, as channel limits and skills may
+        # leave some unassignable.
+        attempts, seen, chunk = room * 2, [], room * 2
+        while attempts > 0:
+            waiting = list(queue.exclude(pk__in=seen)[:chunk])
+            if not waiting:
+                break
+            seen += [c.pk for c in waiting]
+            chunk = max(room * 2, HELD_SCAN_CHUNK)
+            held = hooks.held_from_assignment_many(waiting)
+            for conversation in (c for c in waiting if c.pk not in held):
+                chosen, room_left = _assign_from_team(conversation=conversation, team_id=team.pk)
+                assigned += chosen is not None
+                attempts -= 1
+                if not room_left or attempts == 0:
+                    return assigned
     return assigned
 
 
