@@ -137,7 +137,10 @@ def add_note(
     @mentions (`notifications.find_mentions`: only agents who see the conversation) are
     stored in its metadata, highlighted, and notified."""
     validate_text(text)
-    mentioned = notifications.find_mentions(conversation=conversation, text=text)
+    # An automatic note quotes the customer, whose "@name" is no agent's mention.
+    mentioned = (
+        notifications.find_mentions(conversation=conversation, text=text) if author else []
+    )
     with transaction.atomic():
         message = Message.objects.create(
             conversation=conversation,

@@ -9,6 +9,7 @@ from bot.models import BotSession
 from conversations.models import Conversation, Message
 from conversations.services import send_reply
 from knowledge.models import KnowledgeGap
+from tests.factories import make_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,16 @@ def test_asking_for_a_person_hands_off_with_a_summary_note(customer):
 
     customer.says("hello? anyone there")
     assert len(customer.bot_messages()) == 2  # the bot stays silent after a handoff
+
+
+def test_an_at_name_the_customer_wrote_is_quoted_not_mentioned_in_the_summary(customer):
+    make_agent(username="zed")  # an agent of no team: may not see this conversation
+    customer.says("my parcel never came, @zed said it would")
+    customer.says("let me talk to a human")
+
+    note = Message.objects.get(conversation=customer.conversation(), kind=Message.Kind.NOTE)
+    assert "@zed said it would" in note.text
+    assert "mentions" not in note.metadata
 
 
 @pytest.mark.parametrize(
