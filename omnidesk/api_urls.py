@@ -11,6 +11,7 @@ from knowledge.api import ArticleViewSet
 from macros.api import MacroViewSet
 from outreach.api import (
     BulkNotificationView,
+    BulkSendView,
     NotificationTemplateViewSet,
     NotificationViewSet,
     ScheduledRepliesView,
@@ -62,6 +63,9 @@ urlpatterns = [
         name="api-scheduled-reply",
     ),
     path("notifications/bulk/", BulkNotificationView.as_view(), name="api-notifications-bulk"),
+    path(
+        "notifications/bulk/<int:pk>/", BulkSendView.as_view(), name="api-notifications-bulk-send"
+    ),
     path("me/status/", MyStatusView.as_view(), name="api-my-status"),
     path("me/preferences/", MyPreferencesView.as_view(), name="api-my-preferences"),
     path("reports/", ReportIndexView.as_view(), name="api-reports"),

@@ -540,6 +540,8 @@ OMNIDESK_ALLOWED_PRIVATE_NETWORKS = env_networks("OMNIDESK_ALLOWED_PRIVATE_NETWO
 OMNIDESK_WEBHOOK_ALLOWED_NETWORKS = env_networks("OMNIDESK_WEBHOOK_ALLOWED_NETWORKS")
 # Attempts per webhook delivery: 31 spread over about a day (webhooks/services.py).
 OMNIDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("OMNIDESK_WEBHOOK_MAX_ATTEMPTS", "31"))
+# Recipients a bulk notification routes per transaction (outreach/services/bulk.py).
+OMNIDESK_OUTREACH_BULK_BATCH = int(os.environ.get("OMNIDESK_OUTREACH_BULK_BATCH", "200"))
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -26,8 +26,18 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(BulkSend)
 class BulkSendAdmin(admin.ModelAdmin):
-    list_display = ("id", "template", "source", "total", "created_by", "created_at")
-    readonly_fields = ("unmatched",)
+    list_display = (
+        "id",
+        "template_key",
+        "source",
+        "status",
+        "total",
+        "processed",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("status",)
+    readonly_fields = ("unmatched", "recipient_ids", "next_offset", "processed")
 
 
 @admin.register(ChannelOptOut)

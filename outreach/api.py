@@ -3,7 +3,6 @@ sends, and an agent's scheduled replies (through the conversation's access check
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -22,7 +21,7 @@ from customers.models import Customer
 from omnidesk.errors import ApplicationError
 from omnidesk.text_input import NulRefusingJSONParser, refuse_nul_in_query
 from outreach import selectors, services
-from outreach.models import BulkSend, Notification
+from outreach.models import Notification
 from outreach.serializers import (
     BulkSendCreateSerializer,
     BulkSendSerializer,
@@ -220,14 +219,26 @@ class NotificationTemplateViewSet(viewsets.ModelViewSet):
             )
 
 
-def _bulk_answer(bulk: BulkSend) -> dict:
-    counts = bulk.notifications.aggregate(
-        scheduled=Count("pk", filter=~Q(status=Notification.Status.SKIPPED)),
-        skipped=Count("pk", filter=Q(status=Notification.Status.SKIPPED)),
-    )
-    bulk.scheduled = counts["scheduled"]
-    bulk.skipped = counts["skipped"]
-    return BulkSendSerializer(bulk).data
+BULK_ACCEPTED_EXAMPLE = OpenApiExample(
+    "Accepted",
+    value={
+        "id": 3,
+        "status": "queued",
+        "template": "outage_fixed",
+        "text": "",
+        "source": "customers",
+        "total": 3,
+        "processed": 0,
+        "scheduled": 0,
+        "skipped": 0,
+        "missing": 0,
+        "unmatched": [],
+        "created_at": "2026-11-30T09:00:00Z",
+        "updated_at": "2026-11-30T09:00:00Z",
+        "finished_at": None,
+    },
+    response_only=True,
+)
 
 
 class BulkNotificationView(APIView):
@@ -260,26 +271,13 @@ class BulkNotificationView(APIView):
                 value={"filter": {"tag": "beta"}, "text": "The beta ends on Friday."},
                 request_only=True,
             ),
-            OpenApiExample(
-                "Accepted",
-                value={
-                    "id": 3,
-                    "template": "outage_fixed",
-                    "text": "",
-                    "source": "customers",
-                    "total": 3,
-                    "scheduled": 2,
-                    "skipped": 1,
-                    "unmatched": [],
-                    "created_at": "2026-11-30T09:00:00Z",
-                },
-                response_only=True,
-            ),
+            BULK_ACCEPTED_EXAMPLE,
         ],
     )
     def post(self, request: Request) -> Response:
-        """Schedule one notification per customer: each channel's messages are spaced by
-        its rate; customers nothing can reach are recorded as skipped at once."""
+        """Accept a bulk send (202): its recipients are routed in batches after the
+        answer, each channel's messages spaced by its rate, customers nothing can reach
+        recorded as skipped. `GET .../bulk/{id}/` shows the progress."""
         body = BulkSendCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -290,15 +288,18 @@ class BulkNotificationView(APIView):
                     "The file is too large.", fields={"file": ["At most 10 MB."]}
                 )
             customers, unmatched = services.customers_from_csv(data["file"].read())
+            customer_ids = [customer.pk for customer in customers]
             source = "csv"
         elif data.get("customers") is not None:
             customers, unmatched = services.customers_named(data["customers"])
+            customer_ids = [customer.pk for customer in customers]
             source = "customers"
         else:
-            customers = list(services.customers_matching(data["filter"]))
+            matching = services.customers_matching(data["filter"])
+            customer_ids = list(matching.values_list("pk", flat=True))
             source = f"filter {data['filter']}"
         bulk = services.create_bulk_send(
-            customers=customers,
+            customer_ids=customer_ids,
             template_key=data["template"],
             text=data["text"],
             variables=data["variables"],
@@ -307,7 +308,21 @@ class BulkNotificationView(APIView):
             unmatched=unmatched,
             created_by=request.user,
         )
-        return Response(_bulk_answer(bulk), status=status.HTTP_202_ACCEPTED)
+        return Response(BulkSendSerializer(bulk).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BulkSendView(APIView):
+    """A bulk send's progress: recipients processed, notifications scheduled, skipped."""
+
+    permission_classes = [permissions.IsAuthenticated, IsSupervisor]
+
+    @extend_schema(
+        responses={200: BulkSendSerializer, 404: OpenApiResponse(description="No such bulk.")},
+        examples=[BULK_ACCEPTED_EXAMPLE],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        bulk = selectors.bulk_send(bulk_id=pk)
+        return Response(BulkSendSerializer(bulk).data)
 
 
 class ScheduledRepliesView(APIView):

@@ -47,20 +47,44 @@ class NotificationTemplate(models.Model):
 
 class BulkSend(models.Model):
     """One bulk notification: its recipients become Notification rows, paced per
-    channel."""
+    channel, a batch at a time (`next_offset` into `recipient_ids` is how far it got;
+    the counters are written in the same transaction as the batch's notifications)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"  # some batches done, more to go
+        DONE = "done", "Done"
 
     template = models.ForeignKey(
         NotificationTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    template_key = models.SlugField(max_length=64, blank=True)
     text = models.TextField(blank=True)
     variables = models.JSONField(default=dict, blank=True)
+    send_at = models.DateTimeField(null=True, blank=True, help_text="Not before; empty: now.")
     source = models.CharField(max_length=200, blank=True, help_text="csv, or the filter used.")
+    recipient_ids = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        help_text="The customers it was accepted for, in order, each once.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    next_offset = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    scheduled = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(
+        default=0, help_text="Recipients deleted before their batch ran."
+    )
     unmatched = models.JSONField(default=list, blank=True, help_text="CSV rows matching nobody.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Bulk send #{self.pk} ({self.total})"
@@ -128,6 +152,15 @@ class Notification(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            # A bulk send's batch that runs again (a retry, a resumed crash) finds its
+            # customers served already instead of notifying them twice.
+            models.UniqueConstraint(
+                fields=["bulk", "customer"],
+                condition=models.Q(bulk__isnull=False),
+                name="notification_once_per_bulk",
+            )
+        ]
         indexes = [
             # The sweep reads only what waits, soonest first.
             models.Index(

@@ -14,7 +14,13 @@ from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, Message
 from customers.models import Customer, Identity
 from omnidesk.errors import ApplicationError, NotFoundError
-from outreach.models import ChannelOptOut, Notification, NotificationTemplate, ScheduledReply
+from outreach.models import (
+    BulkSend,
+    ChannelOptOut,
+    Notification,
+    NotificationTemplate,
+    ScheduledReply,
+)
 
 # Channels a notification may start on: they have an identity to send to and a provider
 # that delivers to it. Web forms only receive; the generic API channel has no recipient.
@@ -137,4 +143,13 @@ def scheduled_reply_of(*, conversation: Conversation, reply_id: int | str) -> Sc
     found = ScheduledReply.objects.filter(conversation=conversation, pk=pk).first()
     if found is None:
         raise NotFoundError("Scheduled reply not found.")
+    return found
+
+
+def bulk_send(*, bulk_id: int) -> BulkSend:
+    """A bulk send with its progress; NotFoundError when there is none. Precondition:
+    the caller may see bulk sends (supervisors and admins)."""
+    found = BulkSend.objects.filter(pk=bulk_id).first()
+    if found is None:
+        raise NotFoundError("Bulk send not found.")
     return found

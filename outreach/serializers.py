@@ -128,22 +128,25 @@ class BulkSendCreateSerializer(serializers.Serializer):
 
 
 class BulkSendSerializer(serializers.ModelSerializer):
-    template = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    scheduled = serializers.IntegerField(read_only=True)
-    skipped = serializers.IntegerField(read_only=True)
+    template = serializers.CharField(source="template_key", read_only=True)
 
     class Meta:
         model = BulkSend
         fields = [
             "id",
+            "status",
             "template",
             "text",
             "source",
             "total",
+            "processed",
             "scheduled",
             "skipped",
+            "missing",
             "unmatched",
             "created_at",
+            "updated_at",
+            "finished_at",
         ]
         read_only_fields = fields
 

@@ -5,6 +5,8 @@ from outreach.services.bulk import (
     customers_from_csv,
     customers_matching,
     customers_named,
+    process_bulk_batch,
+    resume_stalled_bulk_sends,
 )
 from outreach.services.consent import (
     apply_consent_keywords,
@@ -42,7 +44,9 @@ __all__ = [
     "load_demo_templates",
     "opt_in",
     "opt_out",
+    "process_bulk_batch",
     "process_notification",
+    "resume_stalled_bulk_sends",
     "schedule_reply",
     "send_due_notifications",
     "send_due_outreach",

@@ -1,10 +1,12 @@
 """Bulk notifications: one template or text to many customers (a CSV of ids, emails or
 phone numbers, or a customer filter), paced per channel.
 
-Each recipient's channel is chosen when the bulk send is made; their notification is
-scheduled at the next free slot of that endpoint (`ChannelPace`, reserved under a row
-lock, so concurrent bulk sends share a channel's rate). The sweep sends what is due.
-A recipient no channel can carry is recorded as skipped at once, with the reason.
+A bulk send is accepted at once (its recipients stored on the `BulkSend`); a Celery task
+then routes them a batch per transaction, each batch enqueueing the next. In a batch,
+each recipient's channel is chosen and their notification scheduled at the next free
+slot of that endpoint (`ChannelPace`, reserved under a row lock held only for the batch,
+so concurrent bulk sends share a channel's rate). The sweep sends what is due. A
+recipient no channel can carry is recorded as skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +40,8 @@ MAX_CSV_ROWS = 100_000
 # WhatsApp's lowest tier about 80, mail servers take a few dozen.
 DEFAULT_RATES = {"sms": 1.0, "whatsapp": 20.0, "email": 10.0}
 FALLBACK_RATE = 5.0
+# A bulk send whose row has not moved for this long lost its batch chain.
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def rate_of(endpoint: ChannelEndpoint) -> float:
@@ -161,7 +165,7 @@ def customers_matching(filter_: Mapping[str, Any]) -> QuerySet[Customer]:
 
 def create_bulk_send(
     *,
-    customers: Iterable[Customer],
+    customer_ids: Sequence[int],
     template_key: str = "",
     text: str = "",
     variables: Mapping[str, Any] | None = None,
@@ -170,8 +174,8 @@ def create_bulk_send(
     unmatched: Sequence[str] = (),
     created_by: AbstractBaseUser | None = None,
 ) -> BulkSend:
-    """One notification per customer, each scheduled at its channel's next free slot
-    (not before `send_at`), or skipped now with its reason."""
+    """Accept a bulk send: validate it and store its recipients; `send_bulk_batch` routes
+    them after commit, a batch per transaction (`process_bulk_batch`)."""
     if bool(template_key) == bool(text and text.strip()):
         raise ApplicationError(
             "Give either a template or a text.",
@@ -179,35 +183,97 @@ def create_bulk_send(
         )
     if text:
         conversation_services.validate_text(text)
-    variables = dict(variables or {})
+    template = selectors.template_for(key=template_key) if template_key else None
     now = timezone.now()
     check_send_at(send_at, now=now)
-    earliest = max(send_at or now, now)
-    templates_by_locale: dict[str, Any] = {}
+    recipients = list(dict.fromkeys(int(pk) for pk in customer_ids))
     with transaction.atomic():
         bulk = BulkSend.objects.create(
+            template=template,
+            template_key=template_key,
             text=text,
-            variables=variables,
+            variables=dict(variables or {}),
+            send_at=send_at,
             source=source[:200],
+            recipient_ids=recipients,
+            total=len(recipients),
             unmatched=list(unmatched)[:1000],
             created_by=created_by,
             created_at=now,
         )
+        if not recipients:
+            BulkSend.objects.filter(pk=bulk.pk).update(status=BulkSend.Status.DONE, finished_at=now)
+            bulk.refresh_from_db()
+        else:
+            _continue_after_commit(bulk.pk)
+    return bulk
+
+
+def _continue_after_commit(bulk_id: int) -> None:
+    from outreach.tasks import send_bulk_batch
+
+    transaction.on_commit(lambda: send_bulk_batch.delay(bulk_id), robust=True)
+
+
+def batch_size() -> int:
+    return max(int(getattr(settings, "OMNIDESK_OUTREACH_BULK_BATCH", 200)), 1)
+
+
+def _recipients(ids: Sequence[int]) -> dict[int, Customer]:
+    """Each id's customer now: whom it was merged into if merged; absent if deleted."""
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in=ids)}
+    resolved: dict[int, Customer] = {}
+    for pk, customer in customers.items():
+        seen = {pk}
+        while customer.merged_into_id and customer.merged_into_id not in seen:
+            seen.add(customer.merged_into_id)
+            customer = customer.merged_into
+        resolved[pk] = customer
+    return resolved
+
+
+def process_bulk_batch(*, bulk_id: int, size: int | None = None) -> bool:
+    """Route the next `size` recipients of bulk send `bulk_id` in one transaction and
+    record how far it got; True while recipients remain. Safe to run again or
+    concurrently: the bulk's row lock serialises its batches, and a customer who already
+    has this bulk's notification is passed over."""
+    size = size or batch_size()
+    now = timezone.now()
+    with transaction.atomic():
+        bulk = BulkSend.objects.select_for_update().filter(pk=bulk_id).first()
+        if bulk is None or bulk.status == BulkSend.Status.DONE:
+            return False
+        ids = bulk.recipient_ids[bulk.next_offset : bulk.next_offset + size]
+        customers = _recipients(ids)
+        served = set(
+            Notification.objects.filter(
+                bulk=bulk, customer_id__in=[c.pk for c in customers.values()]
+            ).values_list("customer_id", flat=True)
+        )
+        earliest = max(bulk.send_at or now, now)
+        templates_by_locale: dict[str, Any] = {}
         rows: list[Notification] = []
         routed: dict[int, list[Notification]] = defaultdict(list)
         endpoints: dict[int, ChannelEndpoint] = {}
-        for customer in customers:
+        missing = 0
+        for pk in ids:
+            customer = customers.get(pk)
+            if customer is None:
+                missing += 1
+                continue
+            if customer.pk in served:
+                continue
+            served.add(customer.pk)
             template = None
-            if template_key:
+            if bulk.template_key:
                 locale = customer.language or ""
                 if locale not in templates_by_locale:
                     templates_by_locale[locale] = selectors.template_for(
-                        key=template_key, locale=locale
+                        key=bulk.template_key, locale=locale
                     )
                 template = templates_by_locale[locale]
-                bulk.template = template
-            merged = variables_for(customer, variables)
-            rendered = render(template.body, merged) if template is not None else text
+            merged = variables_for(customer, bulk.variables)
+            rendered = render(template.body, merged) if template is not None else bulk.text
             route = choose_route(
                 customer=customer, template=template, variables=merged, requested=None, now=now
             )
@@ -215,9 +281,9 @@ def create_bulk_send(
                 customer=customer,
                 template=template,
                 text=rendered,
-                variables=variables,
+                variables=bulk.variables,
                 bulk=bulk,
-                created_by=created_by,
+                created_by_id=bulk.created_by_id,
                 created_at=now,
                 send_at=earliest,
             )
@@ -231,17 +297,57 @@ def create_bulk_send(
                 endpoints[route.endpoint.pk] = route.endpoint
                 routed[route.endpoint.pk].append(notification)
             rows.append(notification)
-        for endpoint_id, waiting in routed.items():
+        # Pace rows are locked in endpoint order, so two bulk sends' batches sharing
+        # channels cannot deadlock; the locks last only as long as this batch.
+        for endpoint_id in sorted(routed):
+            waiting = routed[endpoint_id]
             slots = reserve_slots(
                 endpoint=endpoints[endpoint_id], count=len(waiting), earliest=earliest
             )
             for notification, slot in zip(waiting, slots, strict=True):
                 notification.send_at = slot
         Notification.objects.bulk_create(rows, batch_size=1000)
-        bulk.total = len(rows)
-        bulk.save(update_fields=["total", "template"])
-        from outreach.tasks import send_due_outreach
+        scheduled = sum(len(waiting) for waiting in routed.values())
+        bulk.next_offset += len(ids)
+        bulk.processed += len(ids)
+        bulk.scheduled += scheduled
+        bulk.skipped += len(rows) - scheduled
+        bulk.missing += missing
+        remaining = bulk.next_offset < len(bulk.recipient_ids)
+        bulk.status = BulkSend.Status.SENDING if remaining else BulkSend.Status.DONE
+        bulk.finished_at = None if remaining else now
+        bulk.save(
+            update_fields=[
+                "next_offset",
+                "processed",
+                "scheduled",
+                "skipped",
+                "missing",
+                "status",
+                "finished_at",
+                "updated_at",
+            ]
+        )
+        if remaining:
+            _continue_after_commit(bulk.pk)
+        if scheduled:
+            from outreach.tasks import send_due_outreach
 
-        # The first slots are due now; the rest follow with the periodic sweep.
-        transaction.on_commit(lambda: send_due_outreach.delay(), robust=True)
-    return bulk
+            # The first slots are due now; the rest follow with the periodic sweep.
+            transaction.on_commit(lambda: send_due_outreach.delay(), robust=True)
+    return remaining
+
+
+def resume_stalled_bulk_sends(*, now: datetime | None = None) -> int:
+    """Re-enqueue bulk sends whose batches stopped (a lost task, a crashed worker); the
+    periodic sweep calls it. A chain that was only slow is harmless to double: batches
+    of one bulk run one at a time and never serve a customer twice."""
+    stalled_since = (now or timezone.now()) - STALLED_AFTER
+    stalled = list(
+        BulkSend.objects.exclude(status=BulkSend.Status.DONE)
+        .filter(updated_at__lt=stalled_since)
+        .values_list("pk", flat=True)
+    )
+    for bulk_id in stalled:
+        _continue_after_commit(bulk_id)
+    return len(stalled)

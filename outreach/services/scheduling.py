@@ -22,6 +22,7 @@ from conversations import services as conversation_services
 from conversations.models import Conversation
 from omnidesk.errors import ApplicationError
 from outreach.models import Notification, ScheduledReply
+from outreach.services.bulk import resume_stalled_bulk_sends
 from outreach.services.notifications import ETA_HORIZON, check_send_at, process_notification
 
 logger = logging.getLogger(__name__)
@@ -194,4 +195,5 @@ def send_due_outreach(*, now: datetime | None = None) -> dict[str, int]:
     return {
         "replies": send_due_replies(now=now),
         "notifications": send_due_notifications(now=now),
+        "stalled_bulk_sends": resume_stalled_bulk_sends(now=now),
     }

@@ -52,7 +52,8 @@ def test_a_csv_of_ids_emails_and_phones_is_paced_per_channel_then_sent(
             format="multipart",
         )
     assert response.status_code == 202, response.json()
-    body = response.json()
+    body = supervisor_api.get(f"/api/v1/notifications/bulk/{response.json()['id']}/").json()
+    assert body["status"] == "done"
     assert (body["total"], body["scheduled"], body["skipped"]) == (6, 5, 1)
     assert body["unmatched"] == ["nobody@example.com"]
     skipped = Notification.objects.get(status="skipped")
@@ -77,32 +78,39 @@ def test_a_csv_of_ids_emails_and_phones_is_paced_per_channel_then_sent(
     assert Notification.objects.filter(status="queued").count() == 5
 
 
-def test_a_second_bulk_send_queues_behind_the_first_on_the_same_channel(twilio_endpoint):
-    first = [customer_with(phone=f"+1415555{n:04d}") for n in range(3)]
-    second = [customer_with(phone=f"+1415556{n:04d}") for n in range(2)]
+def test_a_second_bulk_send_queues_behind_the_first_on_the_same_channel(
+    twilio_endpoint, django_capture_on_commit_callbacks
+):
+    first = [customer_with(phone=f"+1415555{n:04d}").pk for n in range(3)]
+    second = [customer_with(phone=f"+1415556{n:04d}").pk for n in range(2)]
     later = timezone.now() + timedelta(minutes=1)
-    services.create_bulk_send(customers=first, text="One", send_at=later)
-    services.create_bulk_send(customers=second, text="Two", send_at=later)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_bulk_send(customer_ids=first, text="One", send_at=later)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_bulk_send(customer_ids=second, text="Two", send_at=later)
     slots = list(Notification.objects.order_by("send_at").values_list("text", "send_at"))
     assert [text for text, _ in slots] == ["One"] * 3 + ["Two"] * 2
     # SMS default: one a second, shared by both sends.
     assert slots[-1][1] - slots[0][1] == timedelta(seconds=4)
 
 
-def test_a_customer_filter_selects_the_recipients(supervisor_api, twilio_endpoint):
+def test_a_customer_filter_selects_the_recipients(
+    supervisor_api, twilio_endpoint, django_capture_on_commit_callbacks
+):
     tagged = customer_with(phone="+14155550001")
     tagged.tags = ["beta"]
     tagged.save()
     customer_with(phone="+14155550002")
-    response = supervisor_api.post(
-        "/api/v1/notifications/bulk/",
-        {
-            "filter": {"tag": "beta"},
-            "text": "The beta ends Friday",
-            "send_at": (timezone.now() + timedelta(hours=1)).isoformat(),
-        },
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor_api.post(
+            "/api/v1/notifications/bulk/",
+            {
+                "filter": {"tag": "beta"},
+                "text": "The beta ends Friday",
+                "send_at": (timezone.now() + timedelta(hours=1)).isoformat(),
+            },
+            format="json",
+        )
     assert response.status_code == 202, response.json()
     assert response.json()["total"] == 1
     assert Notification.objects.get().customer == tagged

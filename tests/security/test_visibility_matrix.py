@@ -321,6 +321,11 @@ ROUTES: dict[str, Route] = {
         Scope.STAFF, methods=("PATCH",), role=SUPERVISOR, json=True
     ),
     "api-notifications-bulk": Route(Scope.STAFF, methods=("POST",), role=SUPERVISOR, json=True),
+    # No bulk send exists in the world (a supervisor's GET would be a 404): only the
+    # refusals to agents are checked (tests/outreach/test_bulk_batches.py serves it).
+    "api-notifications-bulk-send": Route(
+        Scope.STAFF, methods=("PATCH",), role=SUPERVISOR, json=True, args={"pk": 999999}
+    ),
     # The knowledge base holds no team's data: agents read and search published articles,
     # supervisors write (tests/knowledge/test_articles_api.py).
     "article-list": Route(Scope.LIST, json=True),
