@@ -128,7 +128,7 @@ def mark_offline_if_still_disconnected(*, user_id: int, disconnected_at: datetim
     agent is open again, or one closed since (the check of that close decides)."""
     with transaction.atomic():
         profile = (
-            AgentProfile.objects.select_for_update()
+            AgentProfile.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(user_id=user_id)
             .first()
@@ -406,7 +406,7 @@ def mark_idle_agents_away(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             # Re-read under the lock: activity may have arrived since the query above.
             profile = (
-                AgentProfile.objects.select_for_update()
+                AgentProfile.objects.select_for_update(of=("self",))
                 .select_related("user")
                 .filter(idle, user_id=user_id, status=AgentProfile.Status.ONLINE)
                 .first()

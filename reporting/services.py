@@ -192,7 +192,7 @@ def record_survey_answer(
     try:
         with transaction.atomic():
             survey = (
-                CsatSurvey.objects.select_for_update()
+                CsatSurvey.objects.select_for_update(of=("self",))
                 .select_related("conversation__endpoint")
                 .get(pk=survey.pk)
             )

@@ -138,7 +138,7 @@ def send_due_replies(*, now: datetime | None = None, limit: int = 10_000) -> int
         moment = now or timezone.now()
         with transaction.atomic():
             batch = list(
-                ScheduledReply.objects.select_for_update(skip_locked=True)
+                ScheduledReply.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("author")
                 .filter(status=ScheduledReply.Status.SCHEDULED, send_at__lte=moment)
                 .order_by("send_at", "pk")[: min(SWEEP_BATCH, limit - handled)]

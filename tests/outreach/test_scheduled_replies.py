@@ -215,3 +215,49 @@ def test_a_row_claimed_by_one_worker_is_skipped_by_another_and_survives_its_cras
     scheduled.refresh_from_db()
     assert scheduled.status == ScheduledReply.Status.SENT
     assert [r.form()["Body"] for r in fake_provider.requests] == [["After the restart"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_due_reply_is_sent_while_another_transaction_references_its_author(
+    client, twilio_endpoint, fake_provider, django_capture_on_commit_callbacks
+):
+    """Any open transaction that writes a row pointing at the author (a presence change,
+    an audit entry, a login) holds a key-share lock on the user's row. The sweep locks
+    only the scheduled reply, so that never makes it skip a due reply."""
+    answer_twilio(fake_provider)
+    phone_agent = make_agent(username="pat", teams=[twilio_endpoint.teams.get()])
+    with django_capture_on_commit_callbacks(execute=True):
+        post_twilio(client, twilio_endpoint, "sms", fixture_json("twilio", "sms_inbound.json"))
+    scheduled = services.schedule_reply(
+        conversation=Conversation.objects.get(),
+        author=phone_agent,
+        text="Sent despite the busy author",
+        send_at=timezone.now() + timedelta(seconds=30),
+    )
+    holding = threading.Event()
+    release = threading.Event()
+
+    def transaction_referencing_the_author() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT 1 FROM auth_user WHERE id = %s FOR KEY SHARE", [phone_agent.pk]
+                    )
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=transaction_referencing_the_author)
+    thread.start()
+    assert holding.wait(30)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.send_due_replies(now=scheduled.send_at) == 1
+    finally:
+        release.set()
+        thread.join(30)
+    scheduled.refresh_from_db()
+    assert scheduled.status == ScheduledReply.Status.SENT
+    assert [r.form()["Body"] for r in fake_provider.requests] == [["Sent despite the busy author"]]
