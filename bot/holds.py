@@ -2,7 +2,12 @@
 `BotConfig.ready()`): while the bot is talking to a customer, routing sets the team and
 the SLA as usual but gives the conversation to no agent, or the bot could never deflect
 anything. The hold ends when the bot's session ends (it handed off, the customer said
-it was solved, an agent replied) or an agent wrote in the conversation."""
+it was solved, an agent replied) or an agent wrote in the conversation.
+
+A bot that can never speak holds nothing: with no published article in a language it
+speaks, it would only make the customer wait (the same query checks it). When the
+channel refuses its message or it is turned off mid-conversation, its session ends
+(`bot.services.respond`) and with it the hold."""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ from collections.abc import Sequence
 
 from django.db.models import Exists, OuterRef, Q
 
+from bot import phrases
 from bot.models import BotSession
 from bot.services import HANDED_TO_BOT, bot_settings
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, ConversationEvent, Message
+from knowledge.models import Article
 from routing import selectors as routing_selectors
 
 
@@ -44,8 +51,12 @@ def held_by_the_bot(conversations: Sequence[Conversation]) -> set[int]:
         state=BotSession.State.ACTIVE
     )
     agent_wrote = Message.objects.filter(conversation_id=OuterRef("pk"), kind=Message.Kind.AGENT)
+    something_to_say = Article.objects.filter(
+        status=Article.Status.PUBLISHED, locale__in=phrases.LANGUAGES
+    )
     return set(
         Conversation.objects.filter(handled)
+        .filter(Exists(something_to_say))
         .exclude(Exists(let_go))
         .exclude(Exists(agent_wrote))
         .values_list("pk", flat=True)

@@ -33,8 +33,21 @@ def answer_customer_messages(messages: Sequence[Message]) -> None:
     rule_handed = services.handed_to_bot_by_rule(
         [m.conversation_id for m in inbound if m.endpoint_id not in enabled]
     )
+    # The bot was turned off while it still talks in some of these: it gets the turn to
+    # let go of them (bot.services.respond), so no session is left open.
+    talking = services.active_session_conversations(
+        [
+            m.conversation_id
+            for m in inbound
+            if m.endpoint_id not in enabled and m.conversation_id not in rule_handed
+        ]
+    )
     for message in inbound:
-        if message.endpoint_id in enabled or message.conversation_id in rule_handed:
+        if (
+            message.endpoint_id in enabled
+            or message.conversation_id in rule_handed
+            or message.conversation_id in talking
+        ):
             transaction.on_commit(lambda message_id=message.pk: _enqueue(message_id), robust=True)
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bot import generative, phrases
+from bot import generative, language, phrases
 from bot.models import BotSession
 from channels_app.models import ChannelEndpoint
 from conversations import services as conversation_services
@@ -52,6 +52,17 @@ def bot_enabled_endpoint_ids(endpoint_ids: Sequence[int]) -> set[int]:
     )
 
 
+def active_session_conversations(conversation_ids: Sequence[int]) -> set[int]:
+    """Those of the conversations in which the bot is still talking."""
+    if not conversation_ids:
+        return set()
+    return set(
+        BotSession.objects.filter(
+            conversation_id__in=conversation_ids, state=BotSession.State.ACTIVE
+        ).values_list("conversation_id", flat=True)
+    )
+
+
 def handed_to_bot_by_rule(conversation_ids: Sequence[int]) -> set[int]:
     """Those of the conversations on which a routing rule's `hand_to_bot` action fired."""
     if not conversation_ids:
@@ -63,6 +74,24 @@ def handed_to_bot_by_rule(conversation_ids: Sequence[int]) -> set[int]:
             data__actions__contains=[HANDED_TO_BOT],
         ).values_list("conversation_id", flat=True)
     )
+
+
+def usable_locales() -> list[str]:
+    """The languages the bot can answer in: it has phrases for them and the knowledge
+    base has a published article in them. Empty: the bot has nothing to say anywhere."""
+    return [code for code in knowledge.help_locales() if code in phrases.LANGUAGES]
+
+
+def reply_locale(*, text: str, current: str, usable: Sequence[str]) -> str:
+    """The language to answer this message in: the one it is written in, among those
+    the bot can use; when the message is too short or ambiguous to tell ("ok", "no",
+    an order number), the conversation's current language (the endpoint's configured
+    `bot.locale` until a message says otherwise)."""
+    return language.detect(text, usable) or current
+
+
+class _CannotSpeak(Exception):
+    """The channel refused the bot's message (a closed window, an autoresponder)."""
 
 
 def revoke_resolutions(*, customer_ids: Sequence[int] | QuerySet, at: datetime) -> int:
@@ -83,6 +112,14 @@ def respond(*, message_id: int) -> str:
     with transaction.atomic():
         message = Message.objects.select_related("endpoint").get(pk=message_id)
         conversation = lock_conversation(message.conversation_id, "customer", "endpoint")
+        settings = bot_settings(message.endpoint) if message.endpoint else {}
+        enabled = settings.get("enabled") is True or bool(handed_to_bot_by_rule([conversation.pk]))
+        usable = usable_locales()
+        started = BotSession.objects.filter(conversation_id=conversation.pk).exists()
+        if not started and not (enabled and usable):
+            # Turned off, or nothing to answer from in any language: the bot stays out
+            # of it, and holds nothing (bot.holds), so routing has assigned it as usual.
+            return "silent"
         session = _session(conversation, message)
         if session.state != BotSession.State.ACTIVE:
             return "silent"
@@ -92,39 +129,82 @@ def respond(*, message_id: int) -> str:
             # An agent took over: the bot never speaks again in this conversation.
             _end(session, BotSession.State.SILENCED)
             return "silent"
-        settings = bot_settings(message.endpoint) if message.endpoint else {}
-        threshold = float(settings.get("threshold", DEFAULT_THRESHOLD))
         text = message.text.strip()
         turn: dict = {"message_id": message_id, "customer": text}
         session.transcript.append(turn)
+        if not enabled:
+            # The bot was turned off since the conversation started: let go of it.
+            return _hand_off(session, conversation, reason="the bot was turned off", announce=False)
+        if not usable:
+            return _hand_off(
+                session,
+                conversation,
+                reason="the knowledge base has no published article the bot could use",
+                announce=False,
+            )
+        session.locale = reply_locale(text=text, current=session.locale, usable=usable)
+        turn["locale"] = session.locale
+        try:
+            return _turn(session, conversation, settings=settings, text=text, usable=usable)
+        except _CannotSpeak:
+            # It could never answer here: a person takes it from the summary, now (which
+            # must not list an article the customer never received).
+            session.transcript[-1].pop("articles", None)
+            session.awaiting_feedback = False
+            return _hand_off(
+                session,
+                conversation,
+                reason="the channel cannot carry the bot's messages",
+                announce=False,
+            )
 
-        if conversation.tags.filter(name=HANDOFF_TAG).exists():
-            return _hand_off(session, conversation, reason="a routing rule asked for a person")
-        if phrases.asks_for_person(text):
-            return _hand_off(session, conversation, reason="the customer asked for a person")
-        answer = phrases.feedback(text) if session.awaiting_feedback else None
-        if answer is True:
-            return _resolve(session, conversation)
-        if answer is False:
-            return _hand_off(session, conversation, reason="the article offered did not help")
 
-        hits = knowledge.search(question=text, locale=session.locale, limit=3)
-        best = hits[0] if hits else None
-        if best is not None and best.score >= threshold:
-            return _answer(session, conversation, question=text, hits=hits)
-        knowledge_services.record_gap(
-            query=text,
-            locale=session.locale,
-            source=ArticleView.Source.BOT,
-            best_score=best.score if best else 0.0,
-            conversation_id=conversation.pk,
-        )
-        session.unconfident_turns += 1
-        session.awaiting_feedback = False
-        if session.unconfident_turns >= UNCONFIDENT_TURNS_BEFORE_HANDOFF:
-            return _hand_off(session, conversation, reason="it could not find a good answer twice")
-        _say(session, conversation, phrases.say(session.locale, "rephrase"))
-        return "asked to rephrase"
+def _turn(
+    session: BotSession,
+    conversation: Conversation,
+    *,
+    settings: dict,
+    text: str,
+    usable: Sequence[str],
+) -> str:
+    threshold = float(settings.get("threshold", DEFAULT_THRESHOLD))
+    if conversation.tags.filter(name=HANDOFF_TAG).exists():
+        return _hand_off(session, conversation, reason="a routing rule asked for a person")
+    if phrases.asks_for_person(text):
+        return _hand_off(session, conversation, reason="the customer asked for a person")
+    answer = phrases.feedback(text) if session.awaiting_feedback else None
+    if answer is True:
+        return _resolve(session, conversation)
+    if answer is False:
+        return _hand_off(session, conversation, reason="the article offered did not help")
+
+    # Articles in the customer's language first, then the endpoint's, then the rest.
+    configured = settings.get("locale", "en")
+    order = [session.locale, configured, *usable]
+    hits: list[knowledge.SearchHit] = []
+    for locale in dict.fromkeys(code for code in order if code in usable):
+        found = knowledge.search(question=text, locale=locale, limit=3)
+        if found and (not hits or found[0].score > hits[0].score):
+            hits = found
+        if hits and hits[0].score >= threshold:
+            break
+    best = hits[0] if hits else None
+    if best is not None and best.score >= threshold:
+        return _answer(session, conversation, question=text, hits=hits)
+    knowledge_services.record_gap(
+        query=text,
+        locale=session.locale,
+        source=ArticleView.Source.BOT,
+        best_score=best.score if best else 0.0,
+        conversation_id=conversation.pk,
+        client=f"customer:{conversation.customer_id}",
+    )
+    session.unconfident_turns += 1
+    session.awaiting_feedback = False
+    if session.unconfident_turns >= UNCONFIDENT_TURNS_BEFORE_HANDOFF:
+        return _hand_off(session, conversation, reason="it could not find a good answer twice")
+    _say(session, conversation, phrases.say(session.locale, "rephrase"))
+    return "asked to rephrase"
 
 
 def _session(conversation: Conversation, message: Message) -> BotSession:
@@ -141,21 +221,28 @@ def _session(conversation: Conversation, message: Message) -> BotSession:
     return session
 
 
-def _say(session: BotSession, conversation: Conversation, text: str) -> Message | None:
-    session.transcript[-1]["bot"] = text
+def _say(
+    session: BotSession, conversation: Conversation, text: str, *, must_arrive: bool = True
+) -> Message | None:
+    """Send the bot's message through the one outbound path. When the channel refuses
+    it, raise `_CannotSpeak` if the bot's turn depends on it (`must_arrive`)."""
     try:
-        sent = conversation_services.queue_outbound_message(
-            conversation=conversation,
-            kind=Message.Kind.BOT,
-            text=text,
-            sender_name=BOT_NAME,
-            metadata={"bot": True},
-        )
+        # A savepoint: a refused message leaves nothing half-written behind.
+        with transaction.atomic():
+            sent = conversation_services.queue_outbound_message(
+                conversation=conversation,
+                kind=Message.Kind.BOT,
+                text=text,
+                sender_name=BOT_NAME,
+                metadata={"bot": True},
+            )
     except ApplicationError as exc:
-        # The channel refuses automatic messages here (a closed window, an autoresponder):
-        # a person takes it from the summary.
         logger.info("bot message not sent in conversation %s: %s", conversation.pk, exc.message)
-        sent = None
+        if must_arrive:
+            raise _CannotSpeak from exc
+        session.save()
+        return None
+    session.transcript[-1]["bot"] = text
     session.save()
     return sent
 
@@ -194,13 +281,17 @@ def _answer(
     session.unconfident_turns = 0
     article = Article.objects.filter(pk=best.article_id).first()
     if article is not None:
-        knowledge_services.record_view(article=article, source=ArticleView.Source.BOT)
+        knowledge_services.record_view(
+            article=article,
+            source=ArticleView.Source.BOT,
+            visitor=f"customer:{conversation.customer_id}",
+        )
     _say(session, conversation, text)
     return f"answered ({mode})"
 
 
 def _resolve(session: BotSession, conversation: Conversation) -> str:
-    _say(session, conversation, phrases.say(session.locale, "thanks"))
+    _say(session, conversation, phrases.say(session.locale, "thanks"), must_arrive=False)
     _end(session, BotSession.State.RESOLVED)
     conversation_services.change_status(
         conversation=conversation, status=Conversation.Status.RESOLVED, actor=None
@@ -208,8 +299,14 @@ def _resolve(session: BotSession, conversation: Conversation) -> str:
     return "resolved"
 
 
-def _hand_off(session: BotSession, conversation: Conversation, *, reason: str) -> str:
-    _say(session, conversation, phrases.say(session.locale, "handoff"))
+def _hand_off(
+    session: BotSession, conversation: Conversation, *, reason: str, announce: bool = True
+) -> str:
+    """End the bot's session, leave the agent the summary note and let routing assign
+    the conversation. `announce`: tell the customer first (not when the bot cannot, or
+    never spoke)."""
+    if announce:
+        _say(session, conversation, phrases.say(session.locale, "handoff"), must_arrive=False)
     session.handoff_reason = reason
     _end(session, BotSession.State.HANDED_OFF)
     conversation_services.add_note(

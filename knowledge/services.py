@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from knowledge import embeddings, selectors
+from knowledge import embeddings, limits, selectors
 from knowledge.models import (
     LOCALES,
     Article,
@@ -25,7 +25,7 @@ from knowledge.models import (
     KnowledgeGap,
     Passage,
 )
-from knowledge.text import fts_config, render_markdown, split_passages
+from knowledge.text import fts_config, normalise_question, render_markdown, split_passages
 from omnidesk.errors import ApplicationError
 
 EDITABLE_FIELDS = ("title", "body_markdown", "status", "category", "slug", "locale")
@@ -185,9 +185,15 @@ def index_articles(articles: list[Article]) -> int:
     return len(created)
 
 
-def record_view(*, article: Article, source: str) -> None:
+def record_view(*, article: Article, source: str, visitor: str = "") -> bool:
+    """Count a view of the article, at most once a day per `visitor` (an opaque id: a
+    fingerprint from `limits.visitor`, or "customer:<id>" for the bot); an empty
+    visitor always counts. Returns whether this view was counted."""
+    if visitor and not limits.first_today("view", str(article.pk), visitor):
+        return False
     ArticleView.objects.create(article=article, source=source)
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+    return True
 
 
 def vote_helpful(*, article: Article, helpful: bool, session_key: str = "") -> bool:
@@ -207,8 +213,21 @@ def vote_helpful(*, article: Article, helpful: bool, session_key: str = "") -> b
 
 
 def record_gap(
-    *, query: str, locale: str, source: str, best_score: float, conversation_id: int | None = None
-) -> KnowledgeGap:
+    *,
+    query: str,
+    locale: str,
+    source: str,
+    best_score: float,
+    conversation_id: int | None = None,
+    client: str = "",
+) -> KnowledgeGap | None:
+    """A question that found no good article, at most once a day per `client` (a client
+    address, or "customer:<id>" for the bot) and normalised question, so one visitor
+    repeating a search cannot push it up the editors' list. An empty client always
+    records. Returns the gap, or None when this one was already recorded today."""
+    normalised = normalise_question(query)
+    if client and not limits.first_today("gap", locale, normalised, client):
+        return None
     return KnowledgeGap.objects.create(
         query=query.strip()[:500],
         locale=locale,

@@ -4,6 +4,7 @@ configuration per locale and the or-query built from a question. No database."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import nh3
@@ -102,3 +103,13 @@ def question_words(question: str, *, limit: int = 32) -> list[str]:
 def excerpt(text: str, *, words: int = 40) -> str:
     parts = text.split()
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_question(text: str) -> str:
+    """The same question however it was typed: case, punctuation and spacing folded
+    ("Where's my order?!" and "where s my  order" are one knowledge gap)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_NOT_WORD.sub(" ", folded).split())[:500]

@@ -3,6 +3,7 @@ widget, and the supervisors' small article editor."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -11,10 +12,10 @@ from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from conversations.selectors import access_conversation
-from knowledge import selectors, services
+from knowledge import limits, selectors, services
 from knowledge.models import LOCALES, Article, ArticleView, Category
 from knowledge.urls_public import article_url
-from omnidesk.errors import ApplicationError, NotFoundError
+from omnidesk.errors import ApplicationError, NotFoundError, error_body
 
 LOCALE_CODES = [code for code, _ in LOCALES]
 
@@ -79,6 +80,7 @@ def help_article(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
     services.record_view(
         article=article,
         source=source if source in ArticleView.Source.values else ArticleView.Source.HELP_CENTER,
+        visitor=limits.visitor(request),
     )
     return render(
         request,
@@ -107,10 +109,31 @@ def help_vote(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
     return redirect(f"{article_url(article)}?voted=1")
 
 
+def _search_allowed(request: HttpRequest) -> limits.Verdict:
+    """One anonymous search counted against the client's window (settings
+    OMNIDESK_HELP_SEARCHES_PER_WINDOW per OMNIDESK_HELP_SEARCH_WINDOW_SECONDS)."""
+    return limits.allow(
+        f"search:{limits.client(request)}",
+        limit=settings.OMNIDESK_HELP_SEARCHES_PER_WINDOW,
+        window_seconds=settings.OMNIDESK_HELP_SEARCH_WINDOW_SECONDS,
+    )
+
+
 @require_GET
 def help_search(request: HttpRequest, locale: str) -> HttpResponse:
     locale = _locale_or_404(locale)
     question = request.GET.get("q", "").strip()[:500]
+    if question:
+        verdict = _search_allowed(request)
+        if not verdict.allowed:
+            response = render(
+                request,
+                "knowledge/help_too_many_searches.html",
+                {"locale": locale, "question": question, "retry_after": verdict.retry_after},
+                status=429,
+            )
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
     hits = selectors.search(question=question, locale=locale, limit=10) if question else []
     if question and (not hits or hits[0].score < GAP_SCORE):
         services.record_gap(
@@ -118,6 +141,7 @@ def help_search(request: HttpRequest, locale: str) -> HttpResponse:
             locale=locale,
             source=ArticleView.Source.HELP_CENTER,
             best_score=hits[0].score if hits else 0.0,
+            client=limits.client(request),
         )
     return render(
         request, "help/search.html", {"locale": locale, "question": question, "hits": hits}
@@ -135,6 +159,21 @@ def help_search_json(request: HttpRequest) -> JsonResponse:
     locale = request.GET.get("locale", "en")[:2]
     locale = locale if locale in LOCALE_CODES else "en"
     question = request.GET.get("q", "").strip()[:500]
+    if question:
+        verdict = _search_allowed(request)
+        if not verdict.allowed:
+            refused = JsonResponse(
+                error_body(
+                    "Too many searches. Please wait a moment and try again.",
+                    {"code": ["rate_limited"]},
+                ),
+                status=429,
+            )
+            refused["Retry-After"] = str(verdict.retry_after)
+            refused["Access-Control-Allow-Origin"] = "*"
+            # Browsers hide other headers from a cross-origin script unless exposed.
+            refused["Access-Control-Expose-Headers"] = "Retry-After"
+            return refused
     hits = selectors.search(question=question, locale=locale, limit=5) if question else []
     if question and (not hits or hits[0].score < GAP_SCORE):
         services.record_gap(
@@ -142,6 +181,7 @@ def help_search_json(request: HttpRequest) -> JsonResponse:
             locale=locale,
             source=ArticleView.Source.WIDGET,
             best_score=hits[0].score if hits else 0.0,
+            client=limits.client(request),
         )
     response = JsonResponse(
         {

@@ -498,6 +498,14 @@ OMNIDESK_MEDIA_LINK_MAX_AGE_SECONDS = int(
 OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP = int(
     os.environ.get("OMNIDESK_WIDGET_CONNECTS_PER_MINUTE_PER_IP", "120")
 )
+# Public help center (knowledge/limits.py): anonymous searches (the /help/ search page
+# and the widget's search.json; each runs an embedding) one client address may make per
+# window; over it, 429 with Retry-After. 0 turns the limit off. Views and unanswered
+# questions count once a day per visitor whatever these say.
+OMNIDESK_HELP_SEARCHES_PER_WINDOW = int(os.environ.get("OMNIDESK_HELP_SEARCHES_PER_WINDOW", "30"))
+OMNIDESK_HELP_SEARCH_WINDOW_SECONDS = int(
+    os.environ.get("OMNIDESK_HELP_SEARCH_WINDOW_SECONDS", "60")
+)
 # A bare 1-5 reply on a messaging channel answers a CSAT survey sent this recently.
 OMNIDESK_CSAT_REPLY_WINDOW_HOURS = int(os.environ.get("OMNIDESK_CSAT_REPLY_WINDOW_HOURS", "72"))
 # Inbound events still pending after this long are re-enqueued by the sweep.

@@ -64,6 +64,25 @@ def reply_window() -> timedelta:
 # --- Sending a survey -------------------------------------------------------------------
 
 
+def _resolved_by_the_bot(conversation: Conversation) -> bool:
+    """The latest resolution was nobody's (no actor), the bot had spoken (its messages
+    carry `metadata.bot`) and no agent ever wrote: there is no agent to rate, so no
+    survey. A later resolution by an agent is surveyed as usual."""
+    resolution = (
+        conversation.events.filter(
+            kind=ConversationEvent.Kind.STATUS_CHANGED, data__to=Conversation.Status.RESOLVED
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return (
+        resolution is not None
+        and resolution.actor_id is None
+        and conversation.messages.filter(kind=Message.Kind.BOT, metadata__bot=True).exists()
+        and not conversation.messages.filter(kind=Message.Kind.AGENT).exists()
+    )
+
+
 def on_conversation_resolved(conversation_id: int) -> CsatSurvey | None:
     """Send the survey for the conversation's latest resolution, at most once.
 
@@ -91,6 +110,7 @@ def on_conversation_resolved(conversation_id: int) -> CsatSurvey | None:
         if (
             resolution_number == 0
             or conversation.csat_surveys.filter(resolution_number=resolution_number).exists()
+            or _resolved_by_the_bot(conversation)
         ):
             return None
         endpoint = conversation_services.default_reply_endpoint(conversation)
