@@ -19,6 +19,10 @@ agent side answers with `send_reply` (the service the inbox and the REST API cal
 reply travels adapter -> Redis channel layer -> WidgetConsumer -> the visitor's socket.
 The round trip is from the visitor's send to the agent's reply arriving.
 
+Each run also prints the CPU milliseconds one exchange cost each part: the web server,
+the worker, the agents' processes, the visitors (this process), PostgreSQL and Redis
+(every process of those servers on the machine, so run it on a quiet one).
+
 The baseline, against the same server: a consumer that acks each frame at once and sends
 the "reply" to itself through the same Redis channel layer. The ratio of the two is the
 cost of our logic (database writes, identity, routing, delivery).
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -243,7 +248,10 @@ def answer_in_agent_process(endpoint_key: str, agent_id: int, token: str, client
     visitor_id = read_visitor_token(endpoint_key=endpoint_key, token=token)
     # The ack says the message is stored; a drain turns it into the conversation's message
     # moments later. The agent answers what is on their screen: wait for it.
+    # A person sees it appear; this process asks the database, less often the longer it
+    # waits (every poll is CPU the desk being measured does not get).
     deadline = time.monotonic() + TIMEOUT
+    pause = 0.02
     while True:
         message = (
             Message.objects.select_related("conversation")
@@ -252,7 +260,8 @@ def answer_in_agent_process(endpoint_key: str, agent_id: int, token: str, client
         )
         if message is not None or time.monotonic() > deadline:
             break
-        time.sleep(0.02)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.32)
     if message is None:
         raise RuntimeError(f"message {client_id} was never processed")
     agent = get_user_model().objects.get(pk=agent_id)
@@ -297,6 +306,56 @@ async def measure(
     await gathered
     elapsed = time.perf_counter() - began
     return run, elapsed
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its live descendants."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        total = sum(root.cpu_times()[:2])
+        for child in root.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(child.cpu_times()[:2])
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+def named_cpu_seconds(name: str) -> float:
+    """CPU time of every process of the machine with this name (the shared PostgreSQL
+    and Redis servers: what other work uses of them in the same seconds counts too)."""
+    import psutil
+
+    total = 0.0
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] and process.info["name"].startswith(name):
+            with contextlib.suppress(psutil.Error):
+                total += sum(process.cpu_times()[:2])
+    return total
+
+
+class CpuMeter:
+    """CPU seconds each part of the desk spent between `start` and `stop`."""
+
+    def __init__(self, parts: dict) -> None:
+        self.parts = parts  # name -> callable returning cumulative seconds
+        self.began: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.began = {name: read() for name, read in self.parts.items()}
+
+    def per_exchange_ms(self, exchanges: int) -> dict[str, float]:
+        return {
+            name: (read() - self.began[name]) * 1000 / max(exchanges, 1)
+            for name, read in self.parts.items()
+        }
+
+
+def print_cpu(label: str, per_exchange: dict[str, float]) -> None:
+    parts = "  ".join(f"{name} {ms:.1f}" for name, ms in per_exchange.items())
+    print(f"  {label} CPU ms per exchange: {parts}  (total {sum(per_exchange.values()):.1f})")
 
 
 def report(label: str, run: Run, elapsed: float, exchanges_total: int) -> float:
@@ -433,11 +492,30 @@ def main() -> None:
         total = args.clients * args.exchanges
         load = f"paced to {args.rate:g} exchanges/s" if args.rate else "closed loop"
         print(f"{args.clients} concurrent clients x {args.exchanges} exchanges, {load}, one server")
+        meter = CpuMeter(
+            {
+                "web": lambda: cpu_seconds(server.pid),
+                "worker": lambda: cpu_seconds(worker.pid),
+                # This process's other children: the agents' pool.
+                "agents": lambda: (
+                    cpu_seconds(os.getpid())
+                    - sum(os.times()[:2])
+                    - cpu_seconds(server.pid)
+                    - cpu_seconds(worker.pid)
+                ),
+                "visitors": lambda: sum(os.times()[:2]),
+                "postgres": lambda: named_cpu_seconds("postgres"),
+                "redis": lambda: named_cpu_seconds("redis-server"),
+            }
+        )
+        meter.start()
         run, elapsed = asyncio.run(
             measure("echo", f"{base}/ws/echo/", args.clients, args.exchanges, args.rate)
         )
         echo_rate = report("bare Channels echo", run, elapsed, total)
+        print_cpu("echo", meter.per_exchange_ms(len(run.round_trips)))
         agent_side = AgentSide(endpoint, agent, args.agent_processes)
+        meter.start()
         run, elapsed = asyncio.run(
             measure(
                 "widget",
@@ -449,6 +527,7 @@ def main() -> None:
             )
         )
         widget_rate = report("omnidesk widget", run, elapsed, total)
+        print_cpu("widget", meter.per_exchange_ms(len(run.round_trips)))
         agent_side.pool.shutdown()
         if echo_rate:
             print(f"ratio (widget / echo):  {widget_rate / echo_rate:.3f}")

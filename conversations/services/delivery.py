@@ -207,6 +207,13 @@ def _delivery_failed(message: Message, error: str, *, permanent: bool) -> Delive
     return DeliveryOutcome(status="queued", retry_in=delay)
 
 
+def stored_files(message: Message) -> list[Attachment]:
+    """The message's attachments: as its writer stored them when it kept them on the
+    message (`attachment_list`), otherwise read."""
+    kept = getattr(message, "attachment_list", None)
+    return list(message.attachments.all()) if kept is None else kept
+
+
 def build_outbound(message: Message) -> OutboundMessage:
     """What the adapter needs to send `message`, as plain values (adapters never query).
     Precondition: loaded with its author, endpoint and conversation's customer."""
@@ -234,7 +241,7 @@ def build_outbound(message: Message) -> OutboundMessage:
                 # Where a provider that takes media by link fetches the stored file.
                 "public_url": media_link(a.pk, a.filename) if a.file else a.remote_url,
             }
-            for a in message.attachments.all()
+            for a in stored_files(message)
         ),
         metadata={
             "conversation_id": message.conversation_id,

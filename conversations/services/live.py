@@ -35,6 +35,7 @@ from conversations import events, presenters
 from conversations.models import Conversation, InboxCount, Message
 from conversations.selectors import (
     Bucket,
+    TimelineItem,
     conversation_group,
     groups_for_buckets,
     live_rows,
@@ -51,6 +52,9 @@ class _Pending:
     conversation_ids: set[int] = field(default_factory=set)
     state_changed_ids: set[int] = field(default_factory=set)
     created_message_ids: set[int] = field(default_factory=set)
+    # Messages their writer handed over complete (`with_files_known`): rendered as they
+    # were written, without reading them back.
+    created_messages: dict[int, Message] = field(default_factory=dict)
     updated_message_ids: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
@@ -86,6 +90,8 @@ def messages_added(messages: Iterable[Message]) -> None:
     for message in messages:
         pending.conversation_ids.add(message.conversation_id)
         pending.created_message_ids.add(message.pk)
+        if hasattr(message, "attachment_list"):
+            pending.created_messages[message.pk] = message
     transaction.on_commit(_flush)
 
 
@@ -122,6 +128,7 @@ def _announce_pending(pending: _Pending) -> None:
         pending.conversation_ids,
         state_changed_ids=pending.state_changed_ids,
         created_message_ids=pending.created_message_ids,
+        created_messages=pending.created_messages,
         updated_message_ids=pending.updated_message_ids,
     )
 
@@ -141,6 +148,7 @@ def announce(
     *,
     state_changed_ids: Iterable[int] = (),
     created_message_ids: Iterable[int] = (),
+    created_messages: dict[int, Message] | None = None,
     updated_message_ids: Iterable[int] = (),
 ) -> list[Transition]:
     """Count and tell. Run after the changes committed (not inside their transaction:
@@ -176,23 +184,37 @@ def announce(
     published += notifications.queue_notifications(
         ((t.conversation_id, t.before, t.after) for t in transitions), rows
     )
-    published += _message_events(set(created_message_ids), events.message_created_event)
+    published += _message_events(
+        set(created_message_ids), events.message_created_event, known=created_messages or {}
+    )
     published += _message_events(set(updated_message_ids), events.message_updated_event)
     publish_many_now(published)
     return transitions
 
 
 def _message_events(
-    message_ids: set[int], build: Callable[..., dict[str, Any]]
+    message_ids: set[int],
+    build: Callable[..., dict[str, Any]],
+    *,
+    known: dict[int, Message] | None = None,
 ) -> list[tuple[dict[str, Any], list[str]]]:
     if not message_ids:
         return []
+    known = {pk: message for pk, message in (known or {}).items() if pk in message_ids}
+    items = [
+        TimelineItem(message.created_at, "message", message.conversation_id, message)
+        for message in known.values()
+    ]
+    unknown = sorted(message_ids - set(known))
+    if unknown:
+        items += message_items(unknown)
+    items.sort(key=lambda item: (item.at, item.item.pk))
     return [
         (
             build(item.item, html=presenters.timeline_item_html(item)),
             [conversation_group(item.conversation_id)],
         )
-        for item in message_items(sorted(message_ids))
+        for item in items
     ]
 
 

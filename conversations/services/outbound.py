@@ -236,8 +236,11 @@ def queue_outbound_message(
         },
         created_at=now,
     )
-    if attachments:
-        store_message_files(message=message, files=attachments)
+    # Complete as written (files included): announced and pushed without reading back.
+    message.attachment_list = (
+        store_message_files(message=message, files=attachments) if attachments else []
+    )
+    message.has_attachments = bool(message.attachment_list)
     live.messages_added([message])
     hooks.notify_messages_created([message])
     message_id = message.pk

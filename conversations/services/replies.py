@@ -138,9 +138,7 @@ def add_note(
     stored in its metadata, highlighted, and notified."""
     validate_text(text)
     # An automatic note quotes the customer, whose "@name" is no agent's mention.
-    mentioned = (
-        notifications.find_mentions(conversation=conversation, text=text) if author else []
-    )
+    mentioned = notifications.find_mentions(conversation=conversation, text=text) if author else []
     with transaction.atomic():
         message = Message.objects.create(
             conversation=conversation,
