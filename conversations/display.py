@@ -196,6 +196,8 @@ def describe_event(event: ConversationEvent) -> str:
         return f"{who}updated the customer ({', '.join(data.get('changed', []))})".strip()
     if kind == Kind.DELIVERY_FAILED:
         return f"Delivery failed: {data.get('error', '')}"
+    if kind == "macro_ran":  # macros.services.MACRO_EVENT_KIND (a higher app's kind)
+        return _sentence(who, f"ran the macro “{data.get('name', '')}”")
     return f"{who}{event.get_kind_display()}".strip()
 
 

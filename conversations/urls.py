@@ -9,6 +9,7 @@ urlpatterns = [
     path("list/", views.conversation_list, name="list"),
     path("counts/", views.counts, name="counts"),
     path("canned/", views.canned_responses, name="canned"),
+    path("bulk/choices/", views.bulk_choices, name="bulk_choices"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("c/<int:conversation_id>/", views.conversation_detail, name="conversation"),
     path("c/<int:conversation_id>/timeline/", views.timeline, name="timeline"),

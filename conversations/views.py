@@ -101,10 +101,8 @@ def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> H
         "statuses": Conversation.Status.choices,
         "channel_choices": _channel_choices(),
         "tags": Tag.objects.order_by("name"),
-        # The bulk bar's choices (templates/conversations/_bulk_bar.html); each item is
-        # checked again when the action runs.
-        "bulk_teams": Team.objects.order_by("name"),
-        "bulk_agents": bulk_assignees(user=request.user),
+        # The bulk bar's agents and teams load when it first opens (`bulk_choices`): most
+        # page views never select a row, so the page pays no query for them.
         "bulk_priorities": Conversation.Priority.choices,
         "page": presenters.inbox_rows(selectors.inbox_page(agent=request.user, filters=filters)),
         # Counts arrive right after first paint (hx-trigger="load"): the list is what the
@@ -154,6 +152,22 @@ def counts(request: HttpRequest) -> HttpResponse:
         {
             "counts": selectors.inbox_counts(agent=request.user, status=filters.status),
             "views": selectors.inbox_views_for(request.user),
+        },
+    )
+
+
+@require_GET
+@inbox_view
+def bulk_choices(request: HttpRequest) -> HttpResponse:
+    """The bulk bar's assignee and team choices (templates/conversations/_bulk_choices.html),
+    fetched by static/js/bulk.js the first time the bar opens. Whom the user may pick comes
+    from `bulk_assignees`; each conversation still checks the choice when the action runs."""
+    return render(
+        request,
+        "conversations/_bulk_choices.html",
+        {
+            "bulk_teams": Team.objects.order_by("name"),
+            "bulk_agents": bulk_assignees(user=request.user),
         },
     )
 

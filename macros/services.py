@@ -22,6 +22,8 @@ from macros.models import Macro
 from omnidesk.errors import ApplicationError
 
 NAME_LENGTH = Macro._meta.get_field("name").max_length
+# The timeline event a run leaves (conversations.display.describe_event words it).
+MACRO_EVENT_KIND = "macro_ran"
 
 
 def _checked_name(name: str) -> str:
@@ -150,6 +152,14 @@ def run_macro(*, macro: Macro, conversation: Conversation, actor: AbstractBaseUs
     messages: list[Message] = []
     now = timezone.now()
     with transaction.atomic():
+        # First on the timeline, so the replies and changes that follow read as its steps.
+        conversation_services.record_timeline_event(
+            conversation=conversation,
+            kind=MACRO_EVENT_KIND,
+            actor=actor,
+            data={"macro": macro.pk, "name": macro.name, "steps": len(actions)},
+            at=now,
+        )
         for action in actions:
             if action.type == "reply":
                 rendered = render_variables(action.text, values)

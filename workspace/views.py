@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents.models import Team
 from agents.roles import sees_everything
@@ -113,6 +113,20 @@ def saved_views(request: HttpRequest) -> HttpResponse:
         error = exc
     context = _tabs_context(request, request.POST) | {"error": error}
     return render(request, "workspace/_tabs.html", context, status=422 if error else 200)
+
+
+@require_POST
+@fragment_view
+def delete_saved_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Delete one of the user's own saved views (the tab's delete button, confirmed) and
+    answer the tabs for the list on screen (its query in the address). A view shared
+    with the user by a colleague is theirs to delete: 403; one they cannot see: 404."""
+    view = selectors.access_saved_view(user=request.user, view_id=view_id, write=True)
+    services.delete_saved_view(view=view)
+    params = request.GET.copy()
+    if _active_id(params) == view_id:
+        params.pop("saved", None)
+    return render(request, "workspace/_tabs.html", _tabs_context(request, params))
 
 
 # --- Typed attributes in the conversation pane --------------------------------------------

@@ -43,11 +43,31 @@
   }
   function decorateAll() { rows().forEach(decorate); render(); }
 
+  // The assignee and team choices are fetched the first time the bar opens, so the page
+  // itself costs no query for them (conversations.views.bulk_choices).
+  function loadChoices() {
+    var holder = $("bulk-choices");
+    if (!holder || holder.getAttribute("data-loaded") !== "false") return;
+    holder.setAttribute("data-loaded", "loading");
+    fetch(holder.getAttribute("data-url"), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        holder.innerHTML = html;
+        holder.setAttribute("data-loaded", "true");
+        render();
+      })
+      .catch(function () { holder.setAttribute("data-loaded", "false"); });
+  }
+
   function render() {
     var bar = $("bulk-bar");
     if (!bar) return;
     var count = state.selected.size;
     var active = count > 0 || state.matching !== null;
+    if (active) loadChoices();
     bar.hidden = !active && ($("bulk-result").hidden);
     var list = $("conversation-list");
     if (list) list.classList.toggle("selecting", active);

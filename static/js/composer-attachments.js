@@ -2,11 +2,19 @@
  * a chip (name, size, remove). The chosen channel's limits (data-attachment-limits on its
  * <option>, from channels_app/attachment_limits.py) are shown and checked before sending;
  * the server checks them again. The files travel in the form's own <input name="files">,
- * so HTMX sends them with the reply (hx-encoding="multipart/form-data"). */
+ * so HTMX sends them with the reply (hx-encoding="multipart/form-data").
+ * When the server answers with the composer again without sending (a refused reply, a
+ * reply held because others wrote meanwhile) the chosen files stay chosen: they are put
+ * back into the new form's input. A sent reply or another conversation starts empty. */
 (function () {
   "use strict";
 
-  var state = { input: null, files: [] };
+  var state = { input: null, files: [], conversation: null };
+  // The /jsi18n/ catalogue (django.views.i18n.JavaScriptCatalog), loaded before this file.
+  var t = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (token) { return values[token.slice(2, -2)]; });
+  };
 
   function $(id) { return document.getElementById(id); }
 
@@ -20,7 +28,14 @@
   function currentFiles() {
     var input = $("composer-files");
     if (!input) return [];
-    if (state.input !== input) { state.input = input; state.files = []; }
+    if (state.input !== input) {
+      var composer = $("composer");
+      var conversation = composer ? composer.getAttribute("data-conversation-id") : null;
+      var sent = composer ? composer.getAttribute("data-sent") === "1" : true;
+      if (sent || conversation !== state.conversation) state.files = [];
+      state.input = input;
+      state.conversation = conversation;
+    }
     return state.files;
   }
 
@@ -50,33 +65,33 @@
     if (!files.length) return [];
     var composer = $("composer");
     var mode = composer && composer.querySelector("input[name=mode]:checked");
-    if (mode && mode.value === "note") return ["Files go with replies, not private notes."];
+    if (mode && mode.value === "note") return [t("Files go with replies, not private notes.")];
     var template = $("reply-template");
-    if (template && template.value) return ["A template goes without files: send them separately."];
+    if (template && template.value) return [t("A template goes without files: send them separately.")];
     var channel = limits();
-    if (!channel) return ["No channel can carry these files."];
+    if (!channel) return [t("No channel can carry these files.")];
     if (!channel.carries_files) return [channel.reason];
     var found = [];
     if (files.length > channel.max_files) {
-      found.push(channel.channel + " takes at most " + channel.max_files + " files per reply.");
+      found.push(interpolate(t("%(channel)s takes at most %(count)s files per reply."), { channel: channel.channel, count: channel.max_files }, true));
     }
     var total = 0;
     files.forEach(function (file) {
       total += file.size;
-      if (!file.size) { found.push(file.name + " is empty."); return; }
+      if (!file.size) { found.push(interpolate(t("%(name)s is empty."), { name: file.name }, true)); return; }
       var largest = channel.max_file_bytes;
       if (channel.rules.length) {
         var type = typeOf(file);
         var rule = ruleFor(channel.rules, type);
-        if (!rule) { found.push(channel.channel + " cannot carry " + file.name + " (" + (type || "unknown type") + ")."); return; }
+        if (!rule) { found.push(interpolate(t("%(channel)s cannot carry %(name)s (%(type)s)."), { channel: channel.channel, name: file.name, type: type || t("unknown type") }, true)); return; }
         largest = rule.max_bytes;
       }
       if (file.size > largest) {
-        found.push(file.name + " is " + size(file.size) + ": " + channel.channel + " takes files of this type up to " + size(largest) + ".");
+        found.push(interpolate(t("%(name)s is %(size)s: %(channel)s takes files of this type up to %(limit)s."), { name: file.name, size: size(file.size), channel: channel.channel, limit: size(largest) }, true));
       }
     });
     if (total > channel.max_total_bytes) {
-      found.push("The files are " + size(total) + " in all: " + channel.channel + " takes at most " + size(channel.max_total_bytes) + " per reply.");
+      found.push(interpolate(t("The files are %(size)s in all: %(channel)s takes at most %(limit)s per reply."), { size: size(total), channel: channel.channel, limit: size(channel.max_total_bytes) }, true));
     }
     return found;
   }
@@ -104,7 +119,7 @@
       remove.type = "button";
       remove.className = "chip-remove";
       remove.setAttribute("data-index", String(index));
-      remove.setAttribute("aria-label", "Remove " + file.name);
+      remove.setAttribute("aria-label", interpolate(t("Remove %(name)s"), { name: file.name }, true));
       remove.textContent = "×";
       chip.appendChild(name);
       chip.appendChild(document.createTextNode(" "));
@@ -210,7 +225,8 @@
     if ((event.key === "n" || event.key === "r") && currentFiles().length) render();
   });
 
-  // A re-rendered composer (after sending, or another conversation) starts empty.
+  // A re-rendered composer: empty after sending or for another conversation, else with
+  // the files still chosen (currentFiles).
   document.addEventListener("htmx:afterSettle", function () {
     if ($("composer-files") && state.input !== $("composer-files")) render();
   });

@@ -12,7 +12,12 @@
   var VIEWING_EVERY_MS = 20000;
   var TYPING_SHOWN_MS = 6000;
   var VIEWING_SHOWN_MS = 50000;
-  var BASE_TITLE = "Inbox · Omnidesk";
+  // The /jsi18n/ catalogue (django.views.i18n.JavaScriptCatalog), loaded before this file.
+  var t = window.gettext || function (words) { return words; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (token) { return values[token.slice(2, -2)]; });
+  };
+  var BASE_TITLE = t("Inbox") + " · Omnidesk";
   var ACTIVITY_EVERY_MS = 60000; // activity reported at most once a minute (auto-away)
   var STATUSES = ["online", "away", "busy"];
 
@@ -63,11 +68,11 @@
   function send(payload) {
     if (state.socket) state.socket.send(JSON.stringify(payload));
   }
-  document.addEventListener("htmx:wsConnecting", function () { setLive("connecting", "Connecting…"); });
+  document.addEventListener("htmx:wsConnecting", function () { setLive("connecting", t("Connecting…")); });
   document.addEventListener("htmx:wsOpen", function (event) {
     state.socket = event.detail.socketWrapper;
     state.watched = null;
-    setLive("live", "Live");
+    setLive("live", t("Live"));
   });
   // The ws extension reconnects by itself (with jittered backoff) after abnormal closes
   // (1006, 1011, 1012, 1013). Any other close (a proxy or server closing cleanly, the
@@ -78,13 +83,13 @@
   document.addEventListener("htmx:wsClose", function (event) {
     state.socket = null;
     state.watched = null;
-    setLive("offline", "Reconnecting…");
+    setLive("offline", t("Reconnecting…"));
     var code = event.detail && event.detail.event ? event.detail.event.code : 0;
     if (!state.unloading && RETRIED_BY_EXTENSION.indexOf(code) === -1) {
       setTimeout(function () { window.location.reload(); }, 1500 + Math.random() * 1500);
     }
   });
-  document.addEventListener("htmx:wsError", function () { setLive("offline", "Reconnecting…"); });
+  document.addEventListener("htmx:wsError", function () { setLive("offline", t("Reconnecting…")); });
   document.addEventListener("htmx:wsBeforeMessage", function (event) {
     event.preventDefault(); // our messages are JSON events, not HTML to swap
     var data;
@@ -117,7 +122,7 @@
       return;
     }
     if (data.type === "error") {
-      if (data.code === "not_found") notice("That conversation is not available to you.");
+      if (data.code === "not_found") notice(t("That conversation is not available to you."));
       return;
     }
     if (data.type === "conversation.typing" || data.type === "conversation.viewing" || data.type === "conversation.left") {
@@ -154,7 +159,7 @@
       if (!response.ok) throw new Error(String(response.status));
       return response.json();
     }).then(function (body) { showStatus(body.status); })
-      .catch(function () { if (previous) showStatus(previous); notice("Your status could not be changed; please retry."); });
+      .catch(function () { if (previous) showStatus(previous); notice(t("Your status could not be changed; please retry.")); });
   }
   document.addEventListener("change", function (event) {
     if (event.target.id === "my-status") chooseStatus(event.target.value);
@@ -327,7 +332,7 @@
     if (list.querySelector(":scope > li.row, :scope > li.load-more, :scope > li.empty-list")) return;
     var empty = document.createElement("li");
     empty.className = "empty-list";
-    empty.textContent = "No conversations here.";
+    empty.textContent = t("No conversations here.");
     list.appendChild(empty);
   }
 
@@ -467,7 +472,7 @@
     Object.keys(state.collisions).forEach(function (userId) {
       var c = state.collisions[userId];
       if (c.until < now) { delete state.collisions[userId]; return; }
-      parts.push(c.typingUntil > now ? c.name + " is typing…" : c.name + " is viewing");
+      parts.push(interpolate(c.typingUntil > now ? t("%(name)s is typing…") : t("%(name)s is viewing"), { name: c.name }, true));
     });
     el.textContent = parts.join(" · ");
     el.classList.toggle("active", parts.length > 0);
@@ -502,8 +507,8 @@
     else updateTitle();
   });
   document.addEventListener("htmx:responseError", function (event) {
-    if (event.detail.xhr && event.detail.xhr.status === 404) notice("Not found, or no longer visible to you.");
-    else notice("Something went wrong; please retry.");
+    if (event.detail.xhr && event.detail.xhr.status === 404) notice(t("Not found, or no longer visible to you."));
+    else notice(t("Something went wrong; please retry."));
   });
 
   function conversationShown() {
@@ -601,7 +606,6 @@
     var note = checked && checked.value === "note";
     composer.classList.toggle("mode-note", note);
     composer.classList.toggle("mode-reply", !note);
-    var t = window.gettext || function (words) { return words; }; // the /jsi18n/ catalogue
     var text = $("composer-text");
     if (text) text.placeholder = note ? t("Private note for your team… type @ to mention") : t("Write a reply… type / for canned responses");
     var button = $("send-button");

@@ -146,6 +146,7 @@ ROUTES: dict[str, Route] = {
     "inbox:list": Route(Scope.LIST),
     "inbox:counts": Route(Scope.LIST),
     "inbox:canned": Route(Scope.LIST),
+    "inbox:bulk_choices": Route(Scope.LIST),
     "inbox:attachment": Route(Scope.ATTACHMENT),
     "inbox:conversation": _conversation_route(("GET",)),
     "inbox:timeline": _conversation_route(("GET",)),
@@ -187,6 +188,11 @@ ROUTES: dict[str, Route] = {
     "workspace:conversation_attributes": _conversation_route(("GET", "POST")),
     "workspace:bar": Route(Scope.LIST),
     "workspace:tabs": Route(Scope.LIST),
+    # No saved view exists in the world: only the refusals to agents are checked (an
+    # owner's delete and a colleague's refusal: tests/workspace/test_saved_view_delete.py).
+    "workspace:delete_view": Route(
+        Scope.STAFF, methods=("POST",), role=SUPERVISOR, args={"view_id": 999999}
+    ),
     # --- Macros in the composer (macros/urls.py) ----------------------------------------
     "macros:picker": _conversation_route(("GET",)),
     "macros:preview": _conversation_route(("GET",)),
