@@ -31,7 +31,7 @@ from django.conf import settings
 
 from conversations import events
 from conversations.selectors import conversation_group
-from intake.widget import ratelimit, selectors, services
+from intake.widget import placement, ratelimit, selectors, services
 from intake.widget.selectors import Visitor
 from omnidesk.client_address import scope_client_address
 from omnidesk.errors import ApplicationError, NotFoundError, PermissionDeniedError
@@ -55,9 +55,10 @@ MAX_FRAME_BYTES = 64 * 1024
 # A browser sends a few frames a second at most; a flood is closed, not served.
 MAX_FRAMES_PER_10_SECONDS = 100
 TYPING_EVERY_SECONDS = 2.0
-# How long a socket keeps following the conversation it found before it asks again which
-# one the visitor's messages go to (a new one opens after the last was resolved).
-CONVERSATION_RECHECK_SECONDS = 15.0
+# The drain tells every socket of the visitor where each message went (`widget.placed`);
+# a socket that heard nothing for this long (a lost event) asks the database again
+# which conversation the visitor's messages go to.
+CONVERSATION_RECHECK_SECONDS = 300.0
 # The socket's own recent messages, known by client id, which it need not fetch again
 # when their `message.created` comes back.
 OWN_MESSAGES_REMEMBERED = 50
@@ -191,6 +192,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         self.visitor = visitor
         await self._join(visitor.group)
         welcome = await widget_db_sync_to_async(self._welcome)(_int_or_none(content.get("after")))
+        self.conversation_checked_at = time.monotonic()
         await self._follow_conversation(welcome["conversation"]["id"])
         await self.send_json(welcome)
 
@@ -296,6 +298,10 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         kind = event.get("type")
         if kind == "widget.message":
             await self.send_json({"type": "message", "message": event["message"]})
+        elif kind == placement.PLACED:
+            # A message of this visitor (from this tab or another) went there.
+            self.conversation_checked_at = time.monotonic()
+            await self._follow_conversation(_int_or_none(event.get("conversation_id")))
         elif kind == events.TYPING and event.get("who") != "customer" and not event.get("note"):
             # An agent typing a private note is their team's business, not the visitor's.
             if event.get("conversation_id") == self.conversation_id:

@@ -5,8 +5,8 @@ count once.
 
 Everything lives in the shared cache (Redis), so every web process counts together, and
 is keyed on the client address the rest of the desk uses (`omnidesk.client_address`).
-The widget's limiter (`intake.widget.ratelimit`) sits above this app in the app stack,
-so this is the same fixed-window scheme rather than an import of it.
+The fixed windows are the desk's one limiter (`omnidesk.ratelimit`), shared with the
+widget.
 
 No personal data is stored: a visitor is an HMAC (keyed with SECRET_KEY) of their
 address and user agent, and the marks expire after a day."""
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -24,35 +22,17 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from omnidesk.client_address import request_client_address
+from omnidesk.ratelimit import Limit, Verdict, hit
 
 DAY_SECONDS = 24 * 3600
-
-
-@dataclass(frozen=True)
-class Verdict:
-    allowed: bool
-    retry_after: int  # seconds until the current window ends
 
 
 def allow(key: str, *, limit: int, window_seconds: int) -> Verdict:
     """Count one hit on `key`; refused once more than `limit` hits fall in the current
     fixed window. `limit <= 0` turns the limit off (every hit allowed)."""
-    window_seconds = max(int(window_seconds), 1)
-    now = time.time()
-    window = int(now // window_seconds)
-    retry_after = max(int((window + 1) * window_seconds - now), 1)
     if limit <= 0:
         return Verdict(True, 0)
-    bucket = f"knowledge:rl:{key}:{window}"
-    if cache.add(bucket, 1, timeout=window_seconds + 1):
-        return Verdict(True, retry_after)
-    try:
-        count = cache.incr(bucket)
-    except ValueError:
-        # The bucket expired between add and incr: this hit opens a new window.
-        cache.add(bucket, 1, timeout=window_seconds + 1)
-        return Verdict(True, retry_after)
-    return Verdict(count <= limit, retry_after)
+    return hit(Limit(f"knowledge:{key}", limit, window_seconds))
 
 
 def client(request: HttpRequest) -> str:

@@ -18,9 +18,10 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.db import transaction
+
+from omnidesk.redis_pool import cache_client
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +97,12 @@ def reserve_sequences(group: str, count: int) -> int:
 def _reserve_all(counts: Counter[str]) -> dict[str, int]:
     """`reserve_sequences` for many groups at once: with Redis, one pipelined round trip
     (INCRBY starts a missing counter at 0) instead of one per group."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
+    client = cache_client()
+    if client is None:
         return {group: reserve_sequences(group, count) for group, count in counts.items()}
     groups = sorted(counts)
-    keys = [backend.make_and_validate_key(_sequence_key(group)) for group in groups]
-    pipeline = backend._cache.get_client(write=True).pipeline(transaction=False)
+    keys = [cache.make_and_validate_key(_sequence_key(group)) for group in groups]
+    pipeline = client.pipeline(transaction=False)
     for key, group in zip(keys, groups, strict=True):
         pipeline.incrby(key, counts[group])
     return dict(zip(groups, pipeline.execute(), strict=True))

@@ -38,3 +38,16 @@ def shared_client(url: str, **kwargs: Any) -> redis.Redis:
     """A client on the process's shared pool for `url`, for code that needs Redis
     commands the cache does not offer (sorted sets)."""
     return redis.Redis(connection_pool=SharedConnectionPool.from_url(url, **kwargs))
+
+
+def cache_client() -> redis.Redis | None:
+    """A client on the default cache's own pool, for what the cache API cannot say (a
+    pipeline of commands); None when the cache is not Redis. Keys go through
+    `cache.make_and_validate_key` so they share the cache's prefix."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(write=True)

@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from channels_app.models import ChannelEndpoint, InboundEvent
 from channels_app.types import InboundMessage
+from conversations.models import Message
 from conversations.services import inbound_batch
 from intake.services.accept import DRAIN_MAX_BATCHES, DRAIN_SCHEDULED_KEY, schedule_drain
 from intake.services.handlers import EVENT_HANDLERS, RetryLater
+from intake.widget import placement
 from omnidesk import metrics
 from omnidesk.errors import ApplicationError
 
@@ -129,7 +131,7 @@ def _process_run(run: list[tuple[InboundEvent, InboundMessage]]) -> None:
         return
     try:
         with transaction.atomic():
-            inbound_batch.receive_messages(
+            messages = inbound_batch.receive_messages(
                 [
                     inbound_batch.InboundItem(
                         endpoint=event.endpoint,
@@ -162,6 +164,7 @@ def _process_run(run: list[tuple[InboundEvent, InboundMessage]]) -> None:
         processed_at=timezone.now(),
     )
     metrics.observe_inbound_processed(received_at=[event.received_at for event, _ in run])
+    placement.announce_placements(zip((event for event, _ in run), messages, strict=True))
     for event, _ in run:
         event.status, event.attempts, event.error = (
             InboundEvent.Status.PROCESSED,
@@ -178,7 +181,7 @@ def _process_one(event: InboundEvent) -> None:
         if handler is None:
             raise ApplicationError(f"No handler for inbound event kind '{event.kind}'.")
         with transaction.atomic():
-            handler(event)
+            outcome = handler(event)
     except _INFRASTRUCTURE_ERRORS:
         raise
     except RetryLater as exc:
@@ -200,6 +203,8 @@ def _process_one(event: InboundEvent) -> None:
     else:
         event.status = InboundEvent.Status.PROCESSED
         event.error = ""
+        if isinstance(outcome, Message) and event.kind == "message":
+            placement.announce_placements([(event, outcome)])
     event.processed_at = timezone.now()
     event.save(update_fields=["status", "attempts", "error", "processed_at"])
     metrics.observe_inbound_processed(received_at=[event.received_at])

@@ -1,23 +1,17 @@
-"""Fixed-window rate limits in the shared cache (Redis), so every web process counts together."""
+"""The widget's rate limits: fixed windows in the shared cache (`omnidesk.ratelimit`)."""
 
 from __future__ import annotations
 
-import time
-
-from django.core.cache import cache
+from omnidesk.ratelimit import Limit, hit
 
 
 def allow(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one hit on `key`; False once more than `limit` hits fall in the current window."""
-    if limit <= 0:
-        return False
-    bucket = f"widget:rl:{key}:{int(time.time() // window_seconds)}"
-    if cache.add(bucket, 1, timeout=window_seconds + 1):
-        return True
-    try:
-        count = cache.incr(bucket)
-    except ValueError:
-        # The bucket expired between add and incr: this hit opens a new window.
-        cache.add(bucket, 1, timeout=window_seconds + 1)
-        return True
-    return count <= limit
+    return allow_all(Limit(key, limit, window_seconds))
+
+
+def allow_all(*limits: Limit) -> bool:
+    """Count one hit on each limit (one round trip); False when any is over."""
+    return hit(
+        *(Limit(f"widget:{limit.key}", limit.limit, limit.window_seconds) for limit in limits)
+    ).allowed

@@ -25,6 +25,7 @@ from intake.services.accept import accept_inbound
 from intake.widget import ratelimit, selectors, uploads
 from intake.widget.selectors import Visitor
 from omnidesk.errors import ApplicationError
+from omnidesk.ratelimit import Limit
 from omnidesk.realtime import publish_rollback_unsafe
 from reporting.services import record_csat_response
 
@@ -53,9 +54,10 @@ def _check_message_rate(visitor: Visitor, ip: str) -> None:
     per_visitor = _limit(config, "messages_per_minute", DEFAULT_MESSAGES_PER_MINUTE)
     per_ip = _limit(config, "messages_per_minute_per_ip", DEFAULT_MESSAGES_PER_MINUTE_PER_IP)
     key = visitor.endpoint.pk
-    if not ratelimit.allow(
-        f"msg:v:{key}:{visitor.group}", limit=per_visitor, window_seconds=60
-    ) or (ip and not ratelimit.allow(f"msg:ip:{key}:{ip}", limit=per_ip, window_seconds=60)):
+    limits = [Limit(f"msg:v:{key}:{visitor.group}", per_visitor, 60)]
+    if ip:
+        limits.append(Limit(f"msg:ip:{key}:{ip}", per_ip, 60))
+    if not ratelimit.allow_all(*limits):
         raise RateLimited("Too many messages, slow down.", fields={"code": ["rate_limited"]})
 
 
