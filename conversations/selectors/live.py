@@ -10,7 +10,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, IntegerField, OuterRef, Q, Sum
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from agents.roles import sees_everything
@@ -18,6 +19,7 @@ from agents.selectors import teams_and_inboxes
 from conversations.models import Conversation, InboxCount, ReadMarker
 from conversations.selectors.access import Bucket
 from conversations.selectors.inbox import ROW_FIELDS, InboxItem, channels_used, inbox_item
+from omnidesk.compiled import RowsByIds
 
 # How many of an agent's unread assigned conversations the page is told by id.
 UNREAD_IDS_LIMIT = 500
@@ -34,14 +36,13 @@ class LiveRow:
     tags: tuple[str, ...]
 
 
-def live_rows(conversation_ids: Iterable[int]) -> dict[int, LiveRow]:
-    """The rows of these conversations, in one query."""
+def _live_rows_query(ids: RawSQL) -> QuerySet:
     tag_names = ArraySubquery(
         Conversation.tags.through.objects.filter(conversation_id=OuterRef("pk"))
         .order_by("tag__name")
         .values("tag__name")
     )
-    rows = Conversation.objects.filter(pk__in=list(conversation_ids)).values(
+    return Conversation.objects.filter(pk__in=ids).values(
         *(field for field in ROW_FIELDS if field != "unread"),
         "status",
         "endpoint_id",
@@ -49,8 +50,16 @@ def live_rows(conversation_ids: Iterable[int]) -> dict[int, LiveRow]:
         channels=channels_used(),
         tag_names=tag_names,
     )
+
+
+# Every announcement reads its rows: compiled once per process (omnidesk/compiled.py).
+_live_rows_sql = RowsByIds(_live_rows_query)
+
+
+def live_rows(conversation_ids: Iterable[int]) -> dict[int, LiveRow]:
+    """The rows of these conversations, in one query."""
     found = {}
-    for row in rows:
+    for row in _live_rows_sql(conversation_ids):
         row["unread"] = row["waiting_since"] is not None
         item = inbox_item(row, tuple(sorted(row["channels"] or [row["last_channel"]])))
         bucket = Bucket(

@@ -276,4 +276,9 @@ def _recency(conversation: Conversation) -> tuple[datetime, float]:
 
 
 def _publish(touched: list[_Touched]) -> None:
-    live.messages_added([message for item in touched for message in item.messages])
+    messages = [message for item in touched for message in item.messages]
+    for message in messages:
+        # Complete as built (a batch's messages carry no files): announced without
+        # reading them back.
+        message.attachment_list, message.has_attachments = [], False
+    live.messages_added(messages)

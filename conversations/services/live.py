@@ -87,12 +87,25 @@ def messages_added(messages: Iterable[Message]) -> None:
     """New timeline messages (customer messages, replies, notes, calls): their
     conversations' rows changed, and open panes append them."""
     pending = _pending()
+    complete = {}
     for message in messages:
         pending.conversation_ids.add(message.conversation_id)
         pending.created_message_ids.add(message.pk)
         if hasattr(message, "attachment_list"):
-            pending.created_messages[message.pk] = message
-    transaction.on_commit(_flush)
+            complete[message.pk] = message
+    if complete:
+        # Handed over only once committed: a rolled-back transaction's messages, which
+        # do not exist, must never be rendered from memory.
+        transaction.on_commit(lambda: _flush_with(complete))
+    else:
+        transaction.on_commit(_flush)
+
+
+def _flush_with(complete: dict[int, Message]) -> None:
+    _pending().created_messages.update(complete)
+    _flush()
+    # Whatever an earlier flush of this commit announced already (read back) is dropped.
+    _pending().created_messages.clear()
 
 
 def message_updated(message: Message) -> None:
