@@ -41,9 +41,7 @@ router.register(
 
 urlpatterns = [
     path("audit/", AuditLogView.as_view(), name="api-audit"),
-    path(
-        "customers/<int:pk>/export/", CustomerExportView.as_view(), name="api-customer-export"
-    ),
+    path("customers/<int:pk>/export/", CustomerExportView.as_view(), name="api-customer-export"),
     path("customers/<int:pk>/erase/", CustomerEraseView.as_view(), name="api-customer-erase"),
     path("retention/dry-run/", RetentionDryRunView.as_view(), name="api-retention-dry-run"),
     path("inbound/", InboundView.as_view(), name="api-inbound"),
@@ -69,9 +67,7 @@ urlpatterns = [
     path("me/status/", MyStatusView.as_view(), name="api-my-status"),
     path("me/preferences/", MyPreferencesView.as_view(), name="api-my-preferences"),
     path("reports/", ReportIndexView.as_view(), name="api-reports"),
-    path(
-        "reports/self-service/", SelfServiceReportView.as_view(), name="api-report-self-service"
-    ),
+    path("reports/self-service/", SelfServiceReportView.as_view(), name="api-report-self-service"),
     path("reports/<slug:name>/", ReportView.as_view(), name="api-report"),
     path("", include(router.urls)),
 ]

@@ -22,9 +22,7 @@ def subscribed_types() -> frozenset[str]:
     global _subscribed_types
     now = time.monotonic()
     if _subscribed_types is None or now - _subscribed_types[0] > SUBSCRIBED_TYPES_SECONDS:
-        types = WebhookSubscription.objects.filter(is_active=True).values_list(
-            "events", flat=True
-        )
+        types = WebhookSubscription.objects.filter(is_active=True).values_list("events", flat=True)
         _subscribed_types = (now, frozenset(t for events in types for t in events))
     return _subscribed_types[1]
 
