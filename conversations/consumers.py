@@ -23,7 +23,12 @@ from agents.selectors import (
     team_group,
 )
 from conversations import events
-from conversations.selectors import access_conversation, agent_scope, conversation_group
+from conversations.selectors import (
+    access_conversation,
+    agent_scope,
+    collision_groups,
+    conversation_group,
+)
 from conversations.services import mark_read
 from omnidesk import metrics
 from omnidesk.errors import NotFoundError
@@ -167,7 +172,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                 self.display_name,
                 note=note,
             ),
-            [conversation_group(self.watched_id)],
+            collision_groups(self.watched_id, action=action, note=note),
         )
 
     async def _reread_access(self) -> None:

@@ -30,7 +30,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from conversations import events
-from conversations.selectors import conversation_group
+from conversations.selectors import customer_side_group
 from intake.widget import placement, ratelimit, selectors, services
 from intake.widget.selectors import Visitor
 from omnidesk.client_address import scope_client_address
@@ -292,8 +292,8 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
     # --- events from the realtime layer ---------------------------------------------------
 
     async def omnidesk_event(self, message: dict[str, Any]) -> None:
-        """Events for this visitor (agent replies) and, as triggers only, the agent-side
-        events of the visitor's conversation: those are never forwarded as they are."""
+        """Events for this visitor (agent replies, where their messages went) and the
+        customer side of the conversation they follow (agents typing a reply)."""
         event = message.get("event") or {}
         kind = event.get("type")
         if kind == "widget.message":
@@ -302,27 +302,27 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             # A message of this visitor (from this tab or another) went there.
             self.conversation_checked_at = time.monotonic()
             await self._follow_conversation(_int_or_none(event.get("conversation_id")))
-        elif kind == events.TYPING and event.get("who") != "customer" and not event.get("note"):
-            # An agent typing a private note is their team's business, not the visitor's.
-            if event.get("conversation_id") == self.conversation_id:
-                await self.send_json(
-                    {
-                        "type": "typing",
-                        "active": bool(event.get("active", True)),
-                        "name": str(event.get("name") or ""),
-                    }
+            if event.get("client_id") not in self.own_client_ids:
+                # Written in another tab of theirs (this tab shows its own).
+                payload = await widget_db_sync_to_async(selectors.visible_message)(
+                    visitor=self.visitor, message_id=event.get("message_id")
                 )
+                if payload is not None:
+                    await self.send_json({"type": "message", "message": payload})
         elif (
-            kind == events.MESSAGE_CREATED
-            and event.get("kind") == "customer"
-            and event.get("client_id") not in self.own_client_ids
+            kind == events.TYPING
+            and event.get("who") != "customer"
+            # An agent typing a private note is their team's business, not the visitor's.
+            and not event.get("note")
+            and event.get("conversation_id") == self.conversation_id
         ):
-            # The visitor's own message from another tab of theirs (this tab has its own).
-            payload = await widget_db_sync_to_async(selectors.visible_message)(
-                visitor=self.visitor, message_id=event.get("message_id")
+            await self.send_json(
+                {
+                    "type": "typing",
+                    "active": bool(event.get("active", True)),
+                    "name": str(event.get("name") or ""),
+                }
             )
-            if payload is not None:
-                await self.send_json({"type": "message", "message": payload})
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -335,11 +335,11 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         if conversation_id is None or conversation_id == self.conversation_id:
             return
         if self.conversation_id is not None:
-            old = conversation_group(self.conversation_id)
+            old = customer_side_group(self.conversation_id)
             await self.channel_layer.group_discard(old, self.channel_name)
             self.joined.discard(old)
         self.conversation_id = conversation_id
-        await self._join(conversation_group(conversation_id))
+        await self._join(customer_side_group(conversation_id))
 
     async def _error(self, code: str, message: str, *, client_id: Any = None) -> None:
         frame = {"type": "error", "code": code, "message": message}

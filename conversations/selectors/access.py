@@ -28,6 +28,22 @@ def conversation_group(conversation_id: int) -> str:
     return f"inbox.conversation.{conversation_id}"
 
 
+def customer_side_group(conversation_id: int) -> str:
+    """What the conversation's customer hears live (their chat widget): agents typing
+    a reply, nothing of the agents' timeline events."""
+    return f"customer.conversation.{conversation_id}"
+
+
+def collision_groups(conversation_id: int, *, action: str, note: bool = False) -> list[str]:
+    """Who hears an agent's collision signal ("typing", "viewing"): colleagues every
+    one; the customer's chat only that a reply is being typed (never a note, never who
+    is looking)."""
+    groups = [conversation_group(conversation_id)]
+    if action == "typing" and not note:
+        groups.append(customer_side_group(conversation_id))
+    return groups
+
+
 def visibility_filter(*, user: AbstractBaseUser) -> Q | None:
     """The conversations an agent may see: their teams' inboxes, their teams' queue and
     anything assigned to them. None means everything (supervisors and admins).

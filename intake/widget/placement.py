@@ -2,9 +2,10 @@
 
 The widget acknowledges a message once it is stored, before the drain places it; the
 drain then says where it went (`widget.placed` to the visitor's group, after its
-transaction commits), and every socket of the visitor follows that conversation (typing,
-their other tabs' messages). Without it each socket asked the database again on every
-message for the conversation it should follow.
+transaction commits): every socket of the visitor follows that conversation (agents
+typing), and the visitor's other tabs show the message. Without it each socket asked the
+database again on every message for the conversation it should follow, and listened to
+every agent-side event of it to find its other tabs' messages.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def announce_placements(placed: Iterable[tuple[InboundEvent, Message]]) -> None:
             "type": PLACED,
             "client_id": message.metadata.get("client_id", ""),
             "conversation_id": message.conversation_id,
+            "message_id": message.pk,
         }
         items.append((placement, [visitor_group(visitor_id)]))
     if items:

@@ -77,7 +77,7 @@ async def test_agent_typing_reaches_the_visitor_and_visitor_typing_reaches_agent
     from channels.layers import get_channel_layer
 
     from conversations import events
-    from conversations.selectors import conversation_group
+    from conversations.selectors import collision_groups, conversation_group
     from omnidesk.realtime import apublish_rollback_unsafe
 
     widget, _ = await open_widget(widget_endpoint)
@@ -101,9 +101,10 @@ async def test_agent_typing_reaches_the_visitor_and_visitor_typing_reaches_agent
         "active": True,
     }
 
+    # As the agent's inbox socket says it (conversations/consumers.py).
     await apublish_rollback_unsafe(
         events.presence_event(events.TYPING, conversation.pk, widget_agent.pk, "Carol"),
-        [conversation_group(conversation.pk)],
+        collision_groups(conversation.pk, action="typing"),
     )
     frame = await widget.wait_for(lambda f: f["type"] == "typing")
     assert frame == {"type": "typing", "active": True, "name": "Carol"}

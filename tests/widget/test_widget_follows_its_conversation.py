@@ -9,7 +9,7 @@ import pytest
 from conversations import events
 from conversations import services as conversation_services
 from conversations.models import Conversation
-from conversations.selectors import conversation_group
+from conversations.selectors import collision_groups
 from omnidesk.realtime import apublish_rollback_unsafe
 from tests.widget.conftest import db_call, open_widget
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def agent_types(conversation: Conversation, agent) -> None:
     await apublish_rollback_unsafe(
         events.presence_event(events.TYPING, conversation.pk, agent.pk, "Carol"),
-        [conversation_group(conversation.pk)],
+        collision_groups(conversation.pk, action="typing"),  # as the inbox socket does
     )
 
 
