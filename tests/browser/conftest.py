@@ -122,9 +122,29 @@ def _close_server_connections(django_db_blocker) -> None:
 
 
 @pytest.fixture
-def live_server_asgi(_asgi_server, transactional_db) -> LiveServer:
+def live_server_asgi(_asgi_server, transactional_db) -> Iterator[LiveServer]:
     """The running server, for a test whose data is committed (transaction=True)."""
-    return _asgi_server
+    yield _asgi_server
+    _wait_for_server_work_to_end()
+
+
+def _wait_for_server_work_to_end(timeout: float = 15) -> None:
+    """A page closed at the end of a test may leave requests running on the server (a
+    fragment it was loading). The test's flush (TRUNCATE) would deadlock with their
+    locks, or empty tables under them: wait until no other session of the test database
+    is in a query or a transaction."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

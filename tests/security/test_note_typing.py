@@ -7,7 +7,7 @@ import pytest
 
 from conversations import events
 from conversations.models import Conversation
-from conversations.selectors import conversation_group
+from conversations.selectors import collision_groups, conversation_group, customer_side_group
 from omnidesk.realtime import apublish_rollback_unsafe
 from tests.widget.conftest import (  # noqa: F401 (fixtures)
     db_call,
@@ -23,12 +23,18 @@ async def test_note_typing_is_not_shown_to_the_visitor_but_reply_typing_is(widge
     await widget.hello()
     await widget.say("c1", "Hi")
     conversation = await db_call(Conversation.objects.get)()
-    group = conversation_group(conversation.pk)
 
+    # As the inbox's socket says it (conversations/consumers.py): colleagues hear both.
     noting = events.presence_event(events.TYPING, conversation.pk, 7, "Carol", note=True)
-    await apublish_rollback_unsafe(noting, [group])
+    note_groups = collision_groups(conversation.pk, action="typing", note=True)
+    assert note_groups == [conversation_group(conversation.pk)]
+    await apublish_rollback_unsafe(noting, note_groups)
+    # Even sent to the customer's side by mistake, the widget drops it.
+    await apublish_rollback_unsafe(noting, [customer_side_group(conversation.pk)])
     replying = events.presence_event(events.TYPING, conversation.pk, 8, "Dave")
-    await apublish_rollback_unsafe(replying, [group])
+    await apublish_rollback_unsafe(
+        replying, collision_groups(conversation.pk, action="typing", note=False)
+    )
 
     # Sent in this order: the first typing frame the visitor gets is Dave's, who is
     # replying; Carol's, on a note, never came.
