@@ -164,6 +164,22 @@ def test_an_author_who_lost_access_gets_a_failed_reply_not_a_sent_one(
     assert fake_provider.requests == []
 
 
+def _reply_due_in_30_seconds(
+    client, twilio_endpoint, fake_provider, capture_on_commit, *, text: str
+) -> ScheduledReply:
+    """Pat's reply to an SMS conversation, scheduled 30 s ahead, committed."""
+    answer_twilio(fake_provider)
+    phone_agent = make_agent(username="pat", teams=[twilio_endpoint.teams.get()])
+    with capture_on_commit(execute=True):
+        post_twilio(client, twilio_endpoint, "sms", fixture_json("twilio", "sms_inbound.json"))
+    return services.schedule_reply(
+        conversation=Conversation.objects.get(),
+        author=phone_agent,
+        text=text,
+        send_at=timezone.now() + timedelta(seconds=30),
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_row_claimed_by_one_worker_is_skipped_by_another_and_survives_its_crash(
     client, twilio_endpoint, fake_provider, django_capture_on_commit_callbacks
@@ -171,16 +187,10 @@ def test_a_row_claimed_by_one_worker_is_skipped_by_another_and_survives_its_cras
     """Two sweeps at once never send one row twice (SKIP LOCKED); a worker that dies
     holding it (its transaction rolls back) leaves it for the next sweep: after a restart
     the periodic task sends it."""
-    answer_twilio(fake_provider)
-    phone_agent = make_agent(username="pat", teams=[twilio_endpoint.teams.get()])
-    with django_capture_on_commit_callbacks(execute=True):
-        post_twilio(client, twilio_endpoint, "sms", fixture_json("twilio", "sms_inbound.json"))
-    scheduled = services.schedule_reply(
-        conversation=Conversation.objects.get(),
-        author=phone_agent,
+    scheduled = _reply_due_in_30_seconds(
+        client, twilio_endpoint, fake_provider, django_capture_on_commit_callbacks,
         text="After the restart",
-        send_at=timezone.now() + timedelta(seconds=30),
-    )
+    )  # fmt: skip
     claimed = threading.Event()
     release = threading.Event()
 
@@ -224,16 +234,11 @@ def test_a_due_reply_is_sent_while_another_transaction_references_its_author(
     """Any open transaction that writes a row pointing at the author (a presence change,
     an audit entry, a login) holds a key-share lock on the user's row. The sweep locks
     only the scheduled reply, so that never makes it skip a due reply."""
-    answer_twilio(fake_provider)
-    phone_agent = make_agent(username="pat", teams=[twilio_endpoint.teams.get()])
-    with django_capture_on_commit_callbacks(execute=True):
-        post_twilio(client, twilio_endpoint, "sms", fixture_json("twilio", "sms_inbound.json"))
-    scheduled = services.schedule_reply(
-        conversation=Conversation.objects.get(),
-        author=phone_agent,
+    scheduled = _reply_due_in_30_seconds(
+        client, twilio_endpoint, fake_provider, django_capture_on_commit_callbacks,
         text="Sent despite the busy author",
-        send_at=timezone.now() + timedelta(seconds=30),
-    )
+    )  # fmt: skip
+    phone_agent = scheduled.author
     holding = threading.Event()
     release = threading.Event()
 
