@@ -15,7 +15,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Case, When
+from django.db.models import Case, Exists, OuterRef, When
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from channels_app.adapters import get_adapter
@@ -77,19 +78,31 @@ def recipient_for(*, customer: Customer, endpoint: ChannelEndpoint) -> str:
     """The identity value a message on `endpoint` goes to, or ApplicationError."""
     wanted = identity_kind_for(endpoint.kind)
     kinds = [wanted] if wanted else list(RESOLUTION_ORDER)
-    latest_inbound = (
-        Message.objects.filter(
-            conversation__customer=customer,
-            direction=Message.Direction.INBOUND,
-            channel=endpoint.kind,
-        )
-        .order_by("-created_at")
-        .values_list("metadata", flat=True)
-        .first()
-    )
-    if latest_inbound:
+    latest_inbound = Message.objects.filter(
+        conversation__customer=customer,
+        direction=Message.Direction.INBOUND,
+        channel=endpoint.kind,
+    ).order_by("-created_at")
+    if wanted:
+        # The latest sender on this channel, and whether it is one of the customer's
+        # identities, in one query (a reply's hot path).
+        sender, proven = (
+            latest_inbound.annotate(sender=KT(f"metadata__from__{wanted}"))
+            .annotate(
+                proven=Exists(
+                    Identity.objects.filter(
+                        customer=customer, kind=wanted, value=OuterRef("sender")
+                    )
+                )
+            )
+            .values_list("sender", "proven")
+            .first()
+        ) or (None, False)
+        if sender and proven:
+            return sender
+    elif metadata := latest_inbound.values_list("metadata", flat=True).first():
         for kind in kinds:
-            value = (latest_inbound.get("from") or {}).get(kind)
+            value = (metadata.get("from") or {}).get(kind)
             if (
                 value
                 and Identity.objects.filter(customer=customer, kind=kind, value=value).exists()
