@@ -15,6 +15,8 @@ import nh3
 from django.utils import timezone
 from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from channels_app.email_parsing import bounded_html, split_reply
 from channels_app.kinds import channel_kind
@@ -111,118 +113,213 @@ def priority_label(priority: int) -> str:
 
 
 def describe_event(event: ConversationEvent) -> str:
-    """The event as one sentence of the timeline. Needs `event.actor` loaded (the
-    timeline selectors load it)."""
+    """The event as one sentence of the timeline, in the active language. Needs
+    `event.actor` loaded (the timeline selectors load it).
+
+    Only the conversation pane prints it, rendered per request for one agent (the live
+    inbox broadcasts message items alone, under the desk's language), so it is
+    translated here; each sentence has a form with its actor ("Carol assigned to Dan")
+    and one without ("Assigned to Dan"), with named placeholders translators may move."""
     data: dict[str, Any] = event.data or {}
-    actor = event.actor.get_full_name() or event.actor.get_username() if event.actor_id else ""
-    who = f"{actor} " if actor else ""
+    who = event.actor.get_full_name() or event.actor.get_username() if event.actor_id else ""
     kind = event.kind
     Kind = ConversationEvent.Kind
     if kind == Kind.CREATED:
-        return f"Conversation started on {channel_label(data.get('channel', ''))}"
+        return _("Conversation started on %(channel)s") % {
+            "channel": channel_label(data.get("channel", ""))
+        }
     if kind == Kind.ASSIGNED:
-        return f"{who}assigned to {data.get('to_name') or 'an agent'}".strip().capitalize()
+        name = data.get("to_name") or _("an agent")
+        if who:
+            return _("%(who)s assigned to %(name)s") % {"who": who, "name": name}
+        return _("Assigned to %(name)s") % {"name": name}
     if kind == Kind.UNASSIGNED:
-        return f"{who}unassigned the conversation".strip().capitalize()
+        if who:
+            return _("%(who)s unassigned the conversation") % {"who": who}
+        return _("Unassigned the conversation")
     if kind == Kind.TEAM_CHANGED:
-        return f"{who}moved it to team {data.get('to_name') or 'none'}".strip().capitalize()
+        team = data.get("to_name") or pgettext("team", "none")
+        if who:
+            return _("%(who)s moved it to team %(team)s") % {"who": who, "team": team}
+        return _("Moved it to team %(team)s") % {"team": team}
     if kind == Kind.STATUS_CHANGED:
-        text = f"{who}changed status {data.get('from', '?')} → {data.get('to', '?')}"
-        if data.get("snoozed_until"):
-            text += f" until {data['snoozed_until'][:16].replace('T', ' ')}"
-        if data.get("reason"):
-            text += f" ({data['reason']})"
-        return text.strip().capitalize() if not who else text
+        values = {
+            "who": who,
+            "from": _status(data.get("from")),
+            "to": _status(data.get("to")),
+            "until": str(data.get("snoozed_until") or "")[:16].replace("T", " "),
+        }
+        if who and values["until"]:
+            text = _("%(who)s changed status %(from)s → %(to)s until %(until)s") % values
+        elif who:
+            text = _("%(who)s changed status %(from)s → %(to)s") % values
+        elif values["until"]:
+            text = _("Changed status %(from)s → %(to)s until %(until)s") % values
+        else:
+            text = _("Changed status %(from)s → %(to)s") % values
+        return f"{text} ({data['reason']})" if data.get("reason") else text
     if kind == Kind.REOPENED:
-        return f"{who}reopened the conversation".strip().capitalize()
+        if who:
+            return _("%(who)s reopened the conversation") % {"who": who}
+        return _("Reopened the conversation")
     if kind == Kind.PRIORITY_CHANGED:
-        labels = {0: "low", 1: "normal", 2: "high", 3: "urgent"}
-        return (
-            f"{who}set priority {labels.get(data.get('from'), '?')} → "
-            f"{labels.get(data.get('to'), '?')}"
-        ).strip()
+        values = {
+            "who": who,
+            "from": _priority(data.get("from")),
+            "to": _priority(data.get("to")),
+        }
+        if who:
+            return _("%(who)s set priority %(from)s → %(to)s") % values
+        return _("Set priority %(from)s → %(to)s") % values
     if kind == Kind.TAGS_CHANGED:
         parts = []
         if data.get("added"):
-            parts.append("added " + ", ".join(data["added"]))
+            parts.append(_("added %(tags)s") % {"tags": ", ".join(data["added"])})
         if data.get("removed"):
-            parts.append("removed " + ", ".join(data["removed"]))
-        return f"{who}tags: {'; '.join(parts) or 'changed'}".strip()
+            parts.append(_("removed %(tags)s") % {"tags": ", ".join(data["removed"])})
+        changes = "; ".join(parts) or pgettext("tags", "changed")
+        if who:
+            return _("%(who)s tags: %(changes)s") % {"who": who, "changes": changes}
+        return _("Tags: %(changes)s") % {"changes": changes}
     if kind == Kind.CHANNEL_SWITCHED:
-        text = (
-            f"Customer switched from {channel_label(data.get('from', ''))} "
-            f"to {channel_label(data.get('to', ''))}"
-        )
+        text = _("Customer switched from %(from)s to %(to)s") % {
+            "from": channel_label(data.get("from", "")),
+            "to": channel_label(data.get("to", "")),
+        }
         rule = CONTINUITY_RULES.get(data.get("rule", ""))
         return f"{text} ({rule})" if rule else text
     if kind == Kind.PARTICIPANT_ADDED:
-        joined = data.get("address", "someone")
+        joined = data.get("address") or _("someone")
         if data.get("name"):
             joined = f"{data['name']} <{joined}>"
         if who:
-            return f"{who}added {joined} to the email thread"
+            return _("%(who)s added %(participant)s to the email thread") % {
+                "who": who,
+                "participant": joined,
+            }
+        text = _("%(participant)s joined the email thread") % {"participant": joined}
         reason = PARTICIPANT_REASONS.get(data.get("reason", ""), "")
-        text = f"{joined} joined the email thread"
         return f"{text} ({reason})" if reason else text
     if kind == Kind.SPLIT:
-        moved = _messages(data.get("moved", 0))
+        values = {"who": who, "messages": _messages(data.get("moved", 0))}
         if data.get("to"):
-            return _sentence(who, f"split {moved} off into #{data['to']}")
-        return _sentence(who, f"split {moved} off from #{data.get('from')}")
+            values["number"] = data["to"]
+            if who:
+                return _("%(who)s split %(messages)s off into #%(number)s") % values
+            return _("Split %(messages)s off into #%(number)s") % values
+        values["number"] = data.get("from")
+        if who:
+            return _("%(who)s split %(messages)s off from #%(number)s") % values
+        return _("Split %(messages)s off from #%(number)s") % values
     if kind == Kind.CONVERSATIONS_MERGED:
-        moved = _messages(data.get("moved", 0))
+        values = {"who": who, "messages": _messages(data.get("moved", 0))}
         if data.get("into"):
-            return _sentence(who, f"merged this conversation into #{data['into']} ({moved})")
-        return _sentence(who, f"merged #{data.get('from')} into this conversation ({moved})")
+            values["number"] = data["into"]
+            if who:
+                return _("%(who)s merged this conversation into #%(number)s (%(messages)s)") % (
+                    values
+                )
+            return _("Merged this conversation into #%(number)s (%(messages)s)") % values
+        values["number"] = data.get("from")
+        if who:
+            return _("%(who)s merged #%(number)s into this conversation (%(messages)s)") % values
+        return _("Merged #%(number)s into this conversation (%(messages)s)") % values
     if kind == Kind.MERGED:
-        return f"{who}merged customer #{data.get('source_customer')} into this customer".strip()
+        values = {"who": who, "customer": data.get("source_customer")}
+        if who:
+            return _("%(who)s merged customer #%(customer)s into this customer") % values
+        return _("Merged customer #%(customer)s into this customer") % values
     if kind == Kind.UNMERGED:
+        values = {
+            "who": who,
+            "source": data.get("source_customer"),
+            "target": data.get("target_customer"),
+        }
         if data.get("moved"):
-            return _sentence(
-                who,
-                f"undid the merge into customer #{data.get('target_customer')}: "
-                f"this conversation is customer #{data.get('source_customer')}'s again",
+            if who:
+                return (
+                    _(
+                        "%(who)s undid the merge into customer #%(target)s: "
+                        "this conversation is customer #%(source)s's again"
+                    )
+                    % values
+                )
+            return (
+                _(
+                    "Undid the merge into customer #%(target)s: "
+                    "this conversation is customer #%(source)s's again"
+                )
+                % values
             )
-        return _sentence(
-            who, f"undid the merge of customer #{data.get('source_customer')} into this customer"
-        )
+        if who:
+            return _("%(who)s undid the merge of customer #%(source)s into this customer") % (
+                values
+            )
+        return _("Undid the merge of customer #%(source)s into this customer") % values
     if kind == Kind.CUSTOMER_UPDATED:
-        if data.get("identity_added"):
-            added = data["identity_added"]
-            return f"{who}added {added.get('kind')} {added.get('value')}".strip()
-        if data.get("identity_verified"):
-            verified = data["identity_verified"]
-            return f"{who}verified {verified.get('kind')} {verified.get('value')}".strip()
-        return f"{who}updated the customer ({', '.join(data.get('changed', []))})".strip()
+        identity = data.get("identity_added") or data.get("identity_verified")
+        if identity:
+            values = {"who": who, "kind": identity.get("kind"), "value": identity.get("value")}
+            if data.get("identity_added"):
+                if who:
+                    return _("%(who)s added %(kind)s %(value)s") % values
+                return _("Added %(kind)s %(value)s") % values
+            if who:
+                return _("%(who)s verified %(kind)s %(value)s") % values
+            return _("Verified %(kind)s %(value)s") % values
+        values = {"who": who, "fields": ", ".join(data.get("changed", []))}
+        if who:
+            return _("%(who)s updated the customer (%(fields)s)") % values
+        return _("Updated the customer (%(fields)s)") % values
     if kind == Kind.DELIVERY_FAILED:
-        return f"Delivery failed: {data.get('error', '')}"
+        return _("Delivery failed: %(error)s") % {"error": data.get("error", "")}
     if kind == "macro_ran":  # macros.services.MACRO_EVENT_KIND (a higher app's kind)
-        return _sentence(who, f"ran the macro “{data.get('name', '')}”")
-    return f"{who}{event.get_kind_display()}".strip()
+        values = {"who": who, "name": data.get("name", "")}
+        if who:
+            return _("%(who)s ran the macro “%(name)s”") % values
+        return _("Ran the macro “%(name)s”") % values
+    return f"{who} {event.get_kind_display()}".strip()
 
 
 # How each continuity rule (conversations.services.continuity.Rule) reads on a channel
 # switch: why the message joined this conversation.
 CONTINUITY_RULES = {
-    "thread": "a reply in this email thread",
-    "subject_token": "the conversation number in the subject",
-    "window": "continued within the continuity window",
-    "email_window": "an email right after this conversation",
+    "thread": gettext_lazy("a reply in this email thread"),
+    "subject_token": gettext_lazy("the conversation number in the subject"),
+    "window": gettext_lazy("continued within the continuity window"),
+    "email_window": gettext_lazy("an email right after this conversation"),
 }
 PARTICIPANT_REASONS = {
-    "copied": "copied on the thread",
-    "organisation": "same organisation as the customer",
-    "agent": "added by an agent",
+    "copied": gettext_lazy("copied on the thread"),
+    "organisation": gettext_lazy("same organisation as the customer"),
+    "agent": gettext_lazy("added by an agent"),
 }
 
 
-def _sentence(who: str, text: str) -> str:
-    """`who` (an actor's name and a space, or "") doing `text`, capitalised."""
-    return f"{who}{text}" if who else text[:1].upper() + text[1:]
+def _status(value: str | None) -> str:
+    """A status as event sentences name it, lower case ("open")."""
+    names = {
+        "open": pgettext_lazy("conversation status", "open"),
+        "pending": pgettext_lazy("conversation status", "pending"),
+        "snoozed": pgettext_lazy("conversation status", "snoozed"),
+        "resolved": pgettext_lazy("conversation status", "resolved"),
+    }
+    return str(names.get(value or "", value or "?"))
+
+
+def _priority(value: int | None) -> str:
+    """A priority as event sentences name it, lower case ("high")."""
+    names = {
+        0: pgettext_lazy("priority", "low"),
+        1: pgettext_lazy("priority", "normal"),
+        2: pgettext_lazy("priority", "high"),
+        3: pgettext_lazy("priority", "urgent"),
+    }
+    return str(names.get(value, "?"))  # type: ignore[arg-type]
 
 
 def _messages(count: int) -> str:
-    return "1 message" if count == 1 else f"{count} messages"
+    return ngettext("%(count)d message", "%(count)d messages", count) % {"count": count}
 
 
 def attributes_text(attributes: dict | None) -> str:

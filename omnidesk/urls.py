@@ -2,12 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from conversations.media_links import public_attachment
 from knowledge import urls as knowledge_urls
-from omnidesk.views import healthz, metrics_view, readyz
+from omnidesk.views import healthz, javascript_catalogue, metrics_view, readyz
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/inbox/", permanent=False)),
@@ -15,7 +14,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     # The inbox scripts' strings in the request's language (static/js/notifications.js...).
-    path("jsi18n/", JavaScriptCatalog.as_view(domain="djangojs"), name="javascript-catalog"),
+    path("jsi18n/", javascript_catalogue, name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from django.utils.dates import WEEKDAYS_ABBR
+
 WIDTH = 720
 HEIGHT = 240
 MARGIN_LEFT = 48
@@ -208,7 +210,7 @@ def heatmap(grid: Sequence[Sequence[int]]) -> dict[str, Any]:
             "width": _r(cell_width - 2),
             "height": _r(cell_height - 2),
             "opacity": round(0.08 + 0.92 * count / busiest, 3) if count else 0.03,
-            "title": f"{WEEKDAYS[weekday]} {hour:02d}:00-{hour:02d}:59: {count}",
+            "title": f"{WEEKDAYS_ABBR[weekday]} {hour:02d}:00-{hour:02d}:59: {count}",
         }
         for weekday, row in enumerate(grid)
         for hour, count in enumerate(row)
@@ -219,7 +221,7 @@ def heatmap(grid: Sequence[Sequence[int]]) -> dict[str, Any]:
         "cells": cells,
         "rows": [
             {"y": _r(top + i * cell_height + cell_height * 0.65), "label": name}
-            for i, name in enumerate(WEEKDAYS)
+            for i, name in enumerate(WEEKDAYS_ABBR[day] for day in range(7))
         ],
         "columns": [
             {"x": _r(left + hour * cell_width + cell_width / 2), "label": f"{hour:02d}"}

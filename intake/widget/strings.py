@@ -51,6 +51,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "csat_submit": "Send rating",
         "csat_thanks": "Thank you for your feedback!",
         "new_messages": "New messages",
+        "search_rate_limited": "Too many searches, try again in a moment.",
+        "search_help": "Search help",
+        "no_article": "No article found: ask us below.",
     },
     "de": {
         "launcher_open": "Chat öffnen",
@@ -97,6 +100,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "csat_submit": "Bewertung senden",
         "csat_thanks": "Vielen Dank für Ihr Feedback!",
         "new_messages": "Neue Nachrichten",
+        "search_rate_limited": "Zu viele Suchanfragen, bitte versuchen Sie es gleich noch einmal.",
+        "search_help": "Hilfe durchsuchen",
+        "no_article": "Kein Artikel gefunden: fragen Sie uns unten.",
     },
     "fr": {
         "launcher_open": "Ouvrir le chat",
@@ -143,6 +149,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "csat_submit": "Envoyer la note",
         "csat_thanks": "Merci pour votre avis !",
         "new_messages": "Nouveaux messages",
+        "search_rate_limited": "Trop de recherches, réessayez dans un instant.",
+        "search_help": "Rechercher dans l'aide",
+        "no_article": "Aucun article trouvé : posez-nous la question ci-dessous.",
     },
     "es": {
         "launcher_open": "Abrir chat",
@@ -189,6 +198,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "csat_submit": "Enviar valoración",
         "csat_thanks": "¡Gracias por tu opinión!",
         "new_messages": "Mensajes nuevos",
+        "search_rate_limited": "Demasiadas búsquedas, inténtalo de nuevo en un momento.",
+        "search_help": "Buscar en la ayuda",
+        "no_article": "No se encontró ningún artículo: pregúntanos abajo.",
     },
 }
 DEFAULT_LOCALE = "en"

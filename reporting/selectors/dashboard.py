@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop as N_
+
 from reporting import tables
 from reporting.selectors.cohort import conversation_breakdown, handoff_matrix
 from reporting.selectors.csat import csat_breakdown, csat_metrics, csat_trend
@@ -58,23 +60,30 @@ class Headline:
         }
 
 
-# (key, label, kind, higher is better, where the value comes from)
+# (key, label, kind, higher is better, where the value comes from). The labels stay English
+# in the API and CSV; the dashboard template translates them.
 HEADLINES: tuple[tuple[str, str, str, bool, str], ...] = (
-    ("conversations", "New conversations", "count", True, "conversations"),
-    ("resolution_rate", "Resolution rate", "rate", True, "conversations"),
-    ("frt_median", "First response (median)", "duration", False, "conversations"),
-    ("nrt_median", "Next response (median)", "duration", False, "nrt"),
-    ("resolution_median", "Resolution time (median)", "duration", False, "conversations"),
-    ("resolution_p90", "Resolution time (p90)", "duration", False, "conversations"),
-    ("first_contact_resolution_rate", "First contact resolution", "rate", True, "conversations"),
-    ("repeat_contact_rate", "Repeat contacts", "rate", False, "conversations"),
-    ("reopen_rate", "Reopen rate", "rate", False, "conversations"),
-    ("handoff_success_rate", "Handoffs resolved without reopen", "rate", True, "conversations"),
-    ("handling_average", "Average handling time", "duration", False, "conversations"),
-    ("first_response_sla_compliance", "First response SLA met", "rate", True, "conversations"),
-    ("resolution_sla_compliance", "Resolution SLA met", "rate", True, "conversations"),
-    ("csat_average", "CSAT (average of 5)", "score", True, "csat"),
-    ("csat_response_rate", "CSAT response rate", "rate", True, "csat"),
+    ("conversations", N_("New conversations"), "count", True, "conversations"),
+    ("resolution_rate", N_("Resolution rate"), "rate", True, "conversations"),
+    ("frt_median", N_("First response (median)"), "duration", False, "conversations"),
+    ("nrt_median", N_("Next response (median)"), "duration", False, "nrt"),
+    ("resolution_median", N_("Resolution time (median)"), "duration", False, "conversations"),
+    ("resolution_p90", N_("Resolution time (p90)"), "duration", False, "conversations"),
+    (
+        "first_contact_resolution_rate",
+        N_("First contact resolution"),
+        "rate",
+        True,
+        "conversations",
+    ),
+    ("repeat_contact_rate", N_("Repeat contacts"), "rate", False, "conversations"),
+    ("reopen_rate", N_("Reopen rate"), "rate", False, "conversations"),
+    ("handoff_success_rate", N_("Handoffs resolved without reopen"), "rate", True, "conversations"),
+    ("handling_average", N_("Average handling time"), "duration", False, "conversations"),
+    ("first_response_sla_compliance", N_("First response SLA met"), "rate", True, "conversations"),
+    ("resolution_sla_compliance", N_("Resolution SLA met"), "rate", True, "conversations"),
+    ("csat_average", N_("CSAT (average of 5)"), "score", True, "csat"),
+    ("csat_response_rate", N_("CSAT response rate"), "rate", True, "csat"),
 )
 BUSINESS_VARIANTS = {
     "frt_median": "frt_business_median",

@@ -347,10 +347,10 @@
   // "Search help" before a chat starts: the help center's own search (knowledge/views.py
   // help_search_json), results open the article in a new tab.
   function buildHelpSearch() {
-    var input = el("input", { type: "search", name: "q", maxlength: "500", "aria-label": t("Search help") });
+    var input = el("input", { type: "search", name: "q", maxlength: "500", "aria-label": t("search_help") });
     var results = el("ul", { className: "help-results", "aria-live": "polite" });
     var form = el("form", { className: "panel help-search", role: "search", hidden: true }, [
-      field(t("Search help"), input),
+      field(t("search_help"), input),
       results,
     ]);
     form.addEventListener("submit", function (event) {
@@ -359,14 +359,23 @@
       if (!q) return;
       var lang = (document.documentElement.lang || navigator.language || "en").slice(0, 2);
       fetch(BASE + "/help/search.json?locale=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(q))
-        .then(function (response) { return response.json(); })
+        .then(function (response) {
+          // Too many searches from this address (knowledge's rate limit): say so, rather
+          // than "no article found".
+          if (response.status === 429) return { rate_limited: true };
+          return response.json();
+        })
         .then(function (data) {
           results.textContent = "";
+          if (data.rate_limited) {
+            results.appendChild(el("li", { className: "help-limited", text: t("search_rate_limited") }));
+            return;
+          }
           (data.results || []).slice(0, 3).forEach(function (hit) {
             var link = el("a", { href: hit.url, target: "_blank", rel: "noopener", text: hit.title });
             results.appendChild(el("li", {}, [link]));
           });
-          if (!results.childNodes.length) results.appendChild(el("li", { text: t("No article found: ask us below.") }));
+          if (!results.childNodes.length) results.appendChild(el("li", { text: t("no_article") }));
         })
         .catch(function () {});
     });
