@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 AGENT = "agent"
@@ -30,4 +31,6 @@ def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def team_ids_of(user: AbstractBaseUser) -> list[int]:
-    return list(user.teams.values_list("id", flat=True))
+    """The user's teams, from the membership table alone (no join with the teams)."""
+    memberships = get_user_model().teams.through.objects.filter(user_id=user.pk)
+    return list(memberships.order_by("team_id").values_list("team_id", flat=True))

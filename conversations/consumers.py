@@ -13,14 +13,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from agents import services as agent_services
-from agents.roles import sees_everything, team_ids_of
 from agents.selectors import (
-    SUPERVISORS_GROUP,
     access_group,
     active_user,
-    agent_group,
     session_group,
-    team_group,
 )
 from conversations import events
 from conversations.selectors import (
@@ -28,6 +24,7 @@ from conversations.selectors import (
     agent_scope,
     collision_groups,
     conversation_group,
+    inbox_groups,
 )
 from conversations.services import mark_read
 from omnidesk import metrics
@@ -54,7 +51,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.user = user
-        self.user_groups = await database_sync_to_async(self._groups_for)(user)
+        self.user_groups = await database_sync_to_async(inbox_groups)(user)
         # Told when what the user may see changes, or when this login session ends.
         self.control_groups = [access_group(user.pk)]
         session_key = getattr(self.scope.get("session"), "session_key", None)
@@ -67,17 +64,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         metrics.WEBSOCKET_CONNECTIONS.inc()
-        # Numbers read after joining: anything later reaches us; the page resyncs on hello.
+        # Numbers read after joining: anything later reaches us, and anything the page
+        # missed while it connected is above the numbers it was rendered with.
         # Counted before the hello: a page that is greeted is present.
         await _set_presence(self, "online")
         await self._hello()
-
-    @staticmethod
-    def _groups_for(user: Any) -> list[str]:
-        groups = [agent_group(user.pk)] + [team_group(team_id) for team_id in team_ids_of(user)]
-        if sees_everything(user):
-            groups.append(SUPERVISORS_GROUP)
-        return groups
 
     async def disconnect(self, code: int) -> None:
         for group in [*getattr(self, "user_groups", []), *getattr(self, "control_groups", [])]:
@@ -184,7 +175,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.user = user
-        groups = await database_sync_to_async(self._groups_for)(user)
+        groups = await database_sync_to_async(inbox_groups)(user)
         for group in set(self.user_groups) - set(groups):
             await self.channel_layer.group_discard(group, self.channel_name)
         for group in set(groups) - set(self.user_groups):

@@ -27,6 +27,7 @@ from conversations.selectors.opening import opening_view
 from customers.attributes import typed_from_text
 from customers.models import AttributeDefinition, Identity
 from omnidesk.errors import ApplicationError, NotFoundError
+from omnidesk.realtime import current_sequences
 from omnidesk.text_input import NUL_REFUSED, nul_fields
 
 CONTENT_SECURITY_POLICY = (
@@ -96,6 +97,9 @@ def _inbox_page(request: HttpRequest, *, conversation: Conversation | None) -> H
         params["view"] = opening_view(agent=request.user, remembered=request.session.get(LAST_VIEW))
     filters = selectors.parse_inbox_filters(params, user=request.user)
     context: dict[str, Any] = {
+        # Read before anything the page shows: an event the page's socket is too late
+        # to hear has a higher number, and its first greeting makes it refetch.
+        "rendered_seqs": current_sequences(selectors.inbox_groups(request.user)),
         "filters": filters,
         "views": selectors.inbox_views_for(request.user),
         "statuses": Conversation.Status.choices,
@@ -180,6 +184,7 @@ def _conversation_context(
 ) -> dict[str, Any]:
     """Everything the pane shows; `timeline=False` for the header and sidebar fragments,
     which a live refresh re-fetches without the timeline."""
+    timeline_seq = _timeline_seq(conversation) if timeline else None
     choices = services.reply_endpoint_choices(conversation)
     default = selectors.default_reply_message(conversation)
     default_endpoint_id = default.endpoint_id if default else conversation.endpoint_id
@@ -207,8 +212,15 @@ def _conversation_context(
     if timeline:
         context |= _timeline_context(
             selectors.conversation_timeline(conversation=conversation), conversation
-        )
+        ) | {"timeline_seq": timeline_seq}
     return context
+
+
+def _timeline_seq(conversation: Conversation) -> int:
+    """The conversation's event number before its timeline is read: when the page starts
+    watching it, a higher number means something arrived that this timeline lacks."""
+    group = selectors.conversation_group(conversation.pk)
+    return current_sequences([group])[group]
 
 
 def _pane(request: HttpRequest, conversation_id: int, **extra: Any) -> HttpResponse:
@@ -242,6 +254,7 @@ def timeline(request: HttpRequest, conversation_id: int) -> HttpResponse:
         related=("customer",),  # the timeline names the customer, nothing else
     )
     history = request.GET.get("history") == "1"
+    timeline_seq = _timeline_seq(conversation)
     if history:
         page = selectors.customer_timeline(
             customer=conversation.customer, user=request.user, before=before
@@ -250,9 +263,11 @@ def timeline(request: HttpRequest, conversation_id: int) -> HttpResponse:
         page = selectors.conversation_timeline(conversation=conversation, before=before)
         if before is None and selectors.has_unseen_activity(conversation):
             services.mark_read(conversation=conversation, user=request.user)
-    context = {"conversation": conversation, "history": history} | _timeline_context(
-        page, conversation
-    )
+    context = {
+        "conversation": conversation,
+        "history": history,
+        "timeline_seq": timeline_seq,
+    } | _timeline_context(page, conversation)
     if before is not None:
         return render(
             request, "conversations/_timeline_items.html", context | {"earlier_request": True}

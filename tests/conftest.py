@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from celery._state import _set_task_join_will_block
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -16,6 +17,16 @@ from tests.factories import EndpointFactory, TeamFactory, make_agent
 
 # Signs the API endpoint's callbacks (Standard Webhooks: "whsec_" and base64 of 32 bytes).
 CALLBACK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3sF6hGX1bVo="
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_join_results() -> Iterator[None]:
+    """Celery's eager mode marks "inside a task" in one process-wide flag, saved and
+    restored around each task: tasks run eagerly in several threads at once (concurrent
+    writers, the browser tests' server) can leave it set, and every later `.get()` of the
+    session would then refuse. Each test starts with it clear."""
+    _set_task_join_will_block(False)
+    yield
 
 
 @pytest.fixture

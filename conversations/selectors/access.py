@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from agents.roles import sees_everything
+from agents.roles import sees_everything, team_ids_of
 from agents.selectors import (
     SUPERVISORS_GROUP,
     agent_group,
@@ -26,6 +26,16 @@ from omnidesk.errors import NotFoundError
 
 def conversation_group(conversation_id: int) -> str:
     return f"inbox.conversation.{conversation_id}"
+
+
+def inbox_groups(user: AbstractBaseUser) -> list[str]:
+    """The groups an agent's inbox socket listens to: their own, their teams', and the
+    supervisors' if they see everything. The inbox page renders these groups' sequence
+    numbers so its first socket greeting can tell what it missed while it connected."""
+    groups = [agent_group(user.pk)] + [team_group(team_id) for team_id in team_ids_of(user)]
+    if sees_everything(user):
+        groups.append(SUPERVISORS_GROUP)
+    return groups
 
 
 def customer_side_group(conversation_id: int) -> str:

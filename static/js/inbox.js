@@ -113,12 +113,20 @@
       activityReportedAt = 0;
       if (Date.now() - lastInputAt < ACTIVITY_EVERY_MS) reportActivity();
       watchOpenConversation();
-      // Whatever happened while disconnected (or what we may now see): catch up.
-      if (reconnect) resync();
+      // Whatever happened while disconnected (or what we may now see), or between this
+      // page's rendering and its first greeting: catch up.
+      if (reconnect || advancedSince(renderedSeqs(), data.seqs)) resync();
       return;
     }
     if (data.type === "watching") {
       Object.assign(state.seqs, data.seqs || {});
+      var timeline = $("timeline");
+      var shown = timeline && timeline.getAttribute("data-seq");
+      if (String(data.conversation_id) === openId() && shown !== null && shown !== undefined) {
+        var rendered = {};
+        rendered["inbox.conversation." + data.conversation_id] = Number(shown);
+        if (advancedSince(rendered, data.seqs)) scheduleConversationRefresh(true);
+      }
       return;
     }
     if (data.type === "error") {
@@ -186,6 +194,18 @@
   // so a skipped number is given LATE_EVENT_MS to arrive before it counts as lost (Channels
   // dropped it on a full queue) and the page refetches its view. Events apply in any order:
   // rows carry versions, and counts add up whatever the order.
+  function renderedSeqs() {
+    var script = $("rendered-seqs");
+    try { return script ? JSON.parse(script.textContent) : {}; } catch (e) { return {}; }
+  }
+
+  // Whether a stream sent anything after the numbers a view was rendered with.
+  function advancedSince(rendered, current) {
+    return Object.keys(rendered || {}).some(function (group) {
+      return current && typeof current[group] === "number" && current[group] > rendered[group];
+    });
+  }
+
   function inSequence(group, seq) {
     var last = state.seqs[group];
     var missing = state.missing[group] || (state.missing[group] = {});

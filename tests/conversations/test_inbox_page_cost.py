@@ -1,6 +1,7 @@
-"""What GET /inbox/ costs in queries: the user with its role, the rows, the tag filter's
-choices; nothing for the bulk bar, the preferences dialog, saved views or macros, which
-load after first paint or when opened. Pinned so added per-page work cannot creep in."""
+"""What GET /inbox/ costs in queries: the user with its role, the agent's teams (whose
+event numbers the page is rendered with), the rows, the tag filter's choices; nothing for
+the bulk bar, the preferences dialog, saved views or macros, which load after first paint
+or when opened. Pinned so added per-page work cannot creep in."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from tests.inbox.conftest import build_desk, client_for
 
 pytestmark = pytest.mark.django_db
 
-# The user with its profile, the list's rows, the tags of the filter select.
-INBOX_PAGE_QUERIES = 3
+# The user with its profile, their teams, the list's rows, the tags of the filter select.
+INBOX_PAGE_QUERIES = 4
 
 
 @pytest.fixture
