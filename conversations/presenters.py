@@ -10,7 +10,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
 from conversations.display import (
@@ -189,6 +189,49 @@ class InboxRow(DisplayValues):
     last_message_at: datetime
     sort_key: str  # orders rows newest first as strings: what a live page sorts by
 
+    def markup(self, *, active: bool = False) -> SafeString:
+        """The row's `<li>`, built by hand rather than by a template: the list prints 25
+        of them per page and the live inbox one per changed conversation, and the
+        template engine spent ten times this building the same few lines. Its words are
+        English marked data-i18n*, translated in the agent's browser (static/js/i18n.js),
+        because one rendering goes to every agent."""
+        classes = "row" + (" unread" if self.unread else "") + (" active" if active else "")
+        waiting = (
+            '<span class="waiting" title="Customer waiting" data-i18n-title="Customer waiting">'
+            f"{escape(self.waiting)}</span>"
+            if self.waiting
+            else ""
+        )
+        subject = f"<strong>{escape(self.subject)}</strong> · " if self.subject else ""
+        priority = (
+            f'<span class="priority p-{escape(self.priority_class)}" data-i18n="'
+            f'{escape(self.priority_label)}">{escape(self.priority_label)}</span> '
+            if self.priority != 1
+            else ""
+        )
+        assignee = (
+            f'<span class="assignee">{escape(self.assignee_name)}</span>'
+            if self.assignee_name
+            else '<span class="assignee" data-i18n="Unassigned">Unassigned</span>'
+        )
+        badge = (
+            ' <span class="badge unread-badge" aria-label="unread" data-i18n-label="unread"'
+            ' data-i18n="new">new</span>'
+            if self.unread
+            else ""
+        )
+        url = escape(self.url)
+        return SafeString(
+            f'<li class="{classes}" id="row-{self.id}" data-conversation-id="{self.id}"'
+            f' data-sort="{escape(self.sort_key)}">'
+            f'<a href="{url}" hx-get="{url}" hx-target="#conversation-pane" hx-push-url="true">'
+            f'<span class="row-top"><span class="customer">{escape(self.customer_name)}</span>'
+            f' <span class="channels">{self.channel_icons}</span> {waiting}</span>'
+            f' <span class="preview">{subject}{escape(self.preview)}</span>'
+            f' <span class="row-bottom">{priority}{assignee}{badge}</span>'
+            "</a></li>"
+        )
+
 
 def inbox_rows(page: InboxPage[InboxItem]) -> InboxPage[InboxRow]:
     """The page of `selectors.inbox_page` as the list template prints it."""
@@ -229,9 +272,8 @@ def live_row(row: LiveRow) -> dict[str, Any]:
     """A changed conversation's row as the live inbox sends it: the markup (rendered once
     for every agent) and the facts a page places it by."""
     display = _inbox_row(row.item, reverse("inbox:inbox"))
-    html = render_to_string("conversations/_row.html", {"row": display, "active": False})
     return {
-        "html": html,
+        "html": display.markup(),
         "sort": display.sort_key,
         "last_message_at": row.item.last_message_at.isoformat(),
         "waiting": row.item.waiting_since is not None,

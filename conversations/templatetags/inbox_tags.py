@@ -44,6 +44,8 @@ class _ListRow(Protocol):
     @property
     def id(self) -> int: ...
 
+    def markup(self, *, active: bool = False) -> SafeString: ...
+
 
 class _TimelineEntry(Protocol):
     @property
@@ -53,7 +55,7 @@ class _TimelineEntry(Protocol):
 @register.simple_tag
 def inbox_row(row: _ListRow, open_id: int | None) -> SafeString:
     """One row of the conversation list."""
-    return _render("conversations/_row.html", row=row, active=open_id == row.id)
+    return row.markup(active=open_id == row.id)
 
 
 @register.simple_tag

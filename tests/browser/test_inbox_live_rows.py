@@ -27,6 +27,8 @@ def watch_requests(page) -> list[str]:
 def open_tab(page, view: str) -> None:
     page.click(f"label.tab:has(input[value={view}])")
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    # Open is not greeted: the sequence numbers the page goes by arrive with the hello.
+    page.wait_for_function("() => window.omnideskInbox.greeted")
     expect(page.locator(f"#count-{view}")).not_to_have_text("")
 
 
