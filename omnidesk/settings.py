@@ -254,6 +254,17 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The agent UI's static parts (dialogs, the shortcuts panel, the bulk bar), rendered once
+# per language and process ({% cache ... using="chrome" %}): the same markup on every
+# page, which the template engine otherwise rebuilds tag by tag. Nothing per user or
+# per request goes in. A developer's edited template shows at once (DEBUG: no caching).
+CACHES["chrome"] = {
+    "BACKEND": "django.core.cache.backends."
+    + ("dummy.DummyCache" if DEBUG else "locmem.LocMemCache"),
+    "LOCATION": "omnidesk-chrome",
+    "TIMEOUT": None,
+}
+
 # --- Celery -----------------------------------------------------------------------
 # Without Redis, tasks run eagerly; Celery still opens the in-memory transport, which
 # warns on every process's first task unless it is given a host name.
