@@ -15,14 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
+from audit.context import current_origin
 from audit.services import record
 from conversations import hooks
-from conversations.models import Message
+from conversations.models import ConversationEvent, Message
+from customers import hooks as customer_hooks
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class Tracked:
     name: str  # object_type and action prefix
     fields: tuple[str, ...] = ()  # empty: every editable concrete field
     masked: tuple[str, ...] = ()  # recorded as "changed", never their value
+    # A masked field whose change is a secret's rotation: recorded as `<name>.rotate_secret`.
+    secrets: tuple[str, ...] = ()
 
 
 TRACKED = (
@@ -60,12 +66,34 @@ TRACKED = (
     ),
     # Presence and status change all day; only what an admin configures is recorded.
     Tracked("agents.AgentProfile", "user_profile", fields=("role", "capacity", "skills")),
+    # The failure streak changes with every failed delivery: not configuration. Turning
+    # it off (by an admin, or after too many failures) is.
+    Tracked(
+        "webhooks.WebhookSubscription",
+        "webhook",
+        fields=(
+            "url",
+            "events",
+            "description",
+            "credentials",
+            "is_active",
+            "disabled_reason",
+            "created_by",
+        ),
+        masked=("credentials",),
+        secrets=("credentials",),
+    ),
+    Tracked("customers.AttributeDefinition", "attribute_definition"),
 )
 _BY_LABEL = {tracked.label.lower(): tracked for tracked in TRACKED}
 
 
 def subscribe() -> None:
     hooks.conversations_changed.append(conversations_changed)
+    hooks.conversations_changed.append(conversation_threads_changed)
+    hooks.conversation_attributes_changed.append(conversation_attributes_changed)
+    customer_hooks.customer_attributes_changed.append(customer_attributes_changed)
+    hooks.conversation_read.append(conversation_read)
     hooks.conversation_assigned.append(conversation_assigned)
     hooks.conversation_tags_changed.append(conversation_tags_changed)
     hooks.messages_created.append(messages_created)
@@ -96,11 +124,16 @@ _CHANGE_ACTIONS = {
 def conversations_changed(changes: Sequence[hooks.ConversationChange]) -> None:
     for change in changes:
         action = _CHANGE_ACTIONS.get(change.change)
+        if change.change in (hooks.Change.INBOUND, hooks.Change.REPLY) and change.previous_status:
+            action = "conversation.status"  # the message reopened it
         if action is None:
             continue  # inbound messages and replies are recorded as messages
         conversation = change.conversation
+        moved = {"from": change.previous_status, "to": conversation.status}
         details: dict[str, Any] = {
-            hooks.Change.STATUS: {"from": change.previous_status, "to": conversation.status},
+            hooks.Change.STATUS: moved,
+            hooks.Change.INBOUND: {**moved, "by": "customer message"},
+            hooks.Change.REPLY: {**moved, "by": "reply"},
             hooks.Change.TEAM: {"to": conversation.team_id},
             hooks.Change.PRIORITY: {"to": conversation.priority},
         }[change.change]
@@ -112,6 +145,54 @@ def conversations_changed(changes: Sequence[hooks.ConversationChange]) -> None:
             changes=details,
             actor=change.actor,
         )
+
+
+def conversation_threads_changed(changes: Sequence[hooks.ConversationChange]) -> None:
+    """A split or a merge of conversations (`Change.THREAD`): which one, and between
+    which conversations, is read from the `split` or `conversations_merged` event the
+    service wrote in the same transaction at the same moment. One entry per correction:
+    a split on the conversation split, a merge on the conversation that goes on (the
+    emptied one's resolution is its own `conversation.status` entry)."""
+    threaded = {c.conversation.pk: c for c in changes if c.change == hooks.Change.THREAD}
+    if not threaded:
+        return
+    events = ConversationEvent.objects.filter(
+        conversation_id__in=threaded,
+        kind__in=[ConversationEvent.Kind.SPLIT, ConversationEvent.Kind.CONVERSATIONS_MERGED],
+        created_at__in={change.at for change in threaded.values()},
+    ).order_by("pk")
+    for event in events:
+        change = threaded[event.conversation_id]
+        data = event.data or {}
+        if event.created_at != change.at:
+            continue  # an earlier correction at another moment
+        if event.kind == ConversationEvent.Kind.SPLIT and "to" in data:
+            record(
+                action="conversation.split",
+                object_type="conversation",
+                object_id=event.conversation_id,
+                summary=f"conversation #{event.conversation_id} split into #{data['to']}",
+                changes={
+                    "from": event.conversation_id,
+                    "to": data["to"],
+                    "message": data.get("message"),
+                    "moved": data.get("moved"),
+                },
+                actor=change.actor,
+            )
+        elif event.kind == ConversationEvent.Kind.CONVERSATIONS_MERGED and "from" in data:
+            record(
+                action="conversation.merge",
+                object_type="conversation",
+                object_id=event.conversation_id,
+                summary=f"conversation #{data['from']} merged into #{event.conversation_id}",
+                changes={
+                    "from": data["from"],
+                    "into": event.conversation_id,
+                    "moved": data.get("moved"),
+                },
+                actor=change.actor,
+            )
 
 
 def conversation_assigned(
@@ -186,6 +267,97 @@ def customers_unmerged(source: Any, target: Any, actor: AbstractBaseUser | None)
     )
 
 
+# --- Custom attribute values --------------------------------------------------------------
+
+
+def _attribute_changes(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, str]:
+    """{key: "set" | "changed" | "cleared"}. Not the values: a customer's or a
+    conversation's attributes may identify the person (an order number, a birthday), and
+    this log is append-only, so an erasure could not take them back out of it. The values
+    before and after are on the record (and in its export) until it is erased."""
+    changed: dict[str, str] = {}
+    for key in sorted(set(previous) | set(current)):
+        if key not in current:
+            changed[key] = "cleared"
+        elif key not in previous:
+            changed[key] = "set"
+        elif previous[key] != current[key]:
+            changed[key] = "changed"
+    return changed
+
+
+def customer_attributes_changed(
+    customer: Any,
+    previous: dict[str, Any],
+    current: dict[str, Any],
+    actor: AbstractBaseUser | None,
+) -> None:
+    changes = _attribute_changes(previous, current)
+    if not changes:
+        return
+    record(
+        action="customer.attributes",
+        object_type="customer",
+        object_id=customer.pk,
+        summary=f"attributes of customer #{customer.pk}: {', '.join(changes)}"[:300],
+        changes=changes,
+        actor=actor,
+    )
+
+
+def conversation_attributes_changed(
+    conversation: Any,
+    previous: dict[str, Any],
+    current: dict[str, Any],
+    actor: AbstractBaseUser | None,
+) -> None:
+    changes = _attribute_changes(previous, current)
+    if not changes:
+        return
+    record(
+        action="conversation.attributes",
+        object_type="conversation",
+        object_id=conversation.pk,
+        summary=f"attributes of conversation #{conversation.pk}: {', '.join(changes)}"[:300],
+        changes=changes,
+        actor=actor,
+    )
+
+
+# --- Who read a conversation -----------------------------------------------------------------
+
+
+def conversation_read(conversation_id: int, user_id: int) -> None:
+    """One entry per reader and conversation per window (an hour unless
+    `OMNIDESK_AUDIT_READ_WINDOW_SECONDS` says otherwise): reopening it meanwhile costs
+    one Redis command (SET NX EX, through the cache) and no database read or write."""
+    window = getattr(settings, "OMNIDESK_AUDIT_READ_WINDOW_SECONDS", 3600)
+    key = f"audit:read:{user_id}:{conversation_id}"
+    if not cache.add(key, 1, timeout=window):
+        return
+    # An entry that fails to be written gives the window back: the next open tries again.
+    try:
+        record(
+            action="conversation.read",
+            object_type="conversation",
+            object_id=conversation_id,
+            summary=f"conversation #{conversation_id} read",
+            actor=_reader(user_id),
+        )
+    except Exception:
+        cache.delete(key)
+        raise
+
+
+def _reader(user_id: int) -> AbstractBaseUser | None:
+    """The request's user when it is the reader (no query), else the reader's row."""
+    request = current_origin().request
+    user = getattr(request, "user", None) if request is not None else None
+    if user is not None and user.is_authenticated and user.pk == user_id:
+        return user
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
 # --- Sign-ins ---------------------------------------------------------------------------
 
 
@@ -214,10 +386,13 @@ def _tracked(instance: models.Model) -> Tracked:
 
 
 def _fields(instance: models.Model, tracked: Tracked) -> list[models.Field]:
+    # A field set only by services (a webhook's credentials) counts when named.
     fields = [
         field
         for field in instance._meta.concrete_fields
-        if field.editable and not field.primary_key and not isinstance(field, models.AutoField)
+        if (field.editable or field.name in tracked.fields)
+        and not field.primary_key
+        and not isinstance(field, models.AutoField)
     ]
     if tracked.fields:
         fields = [field for field in fields if field.name in tracked.fields]
@@ -303,11 +478,15 @@ def configuration_saved(
             return  # nothing configurable changed (a sign-in's last_login, presence)
         verb = "change"
     instance._audit_before = after
+    rotated = verb == "change" and any(name in changes for name in tracked.secrets)
+    label = tracked.name.replace("_", " ")
     record(
-        action=f"{tracked.name}.{verb}",
+        action=f"{tracked.name}.rotate_secret" if rotated else f"{tracked.name}.{verb}",
         object_type=tracked.name,
         object_id=instance.pk,
-        summary=f"{tracked.name.replace('_', ' ')} #{instance.pk} {verb}d",
+        summary=f"{label} #{instance.pk} secret rotated"
+        if rotated
+        else f"{label} #{instance.pk} {verb}d",
         changes=changes,
     )
 

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from conversations import selectors, services
+from conversations import hooks, selectors, services
 from conversations.filters import ConversationFilter
 from conversations.models import Conversation, Message
 from conversations.selectors.bulk import undo_state
@@ -94,6 +94,7 @@ class ConversationViewSet(
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
+        hooks.notify_conversation_read(conversation_id=conversation.pk, user_id=request.user.pk)
         return Response(ConversationSerializer(conversation).data)
 
     @extend_schema(
@@ -319,6 +320,9 @@ class ConversationMessagesView(generics.ListAPIView):
     def get_queryset(self):
         conversation = selectors.access_conversation(
             user=self.request.user, conversation_id=self.kwargs["pk"]
+        )
+        hooks.notify_conversation_read(
+            conversation_id=conversation.pk, user_id=self.request.user.pk
         )
         return (
             Message.objects.filter(conversation=conversation)

@@ -33,8 +33,12 @@ if TYPE_CHECKING:
 
 
 class Change(StrEnum):
-    INBOUND = "inbound"  # a customer's message arrived (`opened` says whether it opened it)
-    REPLY = "reply"  # an agent replied
+    # A customer's message arrived (`opened` says whether it opened it; `previous_status`
+    # is "resolved" when it reopened a resolved conversation, "" otherwise).
+    INBOUND = "inbound"
+    # An agent replied, or the desk sent a notification (`previous_status` is the status
+    # the reply reopened, resolved or snoozed, "" when it reopened nothing).
+    REPLY = "reply"
     STATUS = "status"  # open, pending, snoozed, resolved (`previous_status` is set)
     TEAM = "team"  # moved to another team's queue
     PRIORITY = "priority"
@@ -201,6 +205,34 @@ def notify_tags_changed(
 ) -> None:
     for subscriber in conversation_tags_changed:
         subscriber(conversation, added, removed, actor)
+
+
+# (conversation, attributes before, attributes after, actor): a person changed the
+# conversation's custom attributes (`set_conversation_attributes`), inside its transaction.
+conversation_attributes_changed: list[
+    Callable[[Conversation, dict[str, Any], dict[str, Any], AbstractBaseUser | None], None]
+] = []
+
+
+def notify_attributes_changed(
+    *,
+    conversation: Conversation,
+    previous: dict[str, Any],
+    actor: AbstractBaseUser | None,
+) -> None:
+    for subscriber in conversation_attributes_changed:
+        subscriber(conversation, previous, dict(conversation.attributes or {}), actor)
+
+
+# (conversation id, user id): someone opened the conversation (the inbox's page or pane,
+# the API's conversation or its messages), access already checked. Called by the view,
+# outside any transaction, on every open: subscribers keep their own cost per open low.
+conversation_read: list[Callable[[int, int], None]] = []
+
+
+def notify_conversation_read(*, conversation_id: int, user_id: int) -> None:
+    for subscriber in conversation_read:
+        subscriber(conversation_id, user_id)
 
 
 # (source, target, actor): a merge of `source` into `target` was undone.

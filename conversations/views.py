@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agents.models import Team
 from channels_app.models import ChannelEndpoint
 from channels_app.whatsapp_templates import approved_templates, find_approved_template
-from conversations import presenters, selectors, services, variables
+from conversations import hooks, presenters, selectors, services, variables
 from conversations.models import Attachment, Conversation, Tag
 from conversations.selectors.bulk import bulk_assignees
 from conversations.selectors.mentions import mentionable_agents
@@ -74,6 +74,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     conversation = selectors.access_conversation(
         user=request.user, conversation_id=conversation_id, with_read_at=True
     )
+    hooks.notify_conversation_read(conversation_id=conversation.pk, user_id=request.user.pk)
     if selectors.has_unseen_activity(conversation):
         services.mark_read(conversation=conversation, user=request.user)
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:

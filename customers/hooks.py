@@ -5,9 +5,11 @@ that made the change, after the customers' identities are written."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
     from customers.models import Customer
 
 # New customer records, with their identities attached.
@@ -15,6 +17,13 @@ customers_created: list[Callable[[Sequence[Customer]], None]] = []
 
 # A customer's own fields (name, language, attributes, tags) were edited.
 customer_updated: list[Callable[[Customer], None]] = []
+
+
+# (customer, attributes before, attributes after, actor or None): a person's edit changed
+# the customer's custom attributes (`update_customer`), inside its transaction.
+customer_attributes_changed: list[
+    Callable[[Customer, dict[str, Any], dict[str, Any], AbstractBaseUser | None], None]
+] = []
 
 
 def notify_customers_created(customers: Sequence[Customer]) -> None:
@@ -27,3 +36,13 @@ def notify_customers_created(customers: Sequence[Customer]) -> None:
 def notify_customer_updated(customer: Customer) -> None:
     for subscriber in customer_updated:
         subscriber(customer)
+
+
+def notify_customer_attributes_changed(
+    *, customer: Customer, previous: dict[str, Any], actor: AbstractBaseUser | None
+) -> None:
+    current = dict(customer.attributes or {})
+    if current == previous:
+        return
+    for subscriber in customer_attributes_changed:
+        subscriber(customer, previous, current, actor)

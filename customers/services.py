@@ -698,14 +698,17 @@ def update_customer(
     attributes: dict | None = None,
     tags: list[str] | None = None,
     may_edit_restricted: bool = False,
+    actor: AbstractBaseUser | None = None,
 ) -> Customer:
     """A person's edit of the customer's own fields; `attributes`, when given, is the whole
     new set, checked against the definitions (`customers.attributes`), supervisors-only
-    ones changeable only with `may_edit_restricted`."""
+    ones changeable only with `may_edit_restricted`. `actor`: who edits, when the caller
+    knows (else the audit log takes the request's user)."""
     if name is not None:
         customer.name = name.strip()[:200]
     if language is not None:
         customer.language = language.strip()[:16]
+    previous_attributes = dict(customer.attributes or {})
     if attributes is not None:
         customer.attributes = validate_attributes(
             applies_to=AttributeDefinition.AppliesTo.CUSTOMER,
@@ -716,6 +719,9 @@ def update_customer(
     if tags is not None:
         customer.tags = sorted({t.strip() for t in tags if t.strip()})
     customer.save()
+    hooks.notify_customer_attributes_changed(
+        customer=customer, previous=previous_attributes, actor=actor
+    )
     hooks.notify_customer_updated(customer)
     return customer
 

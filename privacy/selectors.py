@@ -233,9 +233,11 @@ def retention_candidates(
     """Per active policy (of `policy_ids` when given), the resolved conversations of its
     inbox or team resolved more than its days ago and not anonymised yet (at most `limit`
     each: a run takes the oldest, the next run the rest), with what anonymising them
-    would remove."""
+    would remove. A conversation two policies cover (its inbox's and its team's) is the
+    first policy's only, so it is anonymised and counted once."""
     done = Anonymisation.objects.values("conversation_id")
     found = []
+    taken: set[int] = set()
     policies = RetentionPolicy.objects.filter(is_active=True).order_by("pk")
     if policy_ids is not None:
         policies = policies.filter(pk__in=policy_ids)
@@ -243,8 +245,9 @@ def retention_candidates(
         scope = (
             Q(endpoint_id=policy.endpoint_id) if policy.endpoint_id else Q(team_id=policy.team_id)
         )
-        ids = list(
-            Conversation.objects.filter(
+        ids = [
+            pk
+            for pk in Conversation.objects.filter(
                 scope,
                 status=Conversation.Status.RESOLVED,
                 resolved_at__lt=now - timedelta(days=policy.anonymise_after_days),
@@ -252,7 +255,9 @@ def retention_candidates(
             .exclude(pk__in=done)
             .order_by("resolved_at", "pk")
             .values_list("pk", flat=True)[:limit]
-        )
+            if pk not in taken
+        ]
+        taken.update(ids)
         attachments = Attachment.objects.filter(message__conversation_id__in=ids).aggregate(
             count=Count("id"), size=Sum("size")
         )

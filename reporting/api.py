@@ -38,6 +38,13 @@ FILTER_PARAMETERS = [
         "its definition (/api/v1/attribute-definitions/)",
         examples=[OpenApiExample("Pro customers", value="plan=pro")],
     ),
+    OpenApiParameter(
+        "conversation_attribute",
+        str,
+        description="Conversations with this attribute: key=value, typed by its definition "
+        "(/api/v1/attribute-definitions/)",
+        examples=[OpenApiExample("Refund requests", value="order_type=refund")],
+    ),
 ]
 
 
@@ -53,6 +60,9 @@ def _filters_json(filters: ReportFilters) -> dict[str, Any]:
         "business": filters.business,
         "repeat_days": filters.repeat_days,
         "attribute": json.loads(filters.customer_attribute) if filters.customer_attribute else None,
+        "conversation_attribute": (
+            json.loads(filters.conversation_attribute) if filters.conversation_attribute else None
+        ),
     }
 
 

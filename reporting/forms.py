@@ -53,22 +53,23 @@ class ReportFilterForm(forms.Form):
         max_length=300,
         help_text="One customer attribute, key=value (e.g. plan=pro), typed by its definition.",
     )
+    conversation_attribute = forms.CharField(
+        required=False,
+        max_length=300,
+        help_text="One conversation attribute, key=value (e.g. order_type=refund), typed by "
+        "its definition.",
+    )
 
     def clean_attribute(self) -> str:
-        """The filter as a JSON object ("" for none), its value typed by the definition."""
-        text = (self.cleaned_data.get("attribute") or "").strip()
-        if not text:
-            return ""
-        key, sep, value = text.partition("=")
-        key = key.strip()
-        if not sep or not KEY_PATTERN.match(key) or not value.strip():
-            raise forms.ValidationError("Write one customer attribute as key=value.")
-        spec = attribute_specs(AttributeDefinition.AppliesTo.CUSTOMER).get(key)
-        try:
-            typed = parse_text_value(spec, value)
-        except ValueError as exc:
-            raise forms.ValidationError(f"{key}: {exc}") from None
-        return json.dumps({key: typed})
+        return _attribute_filter(
+            self.cleaned_data.get("attribute"), AttributeDefinition.AppliesTo.CUSTOMER
+        )
+
+    def clean_conversation_attribute(self) -> str:
+        return _attribute_filter(
+            self.cleaned_data.get("conversation_attribute"),
+            AttributeDefinition.AppliesTo.CONVERSATION,
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -95,4 +96,23 @@ class ReportFilterForm(forms.Form):
             business=bool(data.get("business")),
             repeat_days=data.get("repeat_days") or 7,
             customer_attribute=data.get("attribute") or "",
+            conversation_attribute=data.get("conversation_attribute") or "",
         )
+
+
+def _attribute_filter(text: str | None, applies_to: str) -> str:
+    """One attribute filter as a JSON object ("" for none), its value typed by the
+    definition of `applies_to` (customer or conversation)."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not KEY_PATTERN.match(key) or not value.strip():
+        raise forms.ValidationError(f"Write one {applies_to} attribute as key=value.")
+    spec = attribute_specs(applies_to).get(key)
+    try:
+        typed = parse_text_value(spec, value)
+    except ValueError as exc:
+        raise forms.ValidationError(f"{key}: {exc}") from None
+    return json.dumps({key: typed})

@@ -20,13 +20,15 @@ RESOLVED = "resolved"
 
 
 def _conversation_event(change: ConversationChange) -> str:
+    """Reopened whatever reopened it: a status change, a customer's message (an email
+    thread or a subject token names a resolved conversation) or a reply. Read from the
+    change alone, so a message that reopened nothing costs nothing more."""
     if change.change == Change.INBOUND and change.opened:
         return events.CONVERSATION_CREATED
-    if change.change == Change.STATUS:
-        if change.conversation.status == RESOLVED:
-            return events.CONVERSATION_RESOLVED
-        if change.previous_status == RESOLVED:
-            return events.CONVERSATION_REOPENED
+    if change.change == Change.STATUS and change.conversation.status == RESOLVED:
+        return events.CONVERSATION_RESOLVED
+    if change.previous_status == RESOLVED and change.conversation.status != RESOLVED:
+        return events.CONVERSATION_REOPENED
     return events.CONVERSATION_UPDATED
 
 

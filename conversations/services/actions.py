@@ -549,6 +549,7 @@ def update_customer_details(
             attributes=attributes,
             tags=tags,
             may_edit_restricted=sees_everything(actor),
+            actor=actor,
         )
         after = {
             "name": customer.name,
@@ -586,6 +587,9 @@ def set_conversation_attributes(
         if cleaned != previous:
             conversation.attributes = cleaned
             conversation.save(update_fields=["attributes", "updated_at"])
+            hooks.notify_attributes_changed(
+                conversation=conversation, previous=previous, actor=actor
+            )
             live.conversation_changed(conversation)
     return conversation
 

@@ -121,6 +121,7 @@ def receive_message(
         )
         message.save(force_insert=True)
         _store_inbound_attachments(message, inbound)
+        previous_status = conversation.status
         ConversationEvent.objects.bulk_create(
             apply_inbound_to_conversation(conversation, message, opened=opened, rule=rule)
         )
@@ -132,6 +133,9 @@ def receive_message(
                     change=hooks.Change.INBOUND,
                     at=received_at,
                     opened=opened,
+                    previous_status=(
+                        previous_status if previous_status == Conversation.Status.RESOLVED else ""
+                    ),
                 )
             ]
         )
@@ -217,11 +221,12 @@ def find_or_open_conversation(
     (docs/continuity.md):
 
     1. Thread: an email joins the conversation of the message its In-Reply-To, then each
-       of its References (newest first) names, or of a stored reply naming it; reopened
-       if resolved. A sender who is not that conversation's customer joins only as
-       `continuity.thread_of` allows, and becomes a participant.
+       of its References (newest first) names, or of a stored reply naming it; the
+       message reopens it if resolved (`apply_inbound_to_conversation`). A sender who is
+       not that conversation's customer joins only as `continuity.thread_of` allows, and
+       becomes a participant.
     2. Subject token: `[#123]` names one of the customer's conversations (or one they
-       are a participant of); reopened if resolved.
+       are a participant of); reopened by the message if resolved.
     3. Window: on a conversational channel, the customer's open, pending or snoozed
        conversation most recently active within the continuity window, provided the
        teams watching this inbox see it (`continuity.may_continue`). An email only
@@ -249,7 +254,7 @@ def find_or_open_conversation(
             references=inbound.email_references,
         )
         if match is not None:
-            conversation = _continue(match.conversation_id, now=now)
+            conversation = _continue(match.conversation_id)
             # The message a colleague's reply answered, arriving after it: the thread
             # is its sender's.
             starts_thread = match.named_by_reply and not (
@@ -281,7 +286,7 @@ def find_or_open_conversation(
         if sender_email:
             mine |= Q(participants__address=sender_email)
         if Conversation.objects.filter(mine, pk=token_id).exists():
-            return _continue(token_id, now=now), False, continuity.Rule.SUBJECT_TOKEN
+            return _continue(token_id), False, continuity.Rule.SUBJECT_TOKEN
 
     window: timedelta | None = None
     rule = ""
@@ -339,16 +344,14 @@ def find_or_open_conversation(
     return conversation, True, ""
 
 
-def _continue(conversation_id: int, *, now: datetime) -> Conversation:
-    """The conversation a thread or token names, locked, reopened if resolved."""
-    conversation = (
+def _continue(conversation_id: int) -> Conversation:
+    """The conversation a thread or token names, locked. A resolved one stays resolved
+    here: the caller reopens it (`apply_inbound_to_conversation`), and so knows it did."""
+    return (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("endpoint")
         .get(pk=conversation_id)
     )
-    if conversation.status == Conversation.Status.RESOLVED:
-        reopen_conversation(conversation, at=now)
-    return conversation
 
 
 def new_conversation(
@@ -402,14 +405,23 @@ def adopted_event(conversation: Conversation, *, at: datetime) -> ConversationEv
 def reopen_conversation(
     conversation: Conversation, actor: AbstractBaseUser | None = None, at: datetime | None = None
 ) -> None:
+    """Open a resolved or snoozed conversation, on the instance (the caller saves it), and
+    record that on its timeline."""
+    reopened(conversation, actor=actor, at=at or timezone.now()).save(force_insert=True)
+
+
+def reopened(
+    conversation: Conversation, *, at: datetime, actor: AbstractBaseUser | None = None
+) -> ConversationEvent:
+    """`reopen_conversation` without writing: the timeline event is returned, not saved."""
     conversation.status = Conversation.Status.OPEN
     conversation.resolved_at = None
     conversation.snoozed_until = None
-    ConversationEvent.objects.create(
+    return ConversationEvent(
         conversation=conversation,
         kind=ConversationEvent.Kind.REOPENED,
         actor=actor,
-        created_at=at or timezone.now(),
+        created_at=at,
     )
 
 
@@ -460,6 +472,10 @@ def apply_inbound_to_conversation(
     `rule`: the continuity rule that joined it (`continuity.Rule`), which a channel
     switch records."""
     timeline: list[ConversationEvent] = []
+    if conversation.status == Conversation.Status.RESOLVED:
+        # Its email thread or a `[#123]` subject token named it: the window rule joins
+        # only open, pending and snoozed conversations.
+        timeline.append(reopened(conversation, at=message.created_at))
     if not opened and conversation.last_channel and conversation.last_channel != message.channel:
         timeline.append(
             ConversationEvent(

@@ -18,7 +18,7 @@ from conversations import hooks
 from conversations.models import Conversation, Message
 from conversations.services import live
 from conversations.services.common import preview_text, validate_text
-from conversations.services.inbound import find_or_open_conversation
+from conversations.services.inbound import find_or_open_conversation, reopen_conversation
 from conversations.services.outbound import queue_outbound_message
 from customers.models import Customer
 
@@ -51,6 +51,11 @@ def send_proactive_message(
             now=now,
         )
         conversation.customer = customer
+        reopened_from = ""
+        if conversation.status == Conversation.Status.RESOLVED:
+            # Its email thread or a `[#123]` in the subject named it.
+            reopened_from = conversation.status
+            reopen_conversation(conversation, actor=author, at=now)
         message = queue_outbound_message(
             conversation=conversation,
             kind=Message.Kind.BOT,
@@ -72,7 +77,11 @@ def send_proactive_message(
         hooks.notify_changed(
             [
                 hooks.ConversationChange(
-                    conversation=conversation, change=hooks.Change.REPLY, at=now, actor=author
+                    conversation=conversation,
+                    change=hooks.Change.REPLY,
+                    at=now,
+                    actor=author,
+                    previous_status=reopened_from,
                 )
             ]
         )

@@ -111,13 +111,19 @@ def send_reply(
         conversation.last_message_preview = preview_text(
             text or ", ".join(a.name or "file" for a in attachments)
         )
+        reopened_from = ""
         if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED):
+            reopened_from = conversation.status
             reopen_conversation(conversation, actor=author, at=now)
         conversation.save()
         hooks.notify_changed(
             [
                 hooks.ConversationChange(
-                    conversation=conversation, change=hooks.Change.REPLY, at=now, actor=author
+                    conversation=conversation,
+                    change=hooks.Change.REPLY,
+                    at=now,
+                    actor=author,
+                    previous_status=reopened_from,
                 )
             ]
         )

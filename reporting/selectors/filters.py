@@ -45,6 +45,8 @@ class ReportFilters:
     # A customer attribute the conversations' customers have: a JSON object, e.g.
     # '{"plan": "pro"}' (reporting/forms.py types it by its definition); "" for none.
     customer_attribute: str = ""
+    # A conversation attribute the conversations have, the same way: '{"order_type": "refund"}'.
+    conversation_attribute: str = ""
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -68,6 +70,12 @@ class ReportFilters:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def by_attribute(self) -> bool:
+        """Filtered by a customer's or a conversation's attribute: only per-conversation
+        rows can say (the hourly rollups know neither)."""
+        return bool(self.customer_attribute or self.conversation_attribute)
+
     def previous(self) -> ReportFilters:
         """The same number of days immediately before this period."""
         return replace(
@@ -88,4 +96,5 @@ class ReportFilters:
             "repeat_days": self.repeat_days,
             "buckets": list(DURATION_BUCKETS),
             "attribute": self.customer_attribute or None,
+            "conversation_attribute": self.conversation_attribute or None,
         }

@@ -39,13 +39,17 @@ CUSTOMERS = Customer._meta.db_table
 
 
 def attribute_condition(conversation_column: str) -> str:
-    """` AND ...`: the conversation's customer has the attributes of %(attribute)s (a
-    JSON object, typed by the definitions; NULL: no attribute filter)."""
+    """` AND ...`: the conversation's customer has the attributes of %(attribute)s and
+    the conversation those of %(conversation_attribute)s (JSON objects, typed by the
+    definitions; NULL: no filter of that kind)."""
     return (
         " AND (%(attribute)s::jsonb IS NULL OR EXISTS ("
         f"SELECT 1 FROM {CONVERSATIONS} attr_c JOIN {CUSTOMERS} attr_cu"
         f" ON attr_cu.id = attr_c.customer_id WHERE attr_c.id = {conversation_column}"
         " AND attr_cu.attributes @> %(attribute)s::jsonb))"
+        " AND (%(conversation_attribute)s::jsonb IS NULL OR EXISTS ("
+        f"SELECT 1 FROM {CONVERSATIONS} attr_cc WHERE attr_cc.id = {conversation_column}"
+        " AND attr_cc.attributes @> %(conversation_attribute)s::jsonb))"
     )
 
 

@@ -35,7 +35,7 @@ def _customer_messages_sql(filters: ReportFilters) -> str:
     (the rollup is kept per team, not per agent, and knows no customer). The rollup's
     hours are UTC hours, exact for report timezones whose offset is a whole number of
     hours."""
-    if filters.agent_id is None and not filters.customer_attribute:
+    if filters.agent_id is None and not filters.by_attribute:
         return f"""
         WITH customer_messages AS (
             SELECT hour AS created_at, channel, endpoint_id, count

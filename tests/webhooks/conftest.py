@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,6 +35,8 @@ class Receiver:
     url: str
     answer_status: int = 200
     requests: list[Received] = field(default_factory=list)
+    # Set by a test: how the receiver checks a request (raising refuses it with a 401).
+    verify: Callable[[bytes, dict[str, str]], object] | None = None
 
     def of_type(self, event_type: str) -> list[Received]:
         return [r for r in self.requests if r.payload["type"] == event_type]
@@ -68,11 +70,16 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            state.requests.append(
-                Received(headers={k.lower(): v for k, v in self.headers.items()}, body=body)
-            )
-            answer = b'{"ok": true}' if state.answer_status < 300 else b"receiver broke " * 200
-            self.send_response(state.answer_status)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            state.requests.append(Received(headers=headers, body=body))
+            status = state.answer_status
+            answer = b'{"ok": true}' if status < 300 else b"receiver broke " * 200
+            if state.verify is not None:
+                try:
+                    state.verify(body, headers)
+                except Exception as exc:  # the verifier's refusal, whatever its type
+                    status, answer = 401, f"refused: {exc}".encode()
+            self.send_response(status)
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
