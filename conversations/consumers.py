@@ -65,10 +65,13 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         metrics.WEBSOCKET_CONNECTIONS.inc()
         # Numbers read after joining: anything later reaches us, and anything the page
-        # missed while it connected is above the numbers it was rendered with.
+        # missed while it connected is above the numbers it was rendered with. Read
+        # before this socket's own presence change, which the page then receives as the
+        # next event rather than as something it missed.
+        sequences = await sync_to_async(current_sequences)(self.user_groups)
         # Counted before the hello: a page that is greeted is present.
         await _set_presence(self, "online")
-        await self._hello()
+        await self._hello(sequences)
 
     async def disconnect(self, code: int) -> None:
         for group in [*getattr(self, "user_groups", []), *getattr(self, "control_groups", [])]:
@@ -190,10 +193,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                 await self._leave_watched()
         await self._hello()
 
-    async def _hello(self) -> None:
+    async def _hello(self, sequences: dict[str, int] | None = None) -> None:
         """Where the page's streams start (their sequence numbers) and what it decides
         live rows and counts with (`agent_scope`): protocol 2 of `conversations.events`."""
-        sequences = await sync_to_async(current_sequences)(self.user_groups)
+        if sequences is None:
+            sequences = await sync_to_async(current_sequences)(self.user_groups)
         scope = await database_sync_to_async(agent_scope)(self.user)
         await self.send_json(
             {"type": "hello", "protocol": 2, "seqs": sequences, **scope.as_facts()}

@@ -113,9 +113,15 @@
       activityReportedAt = 0;
       if (Date.now() - lastInputAt < ACTIVITY_EVERY_MS) reportActivity();
       watchOpenConversation();
-      // Whatever happened while disconnected (or what we may now see), or between this
-      // page's rendering and its first greeting: catch up.
-      if (reconnect || advancedSince(renderedSeqs(), data.seqs)) resync();
+      // Whatever happened while disconnected (or what we may now see): catch up. What
+      // changed between this page's rendering and its first greeting: its list (the
+      // open conversation is checked when its watch is answered).
+      if (reconnect) resync();
+      else if (advancedSince(renderedSeqs(), data.seqs)) {
+        state.stats.resyncs += 1;
+        publishStats();
+        scheduleListRefresh();
+      }
       return;
     }
     if (data.type === "watching") {
@@ -447,10 +453,40 @@
       });
       if (state.conversationNeedsHeader) {
         state.conversationNeedsHeader = false;
-        htmx.ajax("GET", "/inbox/c/" + id + "/header/", { target: "#conversation-header", swap: "innerHTML" });
+        refreshHeader();
       }
     }, wait);
   }
+
+  // The header holds forms an agent fills in (attributes, tags, a notification): a live
+  // refresh waits while they are in it, or typed there in the last half minute, so what
+  // they typed is not replaced under their hands.
+  var HEADER_RETRY_MS = 2000;
+  var HEADER_EDIT_MS = 30000;
+  function headerInUse() {
+    var header = $("conversation-header");
+    if (!header) return false;
+    if (document.activeElement && document.activeElement !== document.body && header.contains(document.activeElement)) return true;
+    if (header.querySelector("details[open]")) return true;
+    return Array.prototype.some.call(header.querySelectorAll("form[data-edited-at]"), function (form) {
+      return Date.now() - Number(form.getAttribute("data-edited-at")) < HEADER_EDIT_MS;
+    });
+  }
+  function refreshHeader() {
+    if (state.headerTimer) return;
+    if (headerInUse()) {
+      state.headerTimer = setTimeout(function () { state.headerTimer = null; refreshHeader(); }, HEADER_RETRY_MS);
+      return;
+    }
+    var id = openId();
+    if (id) htmx.ajax("GET", "/inbox/c/" + id + "/header/", { target: "#conversation-header", swap: "innerHTML" });
+  }
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target && event.target.closest && event.target.closest("#conversation-header form");
+      if (form) form.setAttribute("data-edited-at", String(Date.now()));
+    });
+  });
 
   function watchOpenConversation() {
     var id = openId();

@@ -11,11 +11,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from agents.models import AgentProfile
 from channels_app.models import ChannelEndpoint
 from channels_app.types import InboundMessage
 from conversations.services import receive_message
-from tests.browser.conftest import login, new_page, off_loop
+from tests.browser.conftest import PASSWORD, login, new_page, off_loop
 from tests.browser.test_reply_attachments import build_desk
+from tests.factories import make_agent
 
 pytestmark = pytest.mark.browser
 
@@ -53,5 +55,40 @@ def test_events_while_the_page_connects_appear_once_it_is_greeted(live_server_as
         page.wait_for_function("() => window.omnideskInbox.greeted")
         expect(page.locator("#timeline")).to_contain_text("Actually, a PDF please")
         expect(page.locator("#conversation-list")).to_contain_text("Fox Mulder")
+    finally:
+        page.context.close()
+
+
+def _desk_with_a_supervisor():
+    conversation = build_desk()
+    make_agent(username="sam", first_name="Sam", role=AgentProfile.Role.SUPERVISOR)
+    return conversation
+
+
+@pytest.mark.parametrize("username", ["alice", "sam"])
+def test_a_quiet_page_load_fetches_nothing_again(live_server_asgi, browser, username):
+    """Its own socket's arrival (the agent coming online, which supervisors are told
+    of) is not something the page missed."""
+    conversation = off_loop(_desk_with_a_supervisor)
+    page = new_page(browser)
+    fetched: list[str] = []
+    try:
+        # Signed in straight onto the conversation: no earlier page's socket closes.
+        page.on("request", lambda request: fetched.append(request.url))
+        page.goto(
+            f"{live_server_asgi.url}/accounts/login/"
+            f"?next=/inbox/c/{conversation.pk}/%3Fview%3Dteams"
+        )
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_function(
+            "() => window.omnideskInbox.greeted"
+            f" && window.omnideskInbox.seqs['inbox.conversation.{conversation.pk}'] !== undefined"
+        )
+        page.wait_for_timeout(1500)  # a refetch would be scheduled within a second
+        assert page.locator("#inbox").get_attribute("data-resyncs") == "0"
+        refetched = [url for url in fetched if "/inbox/list/" in url or "/timeline/" in url]
+        assert refetched == [], refetched
     finally:
         page.context.close()
