@@ -30,6 +30,7 @@ from conversations.services import mark_read
 from omnidesk import metrics
 from omnidesk.errors import NotFoundError
 from omnidesk.realtime import apublish_rollback_unsafe, current_sequences
+from omnidesk.sockets import DispatchWithoutSyncHop
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ COLLISION_ACTIONS = {"typing": events.TYPING, "viewing": events.VIEWING}
 ACTIVITY_EVERY_SECONDS = 30.0
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
+class InboxConsumer(DispatchWithoutSyncHop, AsyncJsonWebsocketConsumer):
     user_groups: list[str]
     watched_id: int | None = None
     activity_recorded_at: float = float("-inf")

@@ -35,6 +35,7 @@ from intake.widget import placement, ratelimit, selectors, services
 from intake.widget.selectors import Visitor
 from omnidesk.client_address import scope_client_address
 from omnidesk.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from omnidesk.sockets import DispatchWithoutSyncHop
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
-class WidgetConsumer(AsyncJsonWebsocketConsumer):
+class WidgetConsumer(DispatchWithoutSyncHop, AsyncJsonWebsocketConsumer):
     visitor: Visitor | None = None
 
     async def connect(self) -> None:

@@ -16,7 +16,13 @@ from channels_app.models import ChannelEndpoint, InboundEvent
 from channels_app.types import InboundMessage
 from conversations.models import Message
 from conversations.services import inbound_batch
-from intake.services.accept import DRAIN_MAX_BATCHES, DRAIN_SCHEDULED_KEY, schedule_drain
+from intake.services.accept import (
+    DRAIN_BUSY_KEY,
+    DRAIN_BUSY_SECONDS,
+    DRAIN_MAX_BATCHES,
+    DRAIN_SCHEDULED_KEY,
+    schedule_drain,
+)
 from intake.services.handlers import EVENT_HANDLERS, RetryLater
 from intake.widget import placement
 from omnidesk import metrics
@@ -38,8 +44,13 @@ def drain_inbound_events() -> int:
             _process_in_order(batch)
         processed += len(batch)
         if len(batch) < settings.OMNIDESK_INBOUND_BATCH_SIZE:
-            return processed
-    schedule_drain()
+            break
+    else:
+        schedule_drain()
+    if processed > 1:
+        cache.set(DRAIN_BUSY_KEY, 1, timeout=DRAIN_BUSY_SECONDS)
+    elif processed == 1:
+        cache.delete(DRAIN_BUSY_KEY)
     return processed
 
 
