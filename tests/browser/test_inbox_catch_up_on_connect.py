@@ -82,8 +82,9 @@ def test_a_quiet_page_load_fetches_nothing_again(live_server_asgi, browser, user
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server_asgi.url}/inbox/c/{conversation.pk}/**")
         page.wait_for_function(
-            "() => window.omnideskInbox.greeted"
+            "() => window.omnideskInbox && window.omnideskInbox.greeted"
             f" && window.omnideskInbox.seqs['inbox.conversation.{conversation.pk}'] !== undefined"
         )
         page.wait_for_timeout(1500)  # a refetch would be scheduled within a second
