@@ -292,17 +292,7 @@ def customer_attributes_changed(
     current: dict[str, Any],
     actor: AbstractBaseUser | None,
 ) -> None:
-    changes = _attribute_changes(previous, current)
-    if not changes:
-        return
-    record(
-        action="customer.attributes",
-        object_type="customer",
-        object_id=customer.pk,
-        summary=f"attributes of customer #{customer.pk}: {', '.join(changes)}"[:300],
-        changes=changes,
-        actor=actor,
-    )
+    _record_attributes("customer", customer.pk, previous, current, actor)
 
 
 def conversation_attributes_changed(
@@ -311,14 +301,24 @@ def conversation_attributes_changed(
     current: dict[str, Any],
     actor: AbstractBaseUser | None,
 ) -> None:
+    _record_attributes("conversation", conversation.pk, previous, current, actor)
+
+
+def _record_attributes(
+    object_type: str,
+    object_id: int,
+    previous: dict[str, Any],
+    current: dict[str, Any],
+    actor: AbstractBaseUser | None,
+) -> None:
     changes = _attribute_changes(previous, current)
     if not changes:
         return
     record(
-        action="conversation.attributes",
-        object_type="conversation",
-        object_id=conversation.pk,
-        summary=f"attributes of conversation #{conversation.pk}: {', '.join(changes)}"[:300],
+        action=f"{object_type}.attributes",
+        object_type=object_type,
+        object_id=object_id,
+        summary=f"attributes of {object_type} #{object_id}: {', '.join(changes)}"[:300],
         changes=changes,
         actor=actor,
     )

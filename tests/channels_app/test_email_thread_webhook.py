@@ -4,15 +4,10 @@ joins the thread it answers as a participant."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import time
-
 import pytest
 
 from conversations.models import Conversation, ConversationParticipant, Message
-from tests.conversations.mail import DESK, RECEIVING_SERVER, raw_email
+from tests.conversations.mail import DESK, RECEIVING_SERVER, post_to_mailgun_webhook, raw_email
 from tests.factories import EndpointFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,23 +30,10 @@ def mailgun():
     return endpoint
 
 
-def post(client, endpoint, raw: bytes, capture):
+def post(client, endpoint, raw: bytes, capture) -> None:
     """The post Mailgun makes for one message (a fresh token, signed now)."""
-    timestamp, token = str(int(time.time())), secrets.token_hex(25)
-    signature = hmac.new(
-        SIGNING_KEY.encode(), f"{timestamp}{token}".encode(), hashlib.sha256
-    ).hexdigest()
     with capture(execute=True):
-        response = client.post(
-            f"/hooks/email/{endpoint.key}/",
-            data={
-                "recipient": DESK,
-                "body-mime": raw.decode(),
-                "timestamp": timestamp,
-                "token": token,
-                "signature": signature,
-            },
-        )
+        response = post_to_mailgun_webhook(client, endpoint, raw, signing_key=SIGNING_KEY)
     assert response.status_code == 200
 
 

@@ -4,18 +4,13 @@ inbound webhook, threaded by In-Reply-To) continues."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import time
-
 import pytest
 
 from channels_app.models import ChannelEndpoint
 from conversations.models import Conversation, Message
 from outreach import services
 from outreach.models import Notification, NotificationTemplate
-from tests.conversations.mail import DESK, RECEIVING_SERVER, raw_email
+from tests.conversations.mail import DESK, RECEIVING_SERVER, post_to_mailgun_webhook, raw_email
 from tests.factories import EndpointFactory, TeamFactory
 from tests.outreach.conftest import customer_with
 
@@ -57,23 +52,10 @@ def shipped(db) -> NotificationTemplate:
     )
 
 
-def post_mailgun(client, endpoint: ChannelEndpoint, raw: bytes, capture) -> None:
-    """The post Mailgun makes for one received message (a fresh token, signed now)."""
-    timestamp, token = str(int(time.time())), secrets.token_hex(25)
-    signature = hmac.new(
-        SIGNING_KEY.encode(), f"{timestamp}{token}".encode(), hashlib.sha256
-    ).hexdigest()
+def post_mailgun(client, endpoint, raw: bytes, capture) -> None:
+    """The post Mailgun makes for one message (a fresh token, signed now)."""
     with capture(execute=True):
-        response = client.post(
-            f"/hooks/email/{endpoint.key}/",
-            data={
-                "recipient": DESK,
-                "body-mime": raw.decode(),
-                "timestamp": timestamp,
-                "token": token,
-                "signature": signature,
-            },
-        )
+        response = post_to_mailgun_webhook(client, endpoint, raw, signing_key=SIGNING_KEY)
     assert response.status_code == 200, response.content
 
 
