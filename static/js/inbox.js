@@ -487,6 +487,15 @@
       if (form) form.setAttribute("data-edited-at", String(Date.now()));
     });
   });
+  // A refresh asked for before the agent started typing arrives after: it waits too.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail.target || detail.target.id !== "conversation-header") return;
+    var path = (detail.requestConfig && detail.requestConfig.path) || (detail.xhr && detail.xhr.responseURL) || "";
+    if (path.indexOf("/header/") === -1 || !headerInUse()) return;
+    detail.shouldSwap = false;
+    refreshHeader();
+  });
 
   function watchOpenConversation() {
     var id = openId();
