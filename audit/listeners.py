@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from audit.context import current_origin
 from audit.services import record
 from conversations import hooks
 from conversations.models import ConversationEvent, Message
@@ -327,13 +325,12 @@ def _record_attributes(
 # --- Who read a conversation -----------------------------------------------------------------
 
 
-def conversation_read(conversation_id: int, user_id: int) -> None:
-    """One entry per reader and conversation per window (an hour unless
-    `OMNIDESK_AUDIT_READ_WINDOW_SECONDS` says otherwise): reopening it meanwhile costs
-    one Redis command (SET NX EX, through the cache) and no database read or write."""
-    window = getattr(settings, "OMNIDESK_AUDIT_READ_WINDOW_SECONDS", 3600)
-    key = f"audit:read:{user_id}:{conversation_id}"
-    if not cache.add(key, 1, timeout=window):
+def conversation_read(conversation_id: int, reader: AbstractBaseUser) -> None:
+    """One entry per reader and conversation per `OMNIDESK_AUDIT_READ_WINDOW_SECONDS`:
+    reopening it meanwhile costs one Redis command (SET NX EX, through the cache) and no
+    database read or write."""
+    key = f"audit:read:{reader.pk}:{conversation_id}"
+    if not cache.add(key, 1, timeout=settings.OMNIDESK_AUDIT_READ_WINDOW_SECONDS):
         return
     # An entry that fails to be written gives the window back: the next open tries again.
     try:
@@ -342,20 +339,11 @@ def conversation_read(conversation_id: int, user_id: int) -> None:
             object_type="conversation",
             object_id=conversation_id,
             summary=f"conversation #{conversation_id} read",
-            actor=_reader(user_id),
+            actor=reader,
         )
     except Exception:
         cache.delete(key)
         raise
-
-
-def _reader(user_id: int) -> AbstractBaseUser | None:
-    """The request's user when it is the reader (no query), else the reader's row."""
-    request = current_origin().request
-    user = getattr(request, "user", None) if request is not None else None
-    if user is not None and user.is_authenticated and user.pk == user_id:
-        return user
-    return get_user_model().objects.filter(pk=user_id).first()
 
 
 # --- Sign-ins ---------------------------------------------------------------------------

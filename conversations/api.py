@@ -94,7 +94,7 @@ class ConversationViewSet(
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
-        hooks.notify_conversation_read(conversation_id=conversation.pk, user_id=request.user.pk)
+        hooks.notify_conversation_read(conversation_id=conversation.pk, reader=request.user)
         return Response(ConversationSerializer(conversation).data)
 
     @extend_schema(
@@ -321,9 +321,7 @@ class ConversationMessagesView(generics.ListAPIView):
         conversation = selectors.access_conversation(
             user=self.request.user, conversation_id=self.kwargs["pk"]
         )
-        hooks.notify_conversation_read(
-            conversation_id=conversation.pk, user_id=self.request.user.pk
-        )
+        hooks.notify_conversation_read(conversation_id=conversation.pk, reader=self.request.user)
         return (
             Message.objects.filter(conversation=conversation)
             .select_related("author", "endpoint")

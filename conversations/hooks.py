@@ -224,15 +224,15 @@ def notify_attributes_changed(
         subscriber(conversation, previous, dict(conversation.attributes or {}), actor)
 
 
-# (conversation id, user id): someone opened the conversation (the inbox's page or pane,
+# (conversation id, reader): someone opened the conversation (the inbox's page or pane,
 # the API's conversation or its messages), access already checked. Called by the view,
 # outside any transaction, on every open: subscribers keep their own cost per open low.
-conversation_read: list[Callable[[int, int], None]] = []
+conversation_read: list[Callable[[int, AbstractBaseUser], None]] = []
 
 
-def notify_conversation_read(*, conversation_id: int, user_id: int) -> None:
+def notify_conversation_read(*, conversation_id: int, reader: AbstractBaseUser) -> None:
     for subscriber in conversation_read:
-        subscriber(conversation_id, user_id)
+        subscriber(conversation_id, reader)
 
 
 # (source, target, actor): a merge of `source` into `target` was undone.

@@ -74,7 +74,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     conversation = selectors.access_conversation(
         user=request.user, conversation_id=conversation_id, with_read_at=True
     )
-    hooks.notify_conversation_read(conversation_id=conversation.pk, user_id=request.user.pk)
+    hooks.notify_conversation_read(conversation_id=conversation.pk, reader=request.user)
     if selectors.has_unseen_activity(conversation):
         services.mark_read(conversation=conversation, user=request.user)
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:

@@ -524,6 +524,10 @@ OMNIDESK_STRANDED_AFTER_SECONDS = int(os.environ.get("OMNIDESK_STRANDED_AFTER_SE
 # Inbound events are processed in batches of up to this many per transaction (1 turns
 # batching off).
 OMNIDESK_INBOUND_BATCH_SIZE = int(os.environ.get("OMNIDESK_INBOUND_BATCH_SIZE", "250"))
+# Who read a conversation is audited once per reader and conversation in this window.
+OMNIDESK_AUDIT_READ_WINDOW_SECONDS = int(
+    os.environ.get("OMNIDESK_AUDIT_READ_WINDOW_SECONDS", "3600")
+)
 # Under load (the last drain found more than one message), a drain waits this long after
 # the message that asks for it, so the messages arriving meanwhile share its batch: a
 # batch's fixed cost is most of a one-message drain (bench/widget.py: 100 ms took the
