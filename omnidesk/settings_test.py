@@ -18,3 +18,9 @@ os.environ.setdefault(
 from omnidesk.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The live server of the browser tests serves each request and consumer call from a thread
+# of its own, without the production pool: a connection kept per thread (CONN_MAX_AGE)
+# stayed open until the thread was collected, and a full run neared PostgreSQL's 100
+# connections ("too many clients"). Closed when each request or consumer call ends.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -135,15 +135,17 @@ def _wait_for_server_work_to_end(timeout: float = 15) -> None:
     is in a query or a transaction."""
     from django.db import connection
 
+    # Quiet for a moment, not just once: a request the closed page sent last can still be
+    # connecting (each opens its own connection) when the first check finds nobody.
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    quiet_checks = 0
+    while time.monotonic() < deadline and quiet_checks < 4:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                 " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
             )
-            if cursor.fetchone()[0] == 0:
-                return
+            quiet_checks = quiet_checks + 1 if cursor.fetchone()[0] == 0 else 0
         time.sleep(0.05)
 
 
