@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
 
+from omnidesk.channel_layer import PubSubChannelLayer
 from omnidesk.redis_pool import cache_client
 
 logger = logging.getLogger(__name__)
@@ -54,9 +54,9 @@ def publish_rollback_unsafe(event: dict[str, Any], groups: Iterable[str]) -> Non
     messages = [
         (group, {"type": "omnidesk.event", "event": event}) for group in sorted(set(groups))
     ]
-    if _is_redis_layer(layer):
+    if isinstance(layer, PubSubChannelLayer):
         try:
-            _publisher().send(layer, messages)
+            layer.publish_many(messages)
         except Exception:
             logger.exception("realtime publish failed", extra={"groups": len(messages)})
         return
@@ -136,8 +136,8 @@ def _send_many(items: list[tuple[dict[str, Any], list[str]]]) -> None:
             message = {"type": "omnidesk.event", "event": event, "group": group, "seq": seq}
             messages.append((group, message))
     try:
-        if _is_redis_layer(layer):
-            _publisher().send(layer, messages)
+        if isinstance(layer, PubSubChannelLayer):
+            layer.publish_many(messages)
         elif _thread_runs_an_event_loop():
             # async_to_sync refuses in a thread that runs a loop (sync code called from
             # async code, or a sync test driving a browser): hand the sends to a thread.
@@ -151,51 +151,6 @@ def _send_many(items: list[tuple[dict[str, Any], list[str]]]) -> None:
     except Exception:
         # Never let a realtime failure fail the write that was just committed.
         logger.exception("realtime publish failed", extra={"events": len(items)})
-
-
-def _is_redis_layer(layer: Any) -> bool:
-    return type(layer).__module__.startswith("channels_redis.")
-
-
-class _Publisher:
-    """One event loop per process, in a thread of its own, that sends every publish of
-    the process's sync code (tasks, views, services) to Redis.
-
-    `async_to_sync` in a thread with no loop of its own starts a new thread and a new
-    event loop per call, and channels-redis keeps its connections per loop: each publish
-    then paid a thread, a loop and a fresh Redis connection, the heaviest part of an
-    announcement in a worker. Here the loop, and so its connections, live as long as the
-    process. Callers still wait for their sends (a publish is done when it returns).
-    Only for Redis layers: the in-memory layer's queues belong to the loop of the
-    consumers reading them.
-    """
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="realtime-publisher", daemon=True
-        )
-        self.thread.start()
-
-    def send(self, layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
-        future = asyncio.run_coroutine_threadsafe(_group_send_all(layer, messages), self.loop)
-        future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
-
-
-PUBLISH_TIMEOUT_SECONDS = 10
-_publisher_instance: _Publisher | None = None
-_publisher_lock = threading.Lock()
-
-
-def _publisher() -> _Publisher:
-    """The process's publisher, started on first use (and again in a forked child,
-    which inherits the object but not its thread)."""
-    global _publisher_instance
-    with _publisher_lock:
-        if _publisher_instance is None or _publisher_instance.pid != os.getpid():
-            _publisher_instance = _Publisher()
-        return _publisher_instance
 
 
 def _thread_runs_an_event_loop() -> bool:

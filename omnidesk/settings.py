@@ -207,24 +207,14 @@ REDIS_KEY_PREFIX = os.environ.get("OMNIDESK_REDIS_PREFIX", "omnidesk")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Redis publish/subscribe, with bounded per-socket queues and confirmed
+            # subscriptions (omnidesk/channel_layer.py says why not channels-redis's
+            # list-based layer).
+            "BACKEND": "omnidesk.channel_layer.PubSubChannelLayer",
             "CONFIG": {
-                # redis-py's async pools refuse (not wait) past max_connections (default
-                # 100), and every concurrent group_send of a busy process takes one.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "max_connections": int(
-                            os.environ.get("OMNIDESK_REDIS_MAX_CONNECTIONS", "1000")
-                        ),
-                        # channels-redis blocks in BZPOPMIN for 5 s; redis-py 8's default
-                        # 5 s socket timeout made those reads fail at random under load.
-                        "socket_timeout": 30,
-                    }
-                ],
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": f"{REDIS_KEY_PREFIX}:ws",
                 "capacity": 1000,
-                "expiry": 60,
             },
         }
     }
