@@ -2,7 +2,7 @@
 admin, the API, a shell), the change reaches `agents.services.access_changed` through
 these receivers, connected in `AgentsConfig.ready()`: a security property must not
 depend on every caller remembering to call it. They decide nothing; they only tell the
-sockets to re-read."""
+sockets to re-read, and every process to re-read which teams own which inbox."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from agents import services
+from agents import selectors, services
 from agents.models import AgentProfile, Team
 
 
@@ -25,6 +25,8 @@ def team_members_changed(sender: Any, instance: Any, action: str, pk_set: Any, *
 
 
 def team_inboxes_changed(sender: Any, instance: Any, action: str, **_: Any) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        selectors.ENDPOINT_OWNERS.changed()
     if action not in ("post_add", "post_remove", "pre_clear"):
         return
     teams = [instance] if isinstance(instance, Team) else list(instance.teams.all())
@@ -56,6 +58,11 @@ def user_or_profile_saved(
     )
 
 
+def team_or_endpoint_deleted(sender: Any, **_: Any) -> None:
+    # Their team-inbox rows went with them, without an m2m signal.
+    selectors.ENDPOINT_OWNERS.changed()
+
+
 def logged_out(sender: Any, request: Any, user: Any, **_: Any) -> None:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
@@ -64,10 +71,12 @@ def logged_out(sender: Any, request: Any, user: Any, **_: Any) -> None:
 
 def connect() -> None:
     from django.contrib.auth.signals import user_logged_out
-    from django.db.models.signals import m2m_changed, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save
 
     m2m_changed.connect(team_members_changed, sender=Team.members.through)
     m2m_changed.connect(team_inboxes_changed, sender=Team.endpoints.through)
     post_save.connect(user_or_profile_saved, sender=get_user_model())
     post_save.connect(user_or_profile_saved, sender=AgentProfile)
+    post_delete.connect(team_or_endpoint_deleted, sender=Team)
+    post_delete.connect(team_or_endpoint_deleted, sender="channels_app.ChannelEndpoint")
     user_logged_out.connect(logged_out)

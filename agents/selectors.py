@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from agents.business_hours import Schedule
 from agents.models import AgentProfile, BusinessHours, Team
+from omnidesk.config_memo import ConfigMemo
 
 # Realtime groups of the agent inbox: every supervisor, one agent, one team.
 SUPERVISORS_GROUP = "inbox.supervisors"
@@ -111,16 +112,25 @@ def default_team_for_endpoint(endpoint_id: int | None) -> int | None:
 
 def teams_of_endpoints(endpoint_ids: set[int]) -> dict[int, list[int]]:
     """The teams owning each endpoint, in id order: the first is the endpoint's default
-    team (`default_team_for_endpoint`), the others see its conversations too."""
+    team (`default_team_for_endpoint`), the others see its conversations too. Kept per
+    process until an inbox changes hands (`agents.access_signals`): every announcement
+    and every new conversation asks."""
+    owners = ENDPOINT_OWNERS.get()
+    return {pk: list(owners[pk]) for pk in endpoint_ids if pk in owners}
+
+
+def _endpoint_owners() -> dict[int, tuple[int, ...]]:
     owners: dict[int, list[int]] = {}
-    rows = (
-        Team.endpoints.through.objects.filter(channelendpoint_id__in=endpoint_ids)
-        .order_by("team_id")
-        .values_list("channelendpoint_id", "team_id")
+    rows = Team.endpoints.through.objects.order_by("team_id").values_list(
+        "channelendpoint_id", "team_id"
     )
     for endpoint_id, team_id in rows:
         owners.setdefault(endpoint_id, []).append(team_id)
-    return owners
+    return {endpoint_id: tuple(teams) for endpoint_id, teams in owners.items()}
+
+
+# Every team-inbox pair of the desk: a few rows per team.
+ENDPOINT_OWNERS = ConfigMemo("endpoint-owners", _endpoint_owners)
 
 
 def schedule_for(business_hours: BusinessHours | None) -> Schedule:

@@ -239,12 +239,14 @@ def bench_scan(args: argparse.Namespace) -> None:
     from channels_app.models import ChannelEndpoint
     from conversations.models import Conversation
     from customers.models import Customer
+    from routing import selectors
     from routing.models import EscalationRule, SlaPolicy
     from routing.services import scan_escalations
 
     total = args.scan_conversations
     due = max(total // 100, 1)
     SlaPolicy.objects.update(is_active=False)  # only the scan's own policy applies
+    selectors.ACTIVE_SLA_POLICIES.changed()  # an update() sends no signal
     endpoint = ChannelEndpoint.objects.create(kind="api", name="scan bench")
     customer = Customer.objects.create(name="scan bench")
     policy = SlaPolicy.objects.create(name="scan", first_response_minutes=60, warning_percentage=80)

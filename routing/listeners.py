@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from conversations.hooks import Change, ConversationChange
+from routing import selectors
 from routing.services import apply_sla, apply_sla_many, route_many, status_changed
 from routing.services.assignment import schedule_queue_drain
 
@@ -28,6 +30,10 @@ def route_and_time_sla(changes: Sequence[ConversationChange]) -> None:
             )
         elif change.change != Change.INBOUND:
             apply_sla(conversation=change.conversation, now=change.at)
+
+
+def sla_configuration_changed(sender: Any, **_: Any) -> None:
+    selectors.ACTIVE_SLA_POLICIES.changed()
 
 
 def offer_queues_to_agent(user_id: int, team_ids: list[int]) -> None:

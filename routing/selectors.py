@@ -23,6 +23,7 @@ from agents.selectors import (
 )
 from conversations.models import Conversation, Message
 from customers.attributes import attribute_types
+from omnidesk.config_memo import ConfigMemo
 from omnidesk.errors import PermissionDeniedError
 from routing import rules as rule_logic
 from routing.models import RoutingRule, RuleAction, SlaPolicy
@@ -203,12 +204,21 @@ def conversation_facts(
 
 
 def active_sla_policies() -> list[SlaPolicy]:
-    """Every active policy, in the order they are tried (a handful of rows)."""
+    """Every active policy, in the order they are tried (a handful of rows). Kept per
+    process until a policy or business hours change (`routing.apps`): every reply and
+    every inbound batch re-times its conversations' SLA."""
+    return ACTIVE_SLA_POLICIES.get()
+
+
+def _load_active_sla_policies() -> list[SlaPolicy]:
     return list(
         SlaPolicy.objects.filter(is_active=True)
         .select_related("business_hours")
         .order_by("position", "id")
     )
+
+
+ACTIVE_SLA_POLICIES = ConfigMemo("active-sla-policies", _load_active_sla_policies)
 
 
 def policy_for(

@@ -7,13 +7,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.test import Client
 
 from channels_app.adapters.webchat import visitor_group
 from conversations.models import Attachment, Message
 from tests.attachments.conftest import BOT_TOKEN, PDF, PNG, upload
+from tests.group_listener import listening
 
 pytestmark = pytest.mark.django_db
 
@@ -153,14 +152,12 @@ def test_web_chat_pushes_the_file_with_a_link_the_widget_downloads(
     desk, django_capture_on_commit_callbacks
 ):
     conversation = desk.conversation(desk.webchat, webchat="v_visitor123")
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(visitor_group("v_visitor123"), channel)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = desk.reply(conversation, [upload("refund.pdf", PDF, "application/pdf")])
+    with listening(visitor_group("v_visitor123")) as visitor:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = desk.reply(conversation, [upload("refund.pdf", PDF, "application/pdf")])
 
-    assert response.status_code == 201, response.content
-    event = async_to_sync(layer.receive)(channel)["event"]
+        assert response.status_code == 201, response.content
+        event = visitor.receive()["event"]
     [file] = event["message"]["attachments"]
     assert file["name"] == "refund.pdf" and file["type"] == "application/pdf"
     downloaded = Client().get(file["url"])

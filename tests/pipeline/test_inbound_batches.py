@@ -3,13 +3,10 @@ processing them one at a time through the per-message path."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import OperationalError, connection
 from django.utils import timezone
 
@@ -32,6 +29,7 @@ from tests.factories import (
     TeamFactory,
     make_agent,
 )
+from tests.group_listener import listening
 
 pytestmark = pytest.mark.django_db
 
@@ -383,28 +381,23 @@ def test_a_batch_numbers_its_events_per_group_without_gaps(
 ):
     """Sequence numbers are reserved once per group for the whole batch; a listener
     still sees consecutive numbers, so it never resyncs for nothing."""
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(team_group(Team.objects.get().pk), channel)
-    event_ids = queue_without_processing(
-        [
-            (
-                desk["api"],
-                InboundMessage(
-                    provider_id=f"q{n}", identities={"email": f"q{n}@example.com"}, text="Hi"
-                ),
-            )
-            for n in range(3)
-        ],
-        django_capture_on_commit_callbacks,
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        process_inbound_event.apply(args=[event_ids[0]])
+    with listening(team_group(Team.objects.get().pk)) as team:
+        event_ids = queue_without_processing(
+            [
+                (
+                    desk["api"],
+                    InboundMessage(
+                        provider_id=f"q{n}", identities={"email": f"q{n}@example.com"}, text="Hi"
+                    ),
+                )
+                for n in range(3)
+            ],
+            django_capture_on_commit_callbacks,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            process_inbound_event.apply(args=[event_ids[0]])
 
-    async def receive_all() -> list[dict]:
-        return [await asyncio.wait_for(layer.receive(channel), timeout=10) for _ in range(3)]
-
-    received = async_to_sync(receive_all)()
+        received = [team.receive() for _ in range(3)]
     seqs = [message["seq"] for message in received]
     assert seqs == list(range(seqs[0], seqs[0] + 3))
     # Three new conversations, each announced once: the batch's transaction also had the
