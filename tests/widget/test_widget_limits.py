@@ -39,6 +39,23 @@ async def test_a_visitor_sending_too_fast_is_refused_without_ack(widget_endpoint
     await widget.close()
 
 
+async def test_a_resend_over_the_limit_is_acknowledged_as_a_duplicate(
+    widget_endpoint, widget_agent
+):
+    await configure(widget_endpoint, messages_per_minute=LIMIT)
+    widget, _ = await open_widget(widget_endpoint)
+    await widget.hello()
+    accepted, refusal = await send_until_refused(widget, "v", 2 * LIMIT + 1)
+    assert refusal is not None
+
+    # The client never saw the first ack (a reconnect) and sends it again.
+    again = await widget.say("v0", "v message 0")
+
+    assert again["type"] == "ack" and again["duplicate"] is True
+    assert await db_call(Message.objects.count)() == accepted
+    await widget.close()
+
+
 async def test_many_visitors_from_one_ip_share_a_limit(widget_endpoint, widget_agent):
     await configure(widget_endpoint, messages_per_minute_per_ip=LIMIT)
     accepted, refusal = 0, None
