@@ -26,6 +26,7 @@ from conversations import hooks
 from conversations.display import render_message_body
 from conversations.models import Conversation, Message
 from conversations.selectors import default_reply_message
+from conversations.selectors.reply_target import LatestSender, default_reply_target
 from conversations.services import live, threads
 from conversations.services.attachments import check_outbound_files, store_message_files
 from customers.identities import RESOLUTION_ORDER, Proof
@@ -74,8 +75,13 @@ def default_reply_endpoint(
     return latest_inbound.endpoint if latest_inbound else conversation.endpoint
 
 
-def recipient_for(*, customer: Customer, endpoint: ChannelEndpoint) -> str:
-    """The identity value a message on `endpoint` goes to, or ApplicationError."""
+def recipient_for(
+    *, customer: Customer, endpoint: ChannelEndpoint, latest_sender: LatestSender | None = None
+) -> str:
+    """The identity value a message on `endpoint` goes to, or ApplicationError.
+    `latest_sender` is the customer's latest sender when the caller read it already
+    (`default_reply_target`); it is used only if it is theirs on the endpoint's
+    channel."""
     wanted = identity_kind_for(endpoint.kind)
     kinds = [wanted] if wanted else list(RESOLUTION_ORDER)
     latest_inbound = Message.objects.filter(
@@ -84,20 +90,27 @@ def recipient_for(*, customer: Customer, endpoint: ChannelEndpoint) -> str:
         channel=endpoint.kind,
     ).order_by("-created_at")
     if wanted:
-        # The latest sender on this channel, and whether it is one of the customer's
-        # identities, in one query (a reply's hot path).
-        sender, proven = (
-            latest_inbound.annotate(sender=KT(f"metadata__from__{wanted}"))
-            .annotate(
-                proven=Exists(
-                    Identity.objects.filter(
-                        customer=customer, kind=wanted, value=OuterRef("sender")
+        if (
+            latest_sender is not None
+            and latest_sender.customer_id == customer.pk
+            and latest_sender.channel == endpoint.kind
+        ):
+            sender, proven = latest_sender.value, latest_sender.proven
+        else:
+            # The latest sender on this channel, and whether it is one of the customer's
+            # identities, in one query.
+            sender, proven = (
+                latest_inbound.annotate(sender=KT(f"metadata__from__{wanted}"))
+                .annotate(
+                    proven=Exists(
+                        Identity.objects.filter(
+                            customer=customer, kind=wanted, value=OuterRef("sender")
+                        )
                     )
                 )
-            )
-            .values_list("sender", "proven")
-            .first()
-        ) or (None, False)
+                .values_list("sender", "proven")
+                .first()
+            ) or (None, False)
         if sender and proven:
             return sender
     elif metadata := latest_inbound.values_list("metadata", flat=True).first():
@@ -191,7 +204,8 @@ def queue_outbound_message(
     loaded.
     """
     now = at or timezone.now()
-    latest_inbound = default_reply_message(conversation)
+    target = default_reply_target(conversation)
+    latest_inbound = target.message
     if endpoint is None:
         endpoint = default_reply_endpoint(conversation, latest_inbound)
     if (
@@ -213,7 +227,9 @@ def queue_outbound_message(
             "A template goes without files.", fields={"files": ["Send the files separately."]}
         )
     check_outbound_files(endpoint=endpoint, files=attachments)
-    recipient = recipient_for(customer=conversation.customer, endpoint=endpoint)
+    recipient = recipient_for(
+        customer=conversation.customer, endpoint=endpoint, latest_sender=target.sender
+    )
     threads_by_email = channel_kind(endpoint.kind).threads_by_email
     in_reply_to, references = email_thread(conversation) if threads_by_email else ("", "")
     # An agent's email copies the thread's other people (a colleague who replied), as
