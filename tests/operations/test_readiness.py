@@ -22,7 +22,7 @@ def _point_redis_users_at(settings, url: str) -> None:
     }
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "omnidesk.channel_layer.PubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": url}]},
         }
     }
