@@ -74,9 +74,9 @@ def _redis_urls_of_cache() -> list[str]:
 
 
 def _redis_urls_of_channel_layer() -> list[str]:
+    # Any layer with Redis hosts (ours, omnidesk.channel_layer, or channels-redis's);
+    # the in-memory one has none.
     layer = settings.CHANNEL_LAYERS.get("default", {})
-    if "redis" not in layer.get("BACKEND", "").lower():
-        return []
     hosts = layer.get("CONFIG", {}).get("hosts", [])
     return [host["address"] if isinstance(host, dict) else host for host in hosts]
 
