@@ -11,8 +11,8 @@ Inside the transaction that made the change, the value is read afresh and not ke
 holds rows that a rollback would take back. A generation missing from the cache
 (evicted, a flushed Redis) is a new one, so nothing is kept across it.
 
-Writes that send no model signal (`QuerySet.update()`, raw SQL) must call `changed()`
-themselves.
+Writes that send no model signal (`QuerySet.update()`, raw SQL, a `flush`) must call
+`changed()` themselves (`forget_all()` for every memo).
 """
 
 from __future__ import annotations
@@ -20,13 +20,22 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.transaction import Atomic
 
 T = TypeVar("T")
+
+_memos: list[ConfigMemo[Any]] = []
+
+
+def forget_all() -> None:
+    """Every process reloads every kept value (after tables were emptied without
+    signals: a `flush`, a test's truncation)."""
+    for memo in _memos:
+        memo._bump()
 
 
 class ConfigMemo(Generic[T]):
@@ -39,6 +48,7 @@ class ConfigMemo(Generic[T]):
         # Per thread (as database connections are): the outermost transaction of this
         # thread's connection that changed the configuration, while it is open.
         self._local = threading.local()
+        _memos.append(self)
 
     def get(self) -> T:
         if self._changed_in_open_transaction():

@@ -13,6 +13,7 @@ from agents.models import AgentProfile
 from channels_app.models import ChannelEndpoint
 from channels_app.types import InboundMessage
 from omnidesk import realtime
+from omnidesk.config_memo import forget_all
 from tests.factories import EndpointFactory, TeamFactory, make_agent
 
 # Signs the API endpoint's callbacks (Standard Webhooks: "whsec_" and base64 of 32 bytes).
@@ -27,6 +28,13 @@ def _celery_may_join_results() -> Iterator[None]:
     session would then refuse. Each test starts with it clear."""
     _set_task_join_will_block(False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _configuration_read_afresh() -> None:
+    """Tests that commit for real end with their tables emptied, which sends no model
+    signal: what a process kept of the last test's teams and SLA policies is dropped."""
+    forget_all()
 
 
 @pytest.fixture
