@@ -103,6 +103,26 @@ def queue_without_processing(items, django_capture_on_commit_callbacks) -> list[
     return ids
 
 
+def process_three_new_customers(desk, prefix: str, django_capture_on_commit_callbacks) -> None:
+    """Three customers' first messages to the API inbox, processed in one batch."""
+    event_ids = queue_without_processing(
+        [
+            (
+                desk["api"],
+                InboundMessage(
+                    provider_id=f"{prefix}{n}",
+                    identities={"email": f"{prefix}{n}@example.com"},
+                    text="Hi",
+                ),
+            )
+            for n in range(3)
+        ],
+        django_capture_on_commit_callbacks,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        process_inbound_event.apply(args=[event_ids[0]])
+
+
 def outcome() -> dict:
     """What agents see, without ids or clock readings."""
     customers = {}
@@ -263,20 +283,7 @@ def test_an_email_reply_in_the_backlog_keeps_its_place(desk, django_capture_on_c
 def test_batches_publish_every_message_to_the_agents_who_may_see_it(
     desk, capture_events, django_capture_on_commit_callbacks
 ):
-    event_ids = queue_without_processing(
-        [
-            (
-                desk["api"],
-                InboundMessage(
-                    provider_id=f"p{n}", identities={"email": f"c{n}@example.com"}, text="Hi"
-                ),
-            )
-            for n in range(3)
-        ],
-        django_capture_on_commit_callbacks,
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        process_inbound_event.apply(args=[event_ids[0]])
+    process_three_new_customers(desk, "p", django_capture_on_commit_callbacks)
 
     # One row per conversation, to everyone who may see it; each message, rendered, to
     # the pages that have its conversation open.
@@ -382,20 +389,7 @@ def test_a_batch_numbers_its_events_per_group_without_gaps(
     """Sequence numbers are reserved once per group for the whole batch; a listener
     still sees consecutive numbers, so it never resyncs for nothing."""
     with listening(team_group(Team.objects.get().pk)) as team:
-        event_ids = queue_without_processing(
-            [
-                (
-                    desk["api"],
-                    InboundMessage(
-                        provider_id=f"q{n}", identities={"email": f"q{n}@example.com"}, text="Hi"
-                    ),
-                )
-                for n in range(3)
-            ],
-            django_capture_on_commit_callbacks,
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            process_inbound_event.apply(args=[event_ids[0]])
+        process_three_new_customers(desk, "q", django_capture_on_commit_callbacks)
 
         received = [team.receive() for _ in range(3)]
     seqs = [message["seq"] for message in received]
