@@ -30,6 +30,7 @@ list layer once its expiry passed: realtime events are hints, the database is th
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -54,21 +55,28 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
     def publish_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         """Send each `(group, message)` from sync code, in order, one round trip per Redis
         server. Raises when Redis does not answer."""
-        hosts = decode_hosts(self._kwargs.get("hosts"))
+        clients = self._sync_clients
         prefix = self._kwargs.get("prefix", "asgi")
         pipelines: dict[int, Any] = {}
         for group, message in messages:
             # Named and sharded as `RedisPubSubLoopLayer.group_send` does.
             channel = f"{prefix}__group__{group}"
-            shard = _consistent_hash(channel, len(hosts))
+            shard = _consistent_hash(channel, len(clients))
             if shard not in pipelines:
-                host = hosts[shard]
-                options = {key: value for key, value in host.items() if key != "address"}
-                client = shared_client(host["address"], **options)
-                pipelines[shard] = client.pipeline(transaction=False)
+                pipelines[shard] = clients[shard].pipeline(transaction=False)
             pipelines[shard].publish(channel, self.serialize(message))
         for pipeline in pipelines.values():
             pipeline.execute()
+
+    @functools.cached_property
+    def _sync_clients(self) -> list[Any]:
+        """One client per Redis server, on the process's shared pools (a forked worker
+        child opens its own connections from them)."""
+        clients = []
+        for host in decode_hosts(self._kwargs.get("hosts")):
+            options = {key: value for key, value in host.items() if key != "address"}
+            clients.append(shared_client(host["address"], **options))
+        return clients
 
     def _get_layer(self) -> RedisPubSubLoopLayer:
         loop = asyncio.get_running_loop()

@@ -10,7 +10,7 @@ the models' own columns, and the rows become model instances as the ORM makes th
 
 from __future__ import annotations
 
-import threading
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,18 +71,8 @@ def default_reply_target(conversation: Conversation) -> ReplyTarget:
     )
 
 
-_compiled: dict[str, str] = {}
-_lock = threading.Lock()
-
-
+@functools.cache
 def _statement() -> str:
-    with _lock:
-        if "sql" not in _compiled:
-            _compiled["sql"] = _build_statement()
-        return _compiled["sql"]
-
-
-def _build_statement() -> str:
     quote = connection.ops.quote_name
     message_table = quote(Message._meta.db_table)
     endpoint_table = quote(ChannelEndpoint._meta.db_table)

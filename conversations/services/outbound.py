@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Case, Exists, OuterRef, When
+from django.db.models import Case, Exists, OuterRef, QuerySet, When
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -75,6 +75,13 @@ def default_reply_endpoint(
     return latest_inbound.endpoint if latest_inbound else conversation.endpoint
 
 
+def _latest_inbound_on(customer: Customer, channel: str) -> QuerySet[Message]:
+    # Built only when asked: a filter's lookups cost CPU even if it never runs.
+    return Message.objects.filter(
+        conversation__customer=customer, direction=Message.Direction.INBOUND, channel=channel
+    ).order_by("-created_at")
+
+
 def recipient_for(
     *, customer: Customer, endpoint: ChannelEndpoint, latest_sender: LatestSender | None = None
 ) -> str:
@@ -84,11 +91,6 @@ def recipient_for(
     channel."""
     wanted = identity_kind_for(endpoint.kind)
     kinds = [wanted] if wanted else list(RESOLUTION_ORDER)
-    latest_inbound = Message.objects.filter(
-        conversation__customer=customer,
-        direction=Message.Direction.INBOUND,
-        channel=endpoint.kind,
-    ).order_by("-created_at")
     if wanted:
         if (
             latest_sender is not None
@@ -100,7 +102,8 @@ def recipient_for(
             # The latest sender on this channel, and whether it is one of the customer's
             # identities, in one query.
             sender, proven = (
-                latest_inbound.annotate(sender=KT(f"metadata__from__{wanted}"))
+                _latest_inbound_on(customer, endpoint.kind)
+                .annotate(sender=KT(f"metadata__from__{wanted}"))
                 .annotate(
                     proven=Exists(
                         Identity.objects.filter(
@@ -113,7 +116,9 @@ def recipient_for(
             ) or (None, False)
         if sender and proven:
             return sender
-    elif metadata := latest_inbound.values_list("metadata", flat=True).first():
+    elif metadata := (
+        _latest_inbound_on(customer, endpoint.kind).values_list("metadata", flat=True).first()
+    ):
         for kind in kinds:
             value = (metadata.get("from") or {}).get(kind)
             if (
