@@ -81,6 +81,14 @@ class Conversation(models.Model):
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     next_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # The due times above run only while their target does, and are cleared once it is
+    # met; reports measure attainment against what was due when it was met.
+    first_response_was_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The first response's SLA due time when it was sent."
+    )
+    resolution_was_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The resolution's SLA due time when last resolved."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # What the live inbox last announced (`conversations.services.live`): the bucket the

@@ -486,13 +486,14 @@ def _tags_named(names: list[str]) -> list[Tag]:
 
 
 DUE_FIELDS = ("first_response_due_at", "next_response_due_at", "resolution_due_at")
+MET_DUE_FIELDS = ("first_response_was_due_at", "resolution_was_due_at")
 
 
 def store_due_times(conversations: Sequence[Conversation]) -> None:
     """Write the SLA due times routing computed onto the conversations (the inbox shows
-    and sorts by them), in one statement. Precondition: the rows locked by the caller,
-    the new times set on the instances."""
-    update_rows(list(conversations), DUE_FIELDS)
+    and sorts by the running ones, reports read the met ones), in one statement.
+    Precondition: the rows locked by the caller, the new times set on the instances."""
+    update_rows(list(conversations), DUE_FIELDS + MET_DUE_FIELDS)
 
 
 def record_timeline_event(

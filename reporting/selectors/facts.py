@@ -41,7 +41,11 @@ def live_facts_sql(*, scope: str) -> str:
     return f"""
     WITH cohort AS (
         SELECT c.id, c.customer_id, c.created_at, c.status, c.resolved_at,
-               c.first_response_at, c.first_response_due_at, c.resolution_due_at,
+               c.first_response_at,
+               CASE WHEN c.first_response_at IS NOT NULL THEN c.first_response_was_due_at
+                    ELSE c.first_response_due_at END AS first_response_due_at,
+               CASE WHEN c.status = 'resolved' THEN c.resolution_was_due_at
+                    ELSE c.resolution_due_at END AS resolution_due_at,
                c.team_id, c.assignee_id, c.endpoint_id, e.kind AS start_channel
                {schedule_columns}
         FROM {CONVERSATIONS} c JOIN {ENDPOINTS} e ON e.id = c.endpoint_id

@@ -19,7 +19,7 @@ from agents.models import AgentProfile
 from agents.selectors import SUPERVISORS_GROUP
 from conversations import services as conversation_services
 from conversations.models import Conversation, ConversationEvent
-from conversations.services.actions import DUE_FIELDS
+from conversations.services.actions import DUE_FIELDS, MET_DUE_FIELDS
 from omnidesk.bulk import update_rows
 from omnidesk.realtime import publish_on_commit
 from routing import selectors
@@ -75,6 +75,7 @@ def apply_sla_many(*, changes: Sequence[tuple[Conversation, datetime]]) -> None:
                 schedules[key] = selectors.sla_schedule(policy=policy, team_id=conversation.team_id)
             schedule = schedules[key]
         running = conversation.status == Conversation.Status.OPEN
+        paused_before = clock.paused_since
         if running and clock.paused_since is not None:
             if schedule is not None:
                 clock.paused_seconds += max(
@@ -88,8 +89,12 @@ def apply_sla_many(*, changes: Sequence[tuple[Conversation, datetime]]) -> None:
             clock.wait_paused_base = clock.paused_seconds
         checkpoints = _checkpoints(conversation, clock, policy, schedule) if schedule else []
         dues = {f"{c.target}_due_at": c.due_at for c in checkpoints if c.kind == "breach"}
-        if any(getattr(conversation, name) != dues.get(name) for name in DUE_FIELDS):
-            for name in DUE_FIELDS:
+        # Only a target that ran under a policy before this change can have been met by it.
+        if policy is not None and schedule is not None and clock.policy_id is not None:
+            dues |= _met_due_times(conversation, clock, policy, schedule, paused_before, now)
+        fields = DUE_FIELDS + tuple(name for name in MET_DUE_FIELDS if name in dues)
+        if any(getattr(conversation, name) != dues.get(name) for name in fields):
+            for name in fields:
                 setattr(conversation, name, dues.get(name))
             changed_dues.append(conversation)
         clock.policy = policy
@@ -178,6 +183,43 @@ def _checkpoints(
         )
     add(SlaTarget.RESOLUTION, created, policy.resolution_minutes, clock.paused_seconds)
     return result
+
+
+def _met_due_times(
+    conversation: Conversation,
+    clock: SlaClock,
+    policy: SlaPolicy,
+    schedule: Schedule,
+    paused_before: datetime | None,
+    now: datetime,
+) -> dict[str, datetime]:
+    """What the first response and the resolution were due at when this change met them:
+    the first response once, the resolution at each resolution (a reopened conversation
+    is measured by its last). `paused_before`: when the clock stopped, if it was stopped
+    before this change (a conversation resolved from snoozed or pending); that time does
+    not count either."""
+    met: dict[str, datetime] = {}
+    created = conversation.created_at
+    if (
+        conversation.first_response_at is not None
+        and conversation.first_response_was_due_at is None
+        and policy.first_response_minutes
+    ):
+        met["first_response_was_due_at"] = add_business_time(
+            created, policy.first_response_minutes * 60 + clock.paused_seconds, schedule
+        )
+    if (
+        conversation.status == Conversation.Status.RESOLVED
+        and clock.last_status != Conversation.Status.RESOLVED
+        and policy.resolution_minutes
+    ):
+        paused = clock.paused_seconds
+        if paused_before is not None:
+            paused += max(business_seconds_between(paused_before, now, schedule), 0)
+        met["resolution_was_due_at"] = add_business_time(
+            created, policy.resolution_minutes * 60 + paused, schedule
+        )
+    return met
 
 
 def _fired_keys(conversation: Conversation) -> set[tuple[str, str, datetime]]:

@@ -162,8 +162,8 @@ def build() -> Dataset:
         team=support,
         assignee=alice,
         created_at=at(2, 9),
-        first_response_due_at=at(2, 10),
-        resolution_due_at=at(2, 11),
+        first_response_was_due_at=at(2, 10),
+        resolution_was_due_at=at(2, 11),
     )
     _customer_says(c1, email, at(2, 9))
     _agent_says(c1, email, alice, at(2, 9, 30))
@@ -181,7 +181,7 @@ def build() -> Dataset:
         team=support,
         assignee=alice,
         created_at=at(3, 10),
-        first_response_due_at=at(3, 10, 5),
+        first_response_was_due_at=at(3, 10, 5),
     )
     _customer_says(c2, webchat, at(3, 10))
     _agent_says(c2, webchat, alice, at(3, 10, 10))
@@ -217,8 +217,8 @@ def build() -> Dataset:
         team=messaging,
         assignee=bob,
         created_at=at(5, 9),
-        first_response_due_at=at(5, 9, 10),
-        resolution_due_at=at(6, 9),
+        first_response_was_due_at=at(5, 9, 10),
+        resolution_was_due_at=at(6, 9),
     )
     _customer_says(c4, sms, at(5, 9))
     _agent_says(c4, sms, bob, at(5, 9, 5))
@@ -247,7 +247,7 @@ def build() -> Dataset:
         team=messaging,
         assignee=bob,
         created_at=at(6, 16, 30),
-        first_response_due_at=at(9, 9),
+        first_response_was_due_at=at(9, 9),
     )
     _customer_says(c6, sms, at(6, 16, 30))
     _agent_says(c6, sms, bob, at(9, 9, 30))
