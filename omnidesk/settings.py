@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -175,11 +176,20 @@ if _db_options:
 # seconds, then fails. The budget (docs/deployment.md): web processes x their pool max +
 # intake processes x theirs + worker concurrency must stay under PostgreSQL's
 # max_connections, or PgBouncer's max_client_conn in front of it.
-# OMNIDESK_DB_POOL_MAX=0: no pool, one persistent connection per thread. Celery workers
-# want that (a prefork child runs one task at a time, and Celery closes a child's pool
-# after every task), and so do the development desk and the test suite by default
-# (DEBUG), whose live-server threads and test-database handling were built on it.
-_db_pool_max = int(os.environ.get("OMNIDESK_DB_POOL_MAX", "0" if DEBUG else "10"))
+# OMNIDESK_DB_POOL_MAX=0: no pool, one persistent connection per thread. A Celery worker
+# gets that by default (a prefork child runs one task at a time, and Celery closes a
+# child's pool after every task: a new PostgreSQL session per task), and so do the
+# development desk and the test suite (DEBUG), whose live-server threads and
+# test-database handling were built on it.
+_program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+# `celery ... worker`, as the script or as `python -m celery`.
+_in_celery_worker = "worker" in sys.argv[1:] and "celery" in (
+    _program.name,
+    _program.parent.name,
+)
+_db_pool_max = int(
+    os.environ.get("OMNIDESK_DB_POOL_MAX", "0" if DEBUG or _in_celery_worker else "10")
+)
 if _db_pool_max > 0:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django requires 0
     # A pooled connection that PgBouncer or PostgreSQL closed while it sat idle is
@@ -287,6 +297,12 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes every database connection before and after each task
+# unless this is set, and then only every this many tasks: a new PostgreSQL session per
+# task (three per inbound message), none of its statements ever prepared. Between those,
+# omnidesk/celery.py drops a connection as Django does around a request: when it broke,
+# or when it outlived CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = 1000
 # Redis re-delivers an unacked task after the visibility timeout; it must outlast the
 # longest ETA/countdown we schedule (delivery backoff tops out at one hour).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
