@@ -15,7 +15,6 @@ from intake.services import accept_inbound
 from intake.services.accept import DRAIN_BUSY_KEY, DRAIN_SCHEDULED_KEY
 from intake.services.pipeline import drain_inbound_events
 from tests.conftest import inbound
-from tests.pipeline.test_celery_worker import celery_worker_process  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +41,7 @@ def test_a_drain_that_found_several_messages_marks_the_desk_busy(api_endpoint):
 
 
 def test_a_busy_desk_takes_messages_arriving_meanwhile_in_one_batch(
-    celery_worker_process,  # noqa: F811
+    celery_worker_process,
     api_endpoint,
     settings,
 ):

@@ -14,7 +14,6 @@ from channels_app.models import ChannelEndpoint, InboundEvent
 from conversations.models import Message
 from intake.services import DRAIN_SCHEDULED_KEY, accept_inbound
 from tests.conftest import inbound
-from tests.pipeline.test_celery_worker import celery_worker_process  # noqa: F401 (fixture)
 
 FORMER_NAMES = {
     "channels_app.tasks.process_inbound_event": "intake.tasks.process_inbound_event",
@@ -43,7 +42,7 @@ def test_every_former_task_name_is_registered_and_routed_to_the_same_queue():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_task_queued_under_its_former_name_is_run_by_a_real_worker(
-    celery_worker_process,  # noqa: F811
+    celery_worker_process,
     api_endpoint: ChannelEndpoint,
 ):
     from omnidesk.celery import app
