@@ -194,17 +194,13 @@ def _met_due_times(
     now: datetime,
 ) -> dict[str, datetime]:
     """What the first response and the resolution were due at when this change met them:
-    the first response once, the resolution at each resolution (a reopened conversation
-    is measured by its last). `paused_before`: when the clock stopped, if it was stopped
-    before this change (a conversation resolved from snoozed or pending); that time does
-    not count either."""
+    the first response when this change is the first reply (stamped with its moment), the
+    resolution at each resolution (a reopened conversation is measured by its last).
+    `paused_before`: when the clock stopped, if it was stopped before this change (a
+    conversation resolved from snoozed or pending); that time does not count either."""
     met: dict[str, datetime] = {}
     created = conversation.created_at
-    if (
-        conversation.first_response_at is not None
-        and conversation.first_response_was_due_at is None
-        and policy.first_response_minutes
-    ):
+    if conversation.first_response_at == now and policy.first_response_minutes:
         met["first_response_was_due_at"] = add_business_time(
             created, policy.first_response_minutes * 60 + clock.paused_seconds, schedule
         )

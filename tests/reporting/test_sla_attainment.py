@@ -99,3 +99,18 @@ def test_a_reopened_conversation_is_measured_by_its_last_resolution(
     (row,) = conversation_metrics(filters=FILTERS)
     assert (row["resolution_sla_met"], row["resolution_sla_breached"]) == (0, 1)
     assert (row["first_response_sla_met"], row["first_response_sla_breached"]) == (1, 0)
+
+
+def test_a_first_response_is_judged_when_it_is_sent_not_later(timed_desk, api_endpoint, agent):
+    conversation = arrive(api_endpoint, nov(17, 10), "earlier")
+    send_reply(conversation=conversation, author=agent, text="Hello", at=nov(17, 11))
+    # Answered before routing kept what it was due at (an upgraded desk).
+    Conversation.objects.filter(pk=conversation.pk).update(first_response_was_due_at=None)
+    message = receive_message(
+        endpoint=api_endpoint,
+        inbound=inbound("earlier-2", email="earlier@example.com"),
+        received_at=nov(17, 12),
+    )
+    assert message.conversation_id == conversation.pk
+    conversation.refresh_from_db()
+    assert conversation.first_response_was_due_at is None
