@@ -10,11 +10,8 @@ channel layer; the grace periods run out in a real Celery worker on the real bro
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -25,7 +22,7 @@ import redis
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from agents.models import AgentProfile
@@ -42,9 +39,9 @@ from agents.tasks import mark_offline_after_grace
 from omnidesk.errors import ApplicationError
 from omnidesk.realtime import apublish_rollback_unsafe
 from tests.agents.sockets import next_of, open_tab
+from tests.celery_worker import start_celery_worker, stop_celery_worker
 from tests.factories import make_agent
 
-ROOT = Path(__file__).resolve().parents[2]
 GRACE_SECONDS = 3
 CHECK_DONE = re.compile(
     r"Task agents\.tasks\.mark_offline_after_grace\[[^\]]+\] succeeded in [\d.e-]+s: (True|False)"
@@ -198,41 +195,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "omnidesk.settings",
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-                f"/{db['NAME']}"
-            ),
-            "REDIS_URL": settings.REDIS_URL,
-            "OMNIDESK_REDIS_PREFIX": settings.REDIS_KEY_PREFIX,
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "omnidesk",
-                "worker",
-                "-Q",
-                "default",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
+        self.process = start_celery_worker(self.log, queues="default")
         deadline = time.monotonic() + 60
         while "ready." not in self.log.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -244,15 +207,8 @@ class Worker:
         return CHECK_DONE.findall(self.log.read_text()) if self.log.exists() else []
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        print(self.log.read_text()[-5000:])
+        if self.process is not None:
+            stop_celery_worker(self.process, self.log)
 
 
 @pytest.fixture

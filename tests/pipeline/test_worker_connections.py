@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from conversations.models import Message
-from tests.pipeline.conftest import celery_worker
+from tests.celery_worker import celery_worker
 
 PRODUCTION = {"DJANGO_DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
 
@@ -64,8 +64,9 @@ def test_a_production_worker_keeps_its_database_connection(tmp_path, admin_api, 
             tmp_path / "worker.log",
             # The test's key: the endpoints' credentials are encrypted with it.
             env={**PRODUCTION, "SECRET_KEY": settings.SECRET_KEY},
-            unset=("OMNIDESK_DB_POOL_MAX",),
+            queues="inbound,outbound,default",
             pool=["--concurrency", "1"],
+            unset=("OMNIDESK_DB_POOL_MAX",),
         ):
             post_and_wait(admin_api, api_endpoint, "first")  # the worker's child connects
             # Sessions are counted when they end, or when a backend reports its
