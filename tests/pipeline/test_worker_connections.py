@@ -48,10 +48,11 @@ def post_and_wait(admin_api, api_endpoint, message_id: str) -> None:
         content_type="application/json",
     )
     assert response.status_code == 202
+    processed = Message.objects.filter(provider_message_id=message_id)
     deadline = time.monotonic() + 60
-    while not Message.objects.filter(provider_message_id=message_id).exists():
-        assert time.monotonic() < deadline, f"{message_id} was not processed"
+    while time.monotonic() < deadline and not processed.exists():
         time.sleep(0.1)
+    assert processed.exists(), f"the worker never processed {message_id}"
 
 
 @pytest.mark.django_db(transaction=True)
